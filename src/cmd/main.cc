@@ -1,0 +1,2 @@
+// placeholder until the subcommands land
+int main() { return 0; }

@@ -1,0 +1,70 @@
+#pragma once
+// The Store interface: what every storage backend (the embedded engine, later ClickHouse)
+// offers to ingest and to the query layer. The query layer sees a store only through this
+// header, never its internals.
+//
+// Thread-safety: every method may be called concurrently from any thread.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/query.h"
+#include "model/span.h"
+
+namespace weft {
+
+struct StoreStats {
+  uint64_t spans = 0;            // spans held (head + blocks)
+  uint64_t traces = 0;
+  uint64_t head_bytes = 0;       // approximate memory held by the head
+  uint64_t head_budget_bytes = 0;
+  uint64_t evicted_traces = 0;   // since start
+  uint64_t evicted_spans = 0;
+  uint64_t wal_bytes = 0;        // bytes in live WAL segments
+  uint64_t wal_segments = 0;
+  uint64_t wal_syncs = 0;        // fsync calls since start
+  uint64_t recovered_spans = 0;  // replayed from the WAL at open
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Appends `batch` and calls `done` exactly once: with OK once the spans are durable under
+  // the configured fsync policy (and visible to queries), or with an error, in which case
+  // none of the batch was acknowledged: UNAVAILABLE (out of disk, shutting down) or
+  // RESOURCE_EXHAUSTED (overloaded: too many bytes waiting). `done` runs on a store thread
+  // and must not block. The batch's spans have passed validation (ids non-zero).
+  virtual void write(SpanBatch batch, std::function<void(Status)> done) = 0;
+
+  // Every span of the trace (sorted by start time, then span ID), or nullopt if unknown.
+  // Needs no time range.
+  virtual Result<std::optional<Trace>> get_trace(const TraceId& id) = 0;
+
+  // Traces matching `query` under the semantics of model/query.h, ordered and limited.
+  virtual Result<std::vector<TraceSummary>> search(const TraceQuery& query) = 0;
+
+  // Service names, sorted.
+  virtual Result<std::vector<std::string>> services() = 0;
+  // Span names (with kind) seen for `service`, sorted; all services' if `service` is empty.
+  virtual Result<std::vector<OperationInfo>> operations(const std::string& service) = 0;
+  // Service-to-service call counts for traces starting in [start, end].
+  virtual Result<std::vector<DependencyLink>> dependencies(uint64_t start_unix_nano,
+                                                           uint64_t end_unix_nano) = 0;
+
+  // Attribute keys seen (span and resource), sorted; values seen for one key (capped).
+  // Used by Zipkin's autocomplete and the UI.
+  virtual Result<std::vector<std::string>> attribute_keys() = 0;
+  virtual Result<std::vector<std::string>> attribute_values(const std::string& key,
+                                                            size_t limit) = 0;
+
+  virtual StoreStats stats() const = 0;
+
+  // Stops accepting writes, waits for pending ones to become durable, syncs. Idempotent.
+  virtual Status close() = 0;
+};
+
+}  // namespace weft
