@@ -1,2 +1,19 @@
-// placeholder until the subcommands land
-int main() { return 0; }
+// weft: one binary, subcommands in <name>_command.cc (see commands.h).
+#include <cstdio>
+
+#include "cmd/commands.h"
+
+namespace weft::cmd {
+int exit_code = 0;
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"weft: distributed tracing in one binary (serve, loadgen, trace)", "weft"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "weft 0.1.0");
+  weft::cmd::register_serve_command(app);
+  weft::cmd::register_loadgen_command(app);
+  weft::cmd::register_trace_command(app);
+  CLI11_PARSE(app, argc, argv);
+  return weft::cmd::exit_code;
+}

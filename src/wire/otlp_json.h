@@ -1,0 +1,33 @@
+#pragma once
+// OTLP/JSON (the protobuf JSON mapping with OTLP's rules): hex trace/span IDs,
+// lowerCamelCase keys, 64-bit integers as strings, enums as integers. The decoder also
+// accepts what lenient senders write (snake_case keys, numbers for 64-bit ints, enum
+// names) and ignores unknown fields.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "wire/decode_result.h"
+
+namespace weft::wire {
+
+// Decodes an ExportTraceServiceRequest / TracesData JSON object. Invalid JSON or a wrong
+// type at the top -> INVALID_ARGUMENT naming the offset or the path.
+Status decode_otlp_json(std::string_view json, DecodeResult* out);
+
+// Encodes spans as a TracesData JSON object {"resourceSpans":[...]} (grouping as in
+// encode_otlp_proto).
+std::string encode_otlp_json(const std::vector<Span>& spans);
+
+// Appends the OTLP/JSON form of one attribute list / value, e.g.
+// [{"key":"k","value":{"intValue":"5"}}]. Shared with the native API.
+void append_otlp_json_attributes(std::string& out, const KeyValueList& attrs);
+void append_otlp_json_value(std::string& out, const AnyValue& value);
+
+// The JSON ExportTraceServiceResponse: {} or {"partialSuccess":{"rejectedSpans":"2",
+// "errorMessage":"..."}}.
+std::string encode_otlp_json_export_response(int64_t rejected_spans,
+                                             std::string_view error_message);
+
+}  // namespace weft::wire

@@ -1,0 +1,25 @@
+#pragma once
+// Zipkin v2 JSON (a list of spans), both ways. The mapping to the model is in
+// docs/format/zipkin.md; it is chosen so that Zipkin -> model -> Zipkin is lossless and
+// OpenTelemetry spans read back through the Zipkin API as OTel's own Zipkin exporter
+// would have sent them.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "wire/decode_result.h"
+
+namespace weft::wire {
+
+// Decodes a JSON array of Zipkin v2 spans. Each span gets a resource built from its
+// localEndpoint (service.name = localEndpoint.serviceName). Per-span problems (bad id,
+// missing id) reject only that span.
+Status decode_zipkin_json(std::string_view json, DecodeResult* out);
+
+// Appends one span as a Zipkin v2 JSON object.
+void append_zipkin_json_span(std::string& out, const Span& span);
+// A JSON array of spans.
+std::string encode_zipkin_json(const std::vector<Span>& spans);
+
+}  // namespace weft::wire
