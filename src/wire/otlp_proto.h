@@ -12,7 +12,8 @@ namespace weft::wire {
 
 // Decodes an ExportTraceServiceRequest (equally a TracesData: same field 1). Appends the
 // spans to out->batch. Malformed protobuf framing -> INVALID_ARGUMENT whose message says
-// where ("resource_spans[0].scope_spans[1].spans[2]: truncated length-delimited field 5").
+// where ("resource_spans[0].scope_spans[1].spans[2]: truncated field 5"); *out is then left
+// unchanged. Unknown fields (any wire type, groups included) are skipped.
 // Unknown fields are skipped. Per-span problems reject only that span (out->reject).
 Status decode_otlp_proto(std::string_view bytes, DecodeResult* out);
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds weft and runs every test: unit and integration tests on the release build, then
+# again on an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# Usage: scripts/test.sh [release|asan|all]   (default all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+jobs=${JOBS:-$(nproc)}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp}
+
+run_suite() {
+  local dir=$1
+  echo "== unit tests ($dir)"
+  ctest --test-dir "$dir" -L unit --output-on-failure -j"$jobs" --timeout 600
+  echo "== integration tests ($dir)"
+  ctest --test-dir "$dir" -L integration --output-on-failure --timeout 1500
+}
+
+if [ "$what" = release ] || [ "$what" = all ]; then
+  scripts/build.sh release
+  run_suite build
+fi
+if [ "$what" = asan ] || [ "$what" = all ]; then
+  scripts/build.sh asan
+  run_suite build-asan
+fi
+echo "all tests passed"

@@ -1,0 +1,12 @@
+#pragma once
+// weft's native query API under /api/v1/: everything weft stores, field for field (OTLP
+// attribute values, resources and scopes deduplicated, RpcId, dropped counts). Shapes in
+// docs/api.md; errors as {"error":{"code":N,"message":"..."}}.
+#include "api/route_util.h"
+#include "query/query_service.h"
+
+namespace weft::api {
+
+RouteResult route_native(query::QueryService& service, const http::Request& req);
+
+}  // namespace weft::api

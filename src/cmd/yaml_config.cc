@@ -1,0 +1,50 @@
+#include "cmd/yaml_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+namespace weft::cmd {
+
+std::string YamlConfig::to_config(const CLI::App* app, bool default_also, bool, std::string) const {
+  std::string out;
+  for (const CLI::Option* opt : app->get_options()) {
+    if (opt->get_lnames().empty() || opt->get_lnames()[0] == "config") continue;
+    std::string value = opt->count() ? opt->as<std::string>() : (default_also ? opt->get_default_str() : "");
+    if (value.empty()) continue;
+    out += opt->get_lnames()[0] + ": " + value + "\n";
+  }
+  return out;
+}
+
+std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const {
+  YAML::Node root;
+  try {
+    root = YAML::Load(input);
+  } catch (const YAML::Exception& e) {
+    throw CLI::ParseError("config file is not valid YAML: " + std::string(e.what()),
+                          CLI::ExitCodes::InvalidError);
+  }
+  std::vector<CLI::ConfigItem> items;
+  if (!root || root.IsNull()) return items;
+  if (!root.IsMap())
+    throw CLI::ParseError("config file must be a YAML mapping of option: value",
+                          CLI::ExitCodes::InvalidError);
+  for (const auto& kv : root) {
+    CLI::ConfigItem item;
+    item.name = kv.first.as<std::string>();
+    std::replace(item.name.begin(), item.name.end(), '_', '-');
+    if (kv.second.IsSequence()) {
+      for (const auto& v : kv.second) item.inputs.push_back(v.as<std::string>());
+    } else if (kv.second.IsScalar()) {
+      item.inputs.push_back(kv.second.as<std::string>());
+    } else {
+      throw CLI::ParseError("config key \"" + item.name + "\" must be a scalar or a list",
+                            CLI::ExitCodes::InvalidError);
+    }
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+}  // namespace weft::cmd

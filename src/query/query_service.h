@@ -1,0 +1,92 @@
+#pragma once
+// QueryService: what the HTTP APIs ask of the stored traces. It sees the store only through
+// store/store.h: conditions the store understands (TraceQuery) are pushed down; the rest
+// (SearchFilter) is applied here in a second pass over the fetched traces.
+//
+// Thread-safety: every method may be called concurrently (the Store is thread-safe and the
+// service keeps no mutable state).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "model/query.h"
+#include "model/span.h"
+#include "store/store.h"
+
+namespace weft::query {
+
+// Conditions the Store interface cannot express, checked on whole traces.
+struct SearchFilter {
+  // Each key must appear on some span of the trace: as a span, resource or event attribute
+  // key, or as an event name. "error" also matches a span with status ERROR. (Zipkin's bare
+  // annotationQuery terms.)
+  std::vector<std::string> keys;
+  bool empty() const { return keys.empty(); }
+};
+
+// Search results with their traces: summaries[i] describes traces[i].
+struct TraceSearchResult {
+  std::vector<TraceSummary> summaries;
+  std::vector<Trace> traces;
+};
+
+class QueryService {
+ public:
+  // REQUIRES: `store` and `clock` outlive the service.
+  explicit QueryService(Store& store, const Clock& clock = Clock::system());
+
+  // Wall-clock now, for defaults such as "end = now".
+  uint64_t now_unix_nanos() const { return clock_.now_unix_nanos(); }
+
+  // The trace with its spans sorted by start time, then span ID; nullopt if unknown.
+  Result<std::optional<Trace>> get_trace(const TraceId& id);
+  // The traces found among `ids`, in the order asked (unknown ones are left out).
+  Result<std::vector<Trace>> get_traces(const std::vector<TraceId>& ids);
+
+  // Trace summaries matching `query` (and `filter`), ordered and limited per model/query.h.
+  Result<std::vector<TraceSummary>> search(const TraceQuery& query,
+                                           const SearchFilter& filter = {});
+  // The same, with every matching trace fetched whole (Jaeger's /api/traces, Zipkin's
+  // /api/v2/traces). A trace dropped by retention between search and fetch is left out.
+  Result<TraceSearchResult> search_traces(const TraceQuery& query,
+                                          const SearchFilter& filter = {});
+
+  Result<std::vector<std::string>> services();
+  // Operations of `service` (all services' if empty), of one kind if `kind` is set, sorted.
+  Result<std::vector<OperationInfo>> operations(const std::string& service,
+                                                std::optional<SpanKind> kind = std::nullopt);
+  // The service as stored whose name equals `name` ignoring ASCII case (an exact match
+  // wins); `name` itself if none does. Zipkin clients send names lowercased.
+  Result<std::string> resolve_service(std::string_view name);
+  // Span names of `service` matching `name` ignoring case (exact first); `name` if none.
+  Result<std::string> resolve_operation(const std::string& service, std::string_view name);
+
+  // Service-to-service calls for traces starting in [start, end].
+  Result<std::vector<DependencyLink>> dependencies(uint64_t start_unix_nano,
+                                                   uint64_t end_unix_nano);
+
+  Result<std::vector<std::string>> attribute_keys();
+  Result<std::vector<std::string>> attribute_values(const std::string& key, size_t limit);
+
+  // Services that spans of `service` call out to (their "peer.service" attribute, which is
+  // where Zipkin's remoteEndpoint.serviceName lands), from the most recent
+  // `kRemoteServiceSample` traces of `service` starting in [start, end]. Sorted.
+  static constexpr size_t kRemoteServiceSample = 200;
+  Result<std::vector<std::string>> remote_services(const std::string& service,
+                                                   uint64_t start_unix_nano,
+                                                   uint64_t end_unix_nano);
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+};
+
+// True if some span of `trace` carries `key` as a span, resource or event attribute key or
+// as an event name ("error" also matches a span with status ERROR).
+bool trace_has_key(const Trace& trace, std::string_view key);
+
+}  // namespace weft::query

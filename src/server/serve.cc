@@ -1,0 +1,214 @@
+// `weft serve`: the whole system in one process. Startup opens the store (recovering the
+// WAL), binds every listener, writes the ports file and marks itself ready; shutdown on
+// SIGINT/SIGTERM stops accepting, lets requests in flight finish, syncs and closes the
+// store, and exits 0.
+#include <pthread.h>
+#include <signal.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "api/query_api.h"
+#include "api/zipkin_api.h"
+#include "common/metrics.h"
+#include "ingest/ingestor.h"
+#include "ingest/otlp_http_handler.h"
+#include "ingest/zipkin_handler.h"
+#include "query/query_service.h"
+#include "server/demo_traffic.h"
+#include "server/http_server.h"
+#include "server/otlp_grpc_service.h"
+#include "server/ops_handler.h"
+#include "server/ports_file.h"
+#include "server/serve_options.h"
+#include "store/embedded_store.h"
+
+namespace weft::server {
+namespace {
+
+void log(const std::string& line) { std::fprintf(stderr, "weft: %s\n", line.c_str()); }
+
+Result<EmbeddedStoreOptions> store_options(const ServeOptions& o) {
+  EmbeddedStoreOptions s;
+  s.data_dir = o.data_dir;
+  if (o.fsync == "request") s.fsync = EmbeddedStoreOptions::Fsync::kPerRequest;
+  else if (o.fsync == "interval") s.fsync = EmbeddedStoreOptions::Fsync::kInterval;
+  else if (o.fsync == "never") s.fsync = EmbeddedStoreOptions::Fsync::kNever;
+  else return invalid_argument("--fsync must be request, interval or never (got \"" + o.fsync + "\")");
+  s.fsync_interval_ms = o.fsync_interval_ms;
+  s.head_budget_bytes = o.head_budget_bytes;
+  s.wal_segment_bytes = o.wal_segment_bytes;
+  s.max_pending_bytes = o.max_pending_bytes;
+  return s;
+}
+
+// Store figures as gauges read when /metrics is scraped.
+void register_store_gauges(Store& store) {
+  auto& reg = MetricsRegistry::global();
+  auto stat = [&store](uint64_t StoreStats::*field) {
+    return [&store, field] { return static_cast<double>(store.stats().*field); };
+  };
+  reg.callback_gauge("weft_store_spans", "Spans held by the store", stat(&StoreStats::spans));
+  reg.callback_gauge("weft_store_traces", "Traces held by the store", stat(&StoreStats::traces));
+  reg.callback_gauge("weft_head_bytes", "Approximate memory held by the head",
+                     stat(&StoreStats::head_bytes));
+  reg.callback_gauge("weft_head_budget_bytes", "Memory budget of the head",
+                     stat(&StoreStats::head_budget_bytes));
+  reg.callback_gauge("weft_head_evicted_traces", "Traces evicted from a full head since start",
+                     stat(&StoreStats::evicted_traces));
+  reg.callback_gauge("weft_head_evicted_spans", "Spans evicted from a full head since start",
+                     stat(&StoreStats::evicted_spans));
+  reg.callback_gauge("weft_wal_bytes", "Bytes in live WAL segments", stat(&StoreStats::wal_bytes));
+  reg.callback_gauge("weft_wal_segments", "Live WAL segments", stat(&StoreStats::wal_segments));
+  reg.callback_gauge("weft_wal_syncs", "fsync calls on the WAL since start",
+                     stat(&StoreStats::wal_syncs));
+  reg.callback_gauge("weft_wal_recovered_spans", "Spans replayed from the WAL at start",
+                     stat(&StoreStats::recovered_spans));
+}
+
+// Blocks SIGINT/SIGTERM in this thread (and so in every thread started after) and returns
+// the set to wait on.
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& options) {
+  sigset_t signals = block_shutdown_signals();
+  std::atomic<bool> ready{false};
+
+  auto sopts = store_options(options);
+  if (!sopts.is_ok()) {
+    log(sopts.status().message());
+    return 2;
+  }
+  struct Listen {
+    const char* name;
+    const std::string& addr;
+    uint16_t default_port;
+    HostPort hp;
+  };
+  std::vector<Listen> listens = {{"otlp_grpc", options.otlp_grpc_addr, 4317, {}},
+                                 {"otlp_http", options.otlp_http_addr, 4318, {}},
+                                 {"zipkin", options.zipkin_addr, 9411, {}},
+                                 {"query", options.query_addr, 16686, {}}};
+  for (auto& l : listens) {
+    auto hp = parse_host_port(l.addr, options.listen_host, l.default_port);
+    if (!hp.is_ok()) {
+      log(std::string("--") + l.name + "-addr: " + hp.status().message());
+      return 2;
+    }
+    l.hp = *hp;
+  }
+
+  auto opened = open_embedded_store(*sopts);
+  if (!opened.is_ok()) {
+    log("cannot open the store in " + options.data_dir + ": " + opened.status().message());
+    return 1;
+  }
+  std::unique_ptr<Store> store = std::move(opened).value();
+  register_store_gauges(*store);
+  StoreStats recovered = store->stats();
+  log("store " + options.data_dir + ": " + std::to_string(recovered.spans) + " spans in " +
+      std::to_string(recovered.traces) + " traces recovered");
+
+  ingest::Ingestor ingestor(*store, options.limits);
+  QueryService queries(*store);
+
+  boost::asio::io_context ioc;
+  auto work = boost::asio::make_work_guard(ioc);
+  HttpServerOptions http_base;
+  http_base.max_body_bytes = options.limits.max_body_bytes;
+
+  auto query_handler = make_ops_handler(ready, api::make_query_api_handler(queries));
+  auto otlp_http_handler = ingest::make_otlp_http_handler(ingestor);
+  auto zipkin_handler =
+      ingest::make_zipkin_ingest_handler(ingestor, api::make_zipkin_query_handler(queries));
+
+  HttpServerOptions o_http = http_base, o_zipkin = http_base, o_query = http_base;
+  o_http.name = "otlp_http";
+  o_zipkin.name = "zipkin";
+  o_query.name = "query";
+  HttpServer http_server(ioc, o_http, otlp_http_handler);
+  HttpServer zipkin_server(ioc, o_zipkin, zipkin_handler);
+  HttpServer query_server(ioc, o_query, query_handler);
+  OtlpGrpcServer grpc_server(ingestor, options.limits.max_body_bytes);
+
+  std::vector<std::pair<std::string, std::string>> bound;
+  auto bind = [&](const Listen& l, auto& server) -> bool {
+    auto addr = server.start(l.hp.host, l.hp.port);
+    if (!addr.is_ok()) {
+      log(addr.status().message());
+      return false;
+    }
+    bound.emplace_back(l.name, *addr);
+    return true;
+  };
+  bool ok = bind(listens[0], grpc_server) && bind(listens[1], http_server) &&
+            bind(listens[2], zipkin_server) && bind(listens[3], query_server);
+  if (!ok) {
+    grpc_server.stop(std::chrono::milliseconds(0));
+    (void)store->close();
+    return 1;
+  }
+
+  int threads = options.io_threads > 0
+                    ? options.io_threads
+                    : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+
+  if (!options.ports_file.empty()) {
+    if (Status s = write_ports_file(options.ports_file, bound); !s.is_ok()) log(s.message());
+  }
+  std::string listening;
+  for (auto& [name, addr] : bound) listening += " " + name + "=" + addr;
+  log("listening:" + listening);
+  std::unique_ptr<DemoTraffic> demo;
+  if (options.demo) {
+    demo = std::make_unique<DemoTraffic>(*store, options.demo_traces_per_second);
+    log("demo traffic on: open http://" + bound[3].second + "/api/v1/search to see traces");
+  }
+  ready = true;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+  ready = false;
+  demo.reset();
+
+  // Stop accepting, let requests in flight finish (their spans are being made durable).
+  http_server.stop();
+  zipkin_server.stop();
+  query_server.stop();
+  grpc_server.stop(std::chrono::milliseconds(options.shutdown_timeout_ms));
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(options.shutdown_timeout_ms);
+  while ((http_server.in_flight() || zipkin_server.in_flight() || query_server.in_flight()) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  Status closed = store->close();
+  // Give the last answers a moment to reach their sockets, then stop the I/O threads.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  work.reset();
+  ioc.stop();
+  for (auto& t : pool) t.join();
+  if (!closed.is_ok()) {
+    log("closing the store: " + closed.message());
+    return 1;
+  }
+  log("stopped cleanly");
+  return 0;
+}
+
+}  // namespace weft::server

@@ -1,0 +1,50 @@
+#pragma once
+// Everything `weft serve` can be told. Filled by src/cmd from flags, WEFT_* environment
+// variables and an optional YAML file (in that order of precedence).
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "ingest/limits.h"
+
+namespace weft::server {
+
+struct ServeOptions {
+  std::string data_dir = "./weft-data";
+  // Host every listener binds unless its own address says otherwise.
+  std::string listen_host = "127.0.0.1";
+  // "host:port" or ":port" or "port"; empty = listen_host with the default port.
+  std::string otlp_grpc_addr;  // default port 4317
+  std::string otlp_http_addr;  // 4318
+  std::string zipkin_addr;     // 9411
+  std::string query_addr;      // 16686
+  std::string ports_file;      // written (JSON) once every listener is bound
+
+  std::string fsync = "request";  // request | interval | never
+  uint32_t fsync_interval_ms = 1000;
+  uint64_t head_budget_bytes = 1ull << 30;
+  uint64_t wal_segment_bytes = 64ull << 20;
+  uint64_t max_pending_bytes = 256ull << 20;
+  ingest::Limits limits;
+
+  bool demo = false;  // generate gentle demo traffic into the store
+  double demo_traces_per_second = 2.0;
+  int io_threads = 0;  // HTTP threads; 0 = one per core
+  uint32_t shutdown_timeout_ms = 10'000;
+};
+
+// Parses "host:port", ":port" or "port" (port 0 allowed) with `default_host` filling a
+// missing host and `default_port` an empty string. IPv6 hosts in brackets.
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<HostPort> parse_host_port(const std::string& addr, const std::string& default_host,
+                                 uint16_t default_port);
+
+// Runs the server until SIGINT/SIGTERM; returns the process exit code.
+// REQUIRES: called from the main thread before any other thread is started (it blocks the
+// shutdown signals so every thread inherits the mask and one thread waits for them).
+int run_serve(const ServeOptions& options);
+
+}  // namespace weft::server

@@ -1,0 +1,152 @@
+#pragma once
+// Protobuf wire format primitives for the hand-written OTLP codec: a bounds-checked field
+// reader and the writer helpers. Internal to src/wire.
+//
+// Reader contract: next() yields one field at a time from a byte range and never reads
+// outside it. On malformed framing it returns kError and error() describes the problem
+// ("truncated field 5", "field 3 has wire type 0, expected 2"); the caller adds the path.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace weft::wire::proto {
+
+enum class WireType : uint8_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLen = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5,
+};
+
+struct Field {
+  uint32_t number = 0;
+  WireType type = WireType::kVarint;
+  uint64_t value = 0;      // varint, fixed32 and fixed64 payloads
+  std::string_view bytes;  // length-delimited payload
+};
+
+class Reader {
+ public:
+  enum Next { kField, kEnd, kError };
+
+  explicit Reader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
+
+  // Reads the next field. Groups of unknown fields are skipped whole (never yielded).
+  Next next(Field* f);
+
+  // Describes the last kError; also set by the expect_* helpers.
+  const std::string& error() const { return error_; }
+
+  // Checks f has the wire type a known field needs; false (with error()) otherwise.
+  bool expect(const Field& f, WireType t);
+
+ private:
+  bool read_varint(uint64_t* v);
+  bool skip_group(uint32_t number, int depth);
+  void set_error(std::string msg) { error_ = std::move(msg); }
+
+  const char* p_;
+  const char* end_;
+  std::string error_;
+};
+
+inline bool Reader::read_varint(uint64_t* v) {
+  // Fast path: one byte (tags, small lengths, counts).
+  if (p_ < end_ && static_cast<uint8_t>(*p_) < 0x80) {
+    *v = static_cast<uint8_t>(*p_++);
+    return true;
+  }
+  uint64_t result = 0;
+  for (int shift = 0; shift < 70 && p_ < end_; shift += 7) {
+    uint8_t b = static_cast<uint8_t>(*p_++);
+    if (shift == 63 && b > 1) return false;  // more than 64 bits
+    result |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+inline size_t varint_size(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+inline void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+inline void put_tag(std::string& out, uint32_t number, WireType t) {
+  put_varint(out, (static_cast<uint64_t>(number) << 3) | static_cast<uint8_t>(t));
+}
+
+// Proto3 scalars: nothing is written for the default value.
+inline void put_varint_field(std::string& out, uint32_t number, uint64_t v) {
+  if (v == 0) return;
+  put_tag(out, number, WireType::kVarint);
+  put_varint(out, v);
+}
+inline void put_fixed32_field(std::string& out, uint32_t number, uint32_t v) {
+  if (v == 0) return;
+  put_tag(out, number, WireType::kFixed32);
+  char buf[4];
+  for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+  out.append(buf, 4);
+}
+inline void put_fixed64_field(std::string& out, uint32_t number, uint64_t v) {
+  if (v == 0) return;
+  put_tag(out, number, WireType::kFixed64);
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+  out.append(buf, 8);
+}
+// Writes the field even when empty (oneof members and repeated elements have presence).
+inline void put_bytes_field_always(std::string& out, uint32_t number, std::string_view s) {
+  put_tag(out, number, WireType::kLen);
+  put_varint(out, s.size());
+  out.append(s);
+}
+inline void put_bytes_field(std::string& out, uint32_t number, std::string_view s) {
+  if (!s.empty()) put_bytes_field_always(out, number, s);
+}
+
+// Nested messages are written in place: begin_message() reserves one length byte and
+// end_message() fills it in, shifting the body when the length needs more bytes. Most OTLP
+// submessages (attributes, values) are under 128 bytes, so the shift is rare and cheap.
+inline size_t begin_message(std::string& out, uint32_t number) {
+  put_tag(out, number, WireType::kLen);
+  out.push_back('\0');
+  return out.size();
+}
+inline void end_message(std::string& out, size_t body_start) {
+  size_t len = out.size() - body_start;
+  if (len < 0x80) {
+    out[body_start - 1] = static_cast<char>(len);
+    return;
+  }
+  size_t n = varint_size(len);
+  out.insert(body_start, n - 1, '\0');
+  char* p = out.data() + body_start - 1;
+  while (len >= 0x80) {
+    *p++ = static_cast<char>(len | 0x80);
+    len >>= 7;
+  }
+  *p = static_cast<char>(len);
+}
+
+}  // namespace weft::wire::proto
