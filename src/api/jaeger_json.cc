@@ -41,13 +41,18 @@ void write_span_tags(JsonWriter& w, const Span& s) {
     if (!s.scope->version.empty()) write_string_tag(w, "otel.scope.version", s.scope->version);
   }
   for (const KeyValue& kv : s.attributes) write_tag(w, kv.key, kv.value);
-  if (const char* kind = jaeger_span_kind(s.kind)) write_string_tag(w, "span.kind", kind);
-  if (s.status.code == SpanStatusCode::kOk) write_string_tag(w, "otel.status_code", "OK");
-  if (s.status.code == SpanStatusCode::kError) {
-    write_string_tag(w, "otel.status_code", "ERROR");
-    w.begin_object().kv("key", "error").kv("type", "bool").kv_bool("value", true).end_object();
+  // Synthetic tags are skipped when an attribute of that key exists already (spans that
+  // came from Zipkin or Jaeger keep those tags as attributes).
+  auto absent = [&](std::string_view key) { return !find_attribute(s.attributes, key); };
+  if (const char* kind = jaeger_span_kind(s.kind); kind && absent("span.kind"))
+    write_string_tag(w, "span.kind", kind);
+  if (absent("otel.status_code")) {
+    if (s.status.code == SpanStatusCode::kOk) write_string_tag(w, "otel.status_code", "OK");
+    if (s.status.code == SpanStatusCode::kError) write_string_tag(w, "otel.status_code", "ERROR");
   }
-  if (!s.status.message.empty())
+  if (s.status.code == SpanStatusCode::kError && absent("error"))
+    w.begin_object().kv("key", "error").kv("type", "bool").kv_bool("value", true).end_object();
+  if (!s.status.message.empty() && absent("otel.status_description"))
     write_string_tag(w, "otel.status_description", s.status.message);
   if (!s.trace_state.empty()) write_string_tag(w, "w3c.tracestate", s.trace_state);
   if (s.dropped_attributes_count)

@@ -19,7 +19,9 @@ constexpr std::array<const char*, kServiceCount> kCacheCommands = {
     "ZRANGE", "LPUSH", "LRANGE", "SADD", "SMEMBERS", "HGETALL", "SETEX", "GETEX", "EXISTS", "TTL"};
 
 constexpr std::array<const char*, 3> kUpdateMethods = {"PUT", "DELETE", "PATCH"};
-constexpr int kDatastorePeers = 10;  // database hosts and, separately, cache hosts
+// Database hosts and, separately, cache hosts; with the 20 service addresses and the 2
+// edge load balancers, 40 net.peer.name values in all.
+constexpr int kDatastorePeers = 9;
 
 std::string two_digits(int i) {
   char buf[8];
@@ -70,10 +72,11 @@ Catalog::Catalog() {
     s.cache_op = std::string("redis ") + kCacheCommands[static_cast<size_t>(i)];
     s.publish_op = dom + ".events publish";
     s.process_op = dom + ".events process";
-    // Two services share each database and each cache host: 10 of each.
-    s.db_system = (i / 2) % 3 == 2 ? "mysql" : "postgresql";
-    s.db_peer = (s.db_system == "mysql" ? "mysql-" : "pg-") + two_digits(i / 2) + ".db.internal";
-    s.cache_peer = "redis-" + two_digits(i / 2) + ".cache.internal";
+    // Services share database and cache hosts, two (or four) to a host.
+    const int store = (i / 2) % kDatastorePeers;
+    s.db_system = store % 3 == 2 ? "mysql" : "postgresql";
+    s.db_peer = (s.db_system == "mysql" ? "mysql-" : "pg-") + two_digits(store) + ".db.internal";
+    s.cache_peer = "redis-" + two_digits(store) + ".cache.internal";
     s.version = "1." + std::to_string(i % 5) + "." + std::to_string((i * 7) % 10);
     // Up to 3 callees among the next 8 services.
     std::vector<int> candidates;
@@ -86,6 +89,18 @@ Catalog::Catalog() {
     std::sort(s.downstream.begin(), s.downstream.end());
     for (int h = 0; h < kHostsPerService; ++h)
       s.resources[static_cast<size_t>(h)] = make_resource(s, h, rng.next());
+  }
+  // Every service that is not an entry must have a caller, or it would never appear.
+  for (int j = kEntryServiceCount; j < kServiceCount; ++j) {
+    bool called = false;
+    for (int i = 0; i < j; ++i) {
+      const auto& d = services_[static_cast<size_t>(i)].downstream;
+      called |= std::find(d.begin(), d.end(), j) != d.end();
+    }
+    if (called) continue;
+    const int lo = std::max(0, j - 8);
+    auto& d = services_[static_cast<size_t>(lo + static_cast<int>(rng.below(static_cast<uint64_t>(j - lo))))].downstream;
+    d.insert(std::upper_bound(d.begin(), d.end(), j), j);
   }
 }
 
@@ -105,11 +120,11 @@ std::vector<std::string> Catalog::span_names() const {
 std::vector<std::string> Catalog::peer_names() const {
   std::vector<std::string> out;
   for (const ServiceInfo& s : services_) out.push_back(s.address);
-  for (int i = 0; i < kServiceCount; i += 2) {
+  for (int i = 0; i < 2 * kDatastorePeers; i += 2) {
     out.push_back(services_[static_cast<size_t>(i)].db_peer);
     out.push_back(services_[static_cast<size_t>(i)].cache_peer);
   }
-  static_assert(kServiceCount == 2 * kDatastorePeers);
+  out.insert(out.end(), kEdgePeers.begin(), kEdgePeers.end());
   return out;
 }
 

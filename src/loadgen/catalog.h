@@ -15,6 +15,9 @@ namespace weft::loadgen {
 inline constexpr int kServiceCount = 20;
 inline constexpr int kHostsPerService = 3;
 inline constexpr int kEntryServiceCount = 4;  // svc-00..svc-03 receive the root requests
+// The load balancers in front of the entry services: net.peer.name of root SERVER spans.
+inline constexpr std::array<const char*, 2> kEdgePeers = {"lb-0.edge.internal",
+                                                          "lb-1.edge.internal"};
 
 struct ServiceInfo {
   std::string name;     // "svc-07"
@@ -28,8 +31,8 @@ struct ServiceInfo {
   std::string publish_op;    // "payments.events publish" (PRODUCER, sent by callers)
   std::string process_op;    // "payments.events process" (CONSUMER, in this service)
   std::string db_system;     // "postgresql" or "mysql"
-  std::string db_peer;       // one of 10 database hosts
-  std::string cache_peer;    // one of 10 cache hosts
+  std::string db_peer;       // one of 9 database hosts
+  std::string cache_peer;    // one of 9 cache hosts
   std::string version;       // service.version
   // Services this one calls; always of a higher index, so the call graph is acyclic.
   std::vector<int> downstream;

@@ -59,7 +59,7 @@ std::pair<std::string, std::string> method_and_url(const std::string& endpoint,
   } else {
     path += "?order=" + id;
   }
-  return {std::move(method), "http://" + address + path};
+  return {std::move(method), "https://" + address + ":8443" + path};
 }
 
 class SpanBuilder {
@@ -76,7 +76,7 @@ class SpanBuilder {
       uint64_t id = 0;
       while (id == 0) id = rng_.next();
       for (int b = 0; b < 8; ++b) ids_[i].bytes[static_cast<size_t>(b)] = uint8_t(id >> (56 - 8 * b));
-      orders_[i] = static_cast<int64_t>(10'000'000 + rng_.below(90'000'000));
+      orders_[i] = static_cast<int64_t>(1'000'000'000 + rng_.below(9'000'000'000));
     }
     for (size_t i = 0; i < n; ++i) codes_[i] = server_code(i);
     std::vector<Span> spans;
@@ -101,8 +101,9 @@ class SpanBuilder {
                                                                                            : 200;
   }
 
-  // http.method, http.url, http.status_code (and net.peer.name, the caller) of a SERVER.
-  void add_request_attributes(size_t server, KeyValueList& attrs) const {
+  // http.method, http.url, http.status_code of the request a SERVER node serves, and
+  // net.peer.name: service `peer`'s address, or edge peer -1 - `peer` if it is negative.
+  void add_request_attributes(size_t server, int peer, KeyValueList& attrs) const {
     const Node& s = node(server);
     const ServiceInfo& svc = service(s.service);
     auto [method, url] =
@@ -110,7 +111,11 @@ class SpanBuilder {
     attrs.push_back({"http.method", std::move(method)});
     attrs.push_back({"http.url", std::move(url)});
     attrs.push_back({"http.status_code", int64_t{codes_[server]}});
-    if (s.peer_service >= 0) attrs.push_back({"net.peer.name", service(s.peer_service).address});
+    if (peer >= 0) {
+      attrs.push_back({"net.peer.name", service(peer).address});
+    } else {
+      attrs.push_back({"net.peer.name", kEdgePeers[static_cast<size_t>(-1 - peer)]});
+    }
   }
 
   void add_common_attributes(KeyValueList& attrs) {
@@ -122,11 +127,11 @@ class SpanBuilder {
     attrs.push_back({"retry", rng_.chance_ppm(kRetryPpm)});
   }
 
-  std::string db_statement(const ServiceInfo& svc, int64_t order) const {
+  // About 80 bytes, as an ORM writes it.
+  static std::string db_statement(const ServiceInfo& svc) {
     const char* placeholder = svc.db_system == "mysql" ? "?" : "$1";
     return "SELECT id, status, total, updated_at FROM " + svc.domain + " WHERE id = " +
-           placeholder + " AND tenant_id = " + (svc.db_system == "mysql" ? "?" : "$2") +
-           " /* " + std::to_string(order % 1000) + " */";
+           placeholder + " AND tenant_id = " + (svc.db_system == "mysql" ? "?" : "$2");
   }
 
   void add_event(Span& span, const ServiceInfo& svc, int64_t order) {
@@ -176,20 +181,19 @@ class SpanBuilder {
     switch (n.op) {
       case Op::kServer:
         span.name = svc.endpoints[static_cast<size_t>(n.endpoint)];
-        add_request_attributes(i, attrs);
+        add_request_attributes(i, n.peer_service, attrs);
         break;
       case Op::kRpcClient: {
         const size_t callee = static_cast<size_t>(n.children.front());
         span.name = service(n.peer_service).endpoints[static_cast<size_t>(n.endpoint)];
-        add_request_attributes(callee, attrs);
-        attrs.back() = {"net.peer.name", service(n.peer_service).address};
+        add_request_attributes(callee, n.peer_service, attrs);
         break;
       }
       case Op::kInternal: {
         span.name = svc.internal_ops[rng_.below(svc.internal_ops.size())];
         const size_t request = static_cast<size_t>(n.request);
         if (node(request).op == Op::kServer) {
-          add_request_attributes(request, attrs);
+          add_request_attributes(request, node(request).peer_service, attrs);
         } else if (node(request).peer_service >= 0) {
           attrs.push_back({"net.peer.name", service(node(request).peer_service).address});
         }
@@ -198,7 +202,7 @@ class SpanBuilder {
       case Op::kDbClient:
         span.name = svc.sql_op;
         attrs.push_back({"db.system", svc.db_system});
-        attrs.push_back({"db.statement", db_statement(svc, orders_[i])});
+        attrs.push_back({"db.statement", db_statement(svc)});
         attrs.push_back({"net.peer.name", svc.db_peer});
         break;
       case Op::kCacheClient:

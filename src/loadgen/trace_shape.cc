@@ -8,7 +8,8 @@ namespace {
 
 // Per mille of children that are INTERNAL, and of calls that go to each kind of peer.
 constexpr uint64_t kInternalPerMille = 300;
-constexpr uint64_t kVirtualPeerPerMille = 30;
+// 2.2% of calls: ~3% of CLIENT spans once calls that cannot be made became INTERNAL.
+constexpr uint64_t kVirtualPeerPerMille = 22;
 constexpr uint64_t kMessagingPerMille = 50;
 constexpr uint64_t kDbShareOfVirtualPerMille = 600;  // the rest go to the cache
 
@@ -28,6 +29,7 @@ class ShapeBuilder {
     root.service = static_cast<int>(rng_.below(kEntryServiceCount));
     root.host = static_cast<int>(rng_.below(kHostsPerService));
     root.endpoint = static_cast<int>(rng_.below(4));
+    root.peer_service = -1 - static_cast<int>(rng_.below(kEdgePeers.size()));
     add(root);
     while (size() < span_count_) grow(open_[rng_.below(open_.size())]);
     return std::move(shape_);

@@ -29,7 +29,9 @@ struct Node {
   int request = 0;   // the nearest SERVER/CONSUMER at or above this node (its own request)
   int service = 0;
   int host = 0;
-  int peer_service = -1;  // callee (RPC client, producer) or caller (server, consumer); -1: none
+  // Callee (RPC client, producer) or caller (server, consumer); for the root, -1 - the index
+  // of the edge load balancer that sent the request.
+  int peer_service = -1;
   int level = 0;          // RPC hops above this node
   int endpoint = 0;       // index into the service's endpoints (server and RPC client)
   std::vector<int> children;
@@ -47,7 +49,7 @@ struct TraceShape {
 
 // A tree of exactly `span_count` nodes (REQUIRES: span_count >= 1) per WORKLOAD.md: a root
 // SERVER in an entry service; children attached uniformly at random to SERVER, CONSUMER
-// and INTERNAL nodes: INTERNAL 30%, else a call: 3% to a database/cache (virtual peer),
+// and INTERNAL nodes: INTERNAL 30%, else a call: 2.2% to a database/cache (virtual peer),
 // 5% PRODUCER/CONSUMER, 92% CLIENT->SERVER to a downstream service. A call that cannot be
 // made (leaf service, depth limit, one span left) becomes INTERNAL.
 TraceShape build_shape(Prng& rng, int span_count);

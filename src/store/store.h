@@ -27,6 +27,8 @@ struct StoreStats {
   uint64_t wal_segments = 0;
   uint64_t wal_syncs = 0;        // fsync calls since start
   uint64_t recovered_spans = 0;  // replayed from the WAL at open
+  uint64_t wal_corruptions = 0;  // damaged WAL tails/segments/records dropped at open
+  uint64_t duplicate_spans = 0;  // spans dropped because their trace already held the ID
 };
 
 class Store {

@@ -12,8 +12,13 @@
 
 namespace weft::wire {
 
-// Decodes an ExportTraceServiceRequest / TracesData JSON object. Invalid JSON or a wrong
-// type at the top -> INVALID_ARGUMENT naming the offset or the path.
+// Decodes an ExportTraceServiceRequest / TracesData JSON object, appending to out->batch.
+// Invalid JSON or a member of the wrong JSON type -> INVALID_ARGUMENT naming the offset or
+// the path ("resourceSpans[0].scopeSpans[0].spans[2].name: expected a string"); *out is then
+// left unchanged. An id that is a string but not a valid id rejects only its span:
+// "span 2: resourceSpans[0].scopeSpans[0].spans[2].traceId: not 32 hex digits" (also
+// "must not be all zero"; a bad link id rejects the span too). Span member "weftRpcId"
+// (weft extension) is read into Span::rpc_id.
 Status decode_otlp_json(std::string_view json, DecodeResult* out);
 
 // Encodes spans as a TracesData JSON object {"resourceSpans":[...]} (grouping as in

@@ -14,7 +14,9 @@ namespace weft::wire {
 // spans to out->batch. Malformed protobuf framing -> INVALID_ARGUMENT whose message says
 // where ("resource_spans[0].scope_spans[1].spans[2]: truncated field 5"); *out is then left
 // unchanged. Unknown fields (any wire type, groups included) are skipped.
-// Unknown fields are skipped. Per-span problems reject only that span (out->reject).
+// Per-span problems (ids of the wrong length or all zero, in the span or a link) reject only
+// that span (out->reject), e.g. "span 3: trace_id must be 16 bytes (got 5)". Span.field 1000
+// (weft extension, string) is read into Span::rpc_id.
 Status decode_otlp_proto(std::string_view bytes, DecodeResult* out);
 
 // Encodes spans as an ExportTraceServiceRequest. Spans sharing a resource (by pointer or

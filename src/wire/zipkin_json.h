@@ -3,6 +3,7 @@
 // docs/format/zipkin.md; it is chosen so that Zipkin -> model -> Zipkin is lossless and
 // OpenTelemetry spans read back through the Zipkin API as OTel's own Zipkin exporter
 // would have sent them.
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,9 +13,15 @@
 
 namespace weft::wire {
 
-// Decodes a JSON array of Zipkin v2 spans. Each span gets a resource built from its
-// localEndpoint (service.name = localEndpoint.serviceName). Per-span problems (bad id,
-// missing id) reject only that span.
+// Span::flags bit that records Zipkin's "debug": true (weft-private; OTLP defines bits 0-9).
+inline constexpr uint32_t kZipkinDebugFlag = 1u << 31;
+
+// Decodes a JSON array of Zipkin v2 spans, appending to out->batch. Each span gets a resource
+// built from its localEndpoint (service.name = localEndpoint.serviceName; consecutive spans
+// with the same endpoint share one Resource). Per-span problems (bad or missing id) reject
+// only that span: "span 2: traceId: not 16 or 32 hex digits". Invalid JSON or a member of
+// the wrong type -> INVALID_ARGUMENT naming the path ("[2].timestamp: expected ...");
+// *out is then left unchanged.
 Status decode_zipkin_json(std::string_view json, DecodeResult* out);
 
 // Appends one span as a Zipkin v2 JSON object.

@@ -161,5 +161,9 @@ export const ZIPKIN_KIND = {
   [SpanKind.PRODUCER]: 'PRODUCER', [SpanKind.CONSUMER]: 'CONSUMER',
 };
 
-/** hrTimeToMicroseconds as the JS SDK computes it (rounded). */
-export const hrToUsRounded = (hr) => Math.round(hr[0] * 1e6 + hr[1] / 1e3);
+/**
+ * Microseconds of an HrTime as a Zipkin server stores them: the JS SDK's
+ * hrTimeToMicroseconds (sec*1e6 + ns/1e3) may be fractional; stored as an integer.
+ * Test times keep sub-µs parts < 500 ns, so floor and round agree.
+ */
+export const hrToUsInt = (hr) => Math.floor(hr[0] * 1e6 + hr[1] / 1e3);

@@ -1,0 +1,208 @@
+#include "api/native_api.h"
+
+#include <limits>
+
+#include "api/json_writer.h"
+#include "api/native_json.h"
+#include "query/params.h"
+
+namespace weft::api {
+namespace {
+
+using query::QueryService;
+constexpr ErrorStyle kStyle = ErrorStyle::kNative;
+constexpr size_t kDefaultLimit = 20;
+constexpr size_t kMaxLimit = 10'000;
+constexpr size_t kDefaultValuesLimit = 100;
+constexpr uint64_t kDefaultDependencyLookback = 24ULL * 3600 * 1'000'000'000;
+
+Result<size_t> parse_limit(const http::Request& req, size_t dflt) {
+  auto v = req.param("limit");
+  if (!v || v->empty()) return dflt;
+  WEFT_ASSIGN_OR_RETURN(uint64_t n, query::parse_uint("limit", *v));
+  if (n == 0 || n > kMaxLimit)
+    return invalid_argument("limit: must be between 1 and " + std::to_string(kMaxLimit));
+  return static_cast<size_t>(n);
+}
+
+// [start, end] from start/end (Unix ns or RFC 3339) and lookback; `default_lookback` of 0
+// leaves the window open when neither start nor lookback is given.
+Status parse_window(const QueryService& service, const http::Request& req,
+                    uint64_t default_lookback, uint64_t* start, uint64_t* end) {
+  std::optional<uint64_t> s, e, lookback;
+  if (auto v = req.param("start"); v && !v->empty()) {
+    WEFT_ASSIGN_OR_RETURN(s, query::parse_time_nanos("start", *v));
+  }
+  if (auto v = req.param("end"); v && !v->empty()) {
+    WEFT_ASSIGN_OR_RETURN(e, query::parse_time_nanos("end", *v));
+  }
+  if (auto v = req.param("lookback"); v && !v->empty()) {
+    WEFT_ASSIGN_OR_RETURN(lookback, query::parse_duration("lookback", *v));
+  }
+  if (!s && !lookback && default_lookback) lookback = default_lookback;
+  if (!e && (lookback || default_lookback)) e = service.now_unix_nanos();
+  *end = e.value_or(std::numeric_limits<uint64_t>::max());
+  if (s) {
+    *start = *s;
+  } else if (lookback) {
+    *start = *end > *lookback ? *end - *lookback : 0;
+  } else {
+    *start = 0;
+  }
+  if (*start > *end) return invalid_argument("start: must not be after end");
+  return Status::ok();
+}
+
+Result<TraceQuery> parse_search(const QueryService& service, const http::Request& req) {
+  TraceQuery q;
+  q.service = req.param("service").value_or("");
+  q.operation = req.param("operation").value_or("");
+  if (auto v = req.param("spanKind"); v && !v->empty()) {
+    WEFT_ASSIGN_OR_RETURN(q.span_kind, query::parse_span_kind_param("spanKind", *v));
+  }
+  for (const std::string& t : req.params("tag")) {
+    WEFT_ASSIGN_OR_RETURN(TagCondition c, query::parse_key_equals_value("tag", t));
+    q.tags.push_back(std::move(c));
+  }
+  WEFT_RETURN_IF_ERROR(parse_window(service, req, 0, &q.start_unix_nano, &q.end_unix_nano));
+  if (auto v = req.param("minDuration"); v && !v->empty()) {
+    WEFT_ASSIGN_OR_RETURN(q.min_duration_nanos, query::parse_duration("minDuration", *v));
+  }
+  if (auto v = req.param("maxDuration"); v && !v->empty()) {
+    WEFT_ASSIGN_OR_RETURN(q.max_duration_nanos, query::parse_duration("maxDuration", *v));
+  }
+  if (q.min_duration_nanos && q.max_duration_nanos &&
+      *q.max_duration_nanos < *q.min_duration_nanos)
+    return invalid_argument("maxDuration: must not be less than minDuration");
+  if (auto v = req.param("durationOf"); v && !v->empty()) {
+    if (*v == "span") {
+      q.duration_of_span = true;
+    } else if (*v != "trace") {
+      return invalid_argument("durationOf: must be \"trace\" or \"span\", got \"" + *v + "\"");
+    }
+  }
+  if (auto v = req.param("order"); v && !v->empty()) {
+    if (*v == "longest") {
+      q.order = TraceOrder::kLongestFirst;
+    } else if (*v != "newest") {
+      return invalid_argument("order: must be \"newest\" or \"longest\", got \"" + *v + "\"");
+    }
+  }
+  WEFT_ASSIGN_OR_RETURN(q.limit, parse_limit(req, kDefaultLimit));
+  return q;
+}
+
+http::Response string_list(std::string_view key, const std::vector<std::string>& items) {
+  JsonWriter w;
+  w.begin_object().key(key).begin_array();
+  for (const std::string& s : items) w.str(s);
+  w.end_array().end_object();
+  return http::Response::json(200, w.take());
+}
+
+http::Response get_trace(QueryService& service, std::string_view id_text) {
+  auto id = query::parse_trace_id("traceId", id_text);
+  if (!id.is_ok()) return error_response(kStyle, id.status());
+  auto trace = service.get_trace(*id);
+  if (!trace.is_ok()) return error_response(kStyle, trace.status());
+  if (!*trace) return error_response(kStyle, 404, "trace " + id->to_hex() + " not found");
+  JsonWriter w;
+  write_native_trace(w, **trace);
+  return http::Response::json(200, w.take());
+}
+
+http::Response search(QueryService& service, const http::Request& req) {
+  auto q = parse_search(service, req);
+  if (!q.is_ok()) return error_response(kStyle, q.status());
+  auto found = service.search(*q);
+  if (!found.is_ok()) return error_response(kStyle, found.status());
+  JsonWriter w;
+  w.begin_object().key("traces").begin_array();
+  for (const TraceSummary& s : *found) write_native_summary(w, s);
+  w.end_array().end_object();
+  return http::Response::json(200, w.take());
+}
+
+http::Response operations(QueryService& service, std::string_view name,
+                          const http::Request& req) {
+  std::optional<SpanKind> kind;
+  if (auto v = req.param("spanKind"); v && !v->empty()) {
+    auto k = query::parse_span_kind_param("spanKind", *v);
+    if (!k.is_ok()) return error_response(kStyle, k.status());
+    kind = *k;
+  }
+  auto ops = service.operations(std::string(name), kind);
+  if (!ops.is_ok()) return error_response(kStyle, ops.status());
+  JsonWriter w;
+  w.begin_object().key("operations").begin_array();
+  for (const OperationInfo& op : *ops)
+    w.begin_object().kv("name", op.name).kv("spanKind", span_kind_name(op.kind)).end_object();
+  w.end_array().end_object();
+  return http::Response::json(200, w.take());
+}
+
+http::Response dependencies(QueryService& service, const http::Request& req) {
+  uint64_t start, end;
+  if (Status s = parse_window(service, req, kDefaultDependencyLookback, &start, &end); !s)
+    return error_response(kStyle, s);
+  auto links = service.dependencies(start, end);
+  if (!links.is_ok()) return error_response(kStyle, links.status());
+  JsonWriter w;
+  w.begin_object().key("dependencies").begin_array();
+  for (const DependencyLink& l : *links)
+    w.begin_object()
+        .kv("parent", l.parent)
+        .kv("child", l.child)
+        .kv_u64("callCount", l.call_count)
+        .kv_u64("errorCount", l.error_count)
+        .end_object();
+  w.end_array().end_object();
+  return http::Response::json(200, w.take());
+}
+
+http::Response attribute_values(QueryService& service, std::string_view key,
+                                const http::Request& req) {
+  auto limit = parse_limit(req, kDefaultValuesLimit);
+  if (!limit.is_ok()) return error_response(kStyle, limit.status());
+  auto values = service.attribute_values(std::string(key), *limit);
+  if (!values.is_ok()) return error_response(kStyle, values.status());
+  return string_list("values", *values);
+}
+
+}  // namespace
+
+RouteResult route_native(QueryService& service, const http::Request& req) {
+  std::string_view path = req.path;
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  auto answer = [&](const char* route, auto&& fn) -> RouteResult {
+    if (!is_get(req)) return {route, method_not_allowed(kStyle, req)};
+    return {route, fn()};
+  };
+  if (auto id = match_segment(path, "/api/v1/traces/"))
+    return answer("/api/v1/traces/{id}", [&] { return get_trace(service, *id); });
+  if (path == "/api/v1/search") return answer("/api/v1/search", [&] { return search(service, req); });
+  if (path == "/api/v1/services") {
+    return answer("/api/v1/services", [&] {
+      auto names = service.services();
+      return names.is_ok() ? string_list("services", *names)
+                           : error_response(kStyle, names.status());
+    });
+  }
+  if (auto name = match_segment(path, "/api/v1/services/", "/operations"))
+    return answer("/api/v1/services/{service}/operations",
+                  [&] { return operations(service, *name, req); });
+  if (path == "/api/v1/dependencies")
+    return answer("/api/v1/dependencies", [&] { return dependencies(service, req); });
+  if (path == "/api/v1/attributes") {
+    return answer("/api/v1/attributes", [&] {
+      auto keys = service.attribute_keys();
+      return keys.is_ok() ? string_list("keys", *keys) : error_response(kStyle, keys.status());
+    });
+  }
+  if (auto key = match_segment(path, "/api/v1/attributes/", "/values"))
+    return answer("/api/v1/attributes/{key}/values",
+                  [&] { return attribute_values(service, *key, req); });
+  return {"unknown", route_not_found(kStyle, req)};
+}
+
+}  // namespace weft::api

@@ -1,0 +1,167 @@
+#include "store/head/head.h"
+
+#include "common/status.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace weft::store {
+namespace {
+
+// Per-span and per-trace bookkeeping beyond approx_bytes(Span): vector slack, hash and
+// index nodes. Rough on purpose; the budget is approximate.
+constexpr uint64_t kSpanOverhead = 32;
+constexpr uint64_t kTraceOverhead = sizeof(TraceEntry) + 192;
+
+uint64_t resource_bytes(const Resource& r) {
+  return sizeof(Resource) + approx_bytes(r.attributes) + r.schema_url.capacity();
+}
+
+}  // namespace
+
+void Head::apply(std::vector<SpanBatch>& batches, uint64_t segment) {
+  std::unique_lock lock(mu_);
+  segment_refs_.try_emplace(segment, 0);
+  for (SpanBatch& batch : batches) {
+    const Resource* last_resource = nullptr;
+    for (Span& span : batch.spans) add_span(std::move(span), segment, last_resource);
+    batch.spans.clear();
+  }
+  while (stats_.bytes > budget_ && !arrival_.empty()) evict_oldest();
+}
+
+void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resource) {
+  auto [it, is_new] = traces_.try_emplace(span.trace_id);
+  if (is_new) {
+    it->second = std::make_unique<TraceEntry>();
+    it->second->id = span.trace_id;
+    it->second->bytes = kTraceOverhead;
+    stats_.bytes += kTraceOverhead;
+    ++stats_.traces;
+    arrival_.push_back(span.trace_id);
+  }
+  TraceEntry& t = *it->second;
+  if (!is_new && t.has_span(span.span_id)) {
+    ++stats_.duplicate_spans;
+    return;
+  }
+  if (t.segments.empty() || t.segments.back() != segment) {
+    t.segments.push_back(segment);
+    ++segment_refs_[segment];
+  }
+
+  // Index terms before the span moves into the trace.
+  index_.add_span_terms(span);
+  uint64_t bytes = approx_bytes(span) + kSpanOverhead;
+  if (span.resource && span.resource.get() != last_resource) {
+    last_resource = span.resource.get();
+    index_.add_resource_terms(*span.resource);
+    bytes += resource_bytes(*span.resource);  // charged once per batch and trace, roughly
+  }
+
+  const TimeKey old_key{t.start, t.id};
+  const size_t old_services = t.services.size();
+  std::string service(span.service_name());
+  t.add_span(std::move(span));
+  t.bytes += bytes;
+  stats_.bytes += bytes;
+  ++stats_.spans;
+
+  const TimeKey new_key{t.start, t.id};
+  if (is_new) {
+    index_.add_global(new_key);
+    index_.add_trace(new_key, service);
+  } else if (old_key.start != new_key.start) {
+    // An earlier span moved the trace's start: re-key it everywhere.
+    index_.remove_global(old_key);
+    index_.add_global(new_key);
+    for (const auto& [svc, n] : t.services) {
+      index_.remove_trace(old_key, svc);
+      index_.add_trace(new_key, svc);
+    }
+  } else if (t.services.size() != old_services) {
+    index_.add_trace(new_key, service);
+  }
+}
+
+void Head::evict_oldest() {
+  TraceId id = arrival_.front();
+  arrival_.pop_front();
+  auto it = traces_.find(id);
+  WEFT_CHECK(it != traces_.end());
+  TraceEntry& t = *it->second;
+  const TimeKey key{t.start, t.id};
+  index_.remove_global(key);
+  for (const auto& [svc, n] : t.services) index_.remove_trace(key, svc);
+  for (uint64_t seg : t.segments) --segment_refs_[seg];
+  stats_.bytes -= t.bytes;
+  stats_.spans -= t.spans.size();
+  --stats_.traces;
+  ++stats_.evicted_traces;
+  stats_.evicted_spans += t.spans.size();
+  traces_.erase(it);
+}
+
+void Head::note_segment(uint64_t segment) {
+  std::unique_lock lock(mu_);
+  segment_refs_.try_emplace(segment, 0);
+}
+
+std::vector<uint64_t> Head::take_dead_segments(uint64_t active_segment) {
+  std::unique_lock lock(mu_);
+  std::vector<uint64_t> dead;
+  for (auto it = segment_refs_.begin(); it != segment_refs_.end() && it->first < active_segment;) {
+    if (it->second == 0) {
+      dead.push_back(it->first);
+      it = segment_refs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return dead;
+}
+
+std::optional<Trace> Head::get_trace(const TraceId& id) const {
+  std::shared_lock lock(mu_);
+  auto it = traces_.find(id);
+  if (it == traces_.end()) return std::nullopt;
+  Trace out;
+  out.trace_id = id;
+  out.spans = it->second->spans;
+  lock.unlock();
+  std::sort(out.spans.begin(), out.spans.end(), [](const Span& a, const Span& b) {
+    if (a.start_time_unix_nano != b.start_time_unix_nano)
+      return a.start_time_unix_nano < b.start_time_unix_nano;
+    return a.span_id < b.span_id;
+  });
+  return out;
+}
+
+std::vector<std::string> Head::services() const {
+  std::shared_lock lock(mu_);
+  return index_.services();
+}
+
+std::vector<OperationInfo> Head::operations(const std::string& service) const {
+  std::shared_lock lock(mu_);
+  return index_.operations(service);
+}
+
+std::vector<std::string> Head::attribute_keys() const {
+  std::shared_lock lock(mu_);
+  return index_.attribute_keys();
+}
+
+std::vector<std::string> Head::attribute_values(const std::string& key, size_t limit) const {
+  std::shared_lock lock(mu_);
+  return index_.attribute_values(key, limit);
+}
+
+HeadStats Head::stats() const {
+  std::shared_lock lock(mu_);
+  HeadStats s = stats_;
+  s.budget_bytes = budget_;
+  return s;
+}
+
+}  // namespace weft::store

@@ -1,0 +1,78 @@
+#pragma once
+// Head: the recent spans, in memory, grouped by trace, with the indexes search needs.
+//
+// Spans join their trace whenever they arrive (late spans included); a span whose ID the
+// trace already holds (a retried request) is dropped. Memory is bounded: when the
+// approximate size passes the budget, whole traces are evicted oldest-arrival first. The
+// head also counts, per WAL segment, how many live traces have spans in it, so the store
+// can delete segments nothing live needs (take_dead_segments).
+//
+// Thread-safety: apply() and take_dead_segments() are called by one writer at a time and
+// take the exclusive lock; every query takes the shared lock and may run concurrently
+// with the others.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "model/query.h"
+#include "model/span.h"
+#include "store/head/head_index.h"
+#include "store/head/trace_entry.h"
+
+namespace weft::store {
+
+struct HeadStats {
+  uint64_t spans = 0;
+  uint64_t traces = 0;
+  uint64_t bytes = 0;
+  uint64_t budget_bytes = 0;
+  uint64_t evicted_traces = 0;
+  uint64_t evicted_spans = 0;
+  uint64_t duplicate_spans = 0;
+};
+
+class Head {
+ public:
+  explicit Head(uint64_t budget_bytes) : budget_(budget_bytes) {}
+  Head(const Head&) = delete;
+  Head& operator=(const Head&) = delete;
+
+  // Adds the spans of `batches` (moved from), all stored in WAL segment `segment`, then
+  // evicts to the budget.
+  void apply(std::vector<SpanBatch>& batches, uint64_t segment);
+  // Makes `segment` known with no live trace yet (recovery: a segment whose records were
+  // all damaged or duplicates is then reported dead).
+  void note_segment(uint64_t segment);
+  // Segments older than `active_segment` that no live trace has spans in; forgets them.
+  std::vector<uint64_t> take_dead_segments(uint64_t active_segment);
+
+  std::optional<Trace> get_trace(const TraceId& id) const;
+  std::vector<TraceSummary> search(const TraceQuery& query) const;
+  std::vector<std::string> services() const;
+  std::vector<OperationInfo> operations(const std::string& service) const;
+  std::vector<DependencyLink> dependencies(uint64_t start, uint64_t end) const;
+  std::vector<std::string> attribute_keys() const;
+  std::vector<std::string> attribute_values(const std::string& key, size_t limit) const;
+  HeadStats stats() const;
+
+ private:
+  void add_span(Span&& span, uint64_t segment, const Resource*& last_resource);
+  void evict_oldest();
+
+  const uint64_t budget_;
+  mutable std::shared_mutex mu_;
+  // All below GUARDED_BY(mu_).
+  std::unordered_map<TraceId, std::unique_ptr<TraceEntry>, FixedIdHash> traces_;
+  std::deque<TraceId> arrival_;  // first-arrival order; front = next to evict
+  HeadIndex index_;
+  std::map<uint64_t, uint64_t> segment_refs_;  // segment -> live traces with spans in it
+  HeadStats stats_;
+};
+
+}  // namespace weft::store

@@ -1,0 +1,81 @@
+#pragma once
+// HeadIndex: the head's search indexes.
+//
+//  * traces by start time, newest first (ties by trace ID), overall and per service: the
+//    order search returns, so a newest-first search stops after `limit` matches;
+//  * (service, span name, kind) operations;
+//  * attribute keys (span and resource) with their first kMaxValuesPerKey distinct values
+//    (autocomplete), and event attribute keys: enough to prove that a tag condition cannot
+//    match without scanning.
+//
+// Service names, operations, keys and values are "seen since open" and are not forgotten
+// when traces are evicted: they stay a superset of what the head holds.
+//
+// Thread-safety: none of its own; guarded by the Head's lock.
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/query.h"
+#include "model/span.h"
+
+namespace weft::store {
+
+struct TimeKey {
+  uint64_t start;
+  TraceId id;
+};
+struct NewestFirst {
+  bool operator()(const TimeKey& a, const TimeKey& b) const {
+    if (a.start != b.start) return a.start > b.start;
+    return a.id < b.id;
+  }
+};
+using TimeOrderedTraces = std::set<TimeKey, NewestFirst>;
+
+class HeadIndex {
+ public:
+  static constexpr size_t kMaxValuesPerKey = 1000;
+
+  // Trace membership. A trace's key changes when an earlier span arrives: remove with the
+  // old start, add with the new one.
+  void add_trace(const TimeKey& key, std::string_view service);
+  void remove_trace(const TimeKey& key, std::string_view service);
+  void add_global(const TimeKey& key) { by_time_.insert(key); }
+  void remove_global(const TimeKey& key) { by_time_.erase(key); }
+
+  // Operations and attributes of one span (its resource indexed separately, once).
+  void add_span_terms(const Span& span);
+  void add_resource_terms(const Resource& resource);
+
+  const TimeOrderedTraces& all_traces() const { return by_time_; }
+  // nullptr if the service was never seen.
+  const TimeOrderedTraces* traces_of(std::string_view service) const;
+  bool has_operation(std::string_view service, std::string_view name,
+                     const std::optional<SpanKind>& kind) const;
+  // False only if no span, resource or event attribute can have `key` = `value`.
+  bool may_have_tag(std::string_view key, std::string_view value) const;
+
+  std::vector<std::string> services() const;
+  std::vector<OperationInfo> operations(std::string_view service) const;
+  std::vector<std::string> attribute_keys() const;
+  std::vector<std::string> attribute_values(std::string_view key, size_t limit) const;
+
+ private:
+  struct Values {
+    std::set<std::string, std::less<>> values;
+    bool overflowed = false;  // some distinct values were not kept
+  };
+  void add_attribute(const KeyValue& kv);
+
+  TimeOrderedTraces by_time_;
+  std::map<std::string, TimeOrderedTraces, std::less<>> by_service_;
+  std::map<std::string, std::set<OperationInfo>, std::less<>> operations_;
+  std::map<std::string, Values, std::less<>> attributes_;
+  std::set<std::string, std::less<>> event_keys_;
+};
+
+}  // namespace weft::store

@@ -1,0 +1,153 @@
+#include "store/head/head.h"
+
+#include <gtest/gtest.h>
+
+#include "store/testing/span_builder.h"
+
+namespace weft::store {
+namespace {
+
+using namespace testing;
+
+void apply(Head& h, std::vector<Span> spans, uint64_t segment = 1) {
+  std::vector<SpanBatch> batches{batch_of(std::move(spans))};
+  h.apply(batches, segment);
+}
+
+TEST(Head, LateSpansJoinTheirTraceAndMoveItsStart) {
+  Head h(1ull << 30);
+  apply(h, {make_span(1, 2, 1, "back", "query", 10, 5)});
+  apply(h, {make_span(2, 1, 0, "other", "x", 5, 1)});
+  auto before = h.search(TraceQuery{});
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0].trace_id, trace_id(1));  // starts at 10: newest
+  apply(h, {make_span(1, 1, 0, "front", "GET /", 0, 100)});  // the root arrives late
+  auto t = h.get_trace(trace_id(1));
+  ASSERT_TRUE(t.has_value());
+  ASSERT_EQ(t->spans.size(), 2u);
+  EXPECT_EQ(t->spans[0].name, "GET /");  // sorted by start
+  auto after = h.search(TraceQuery{});
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].trace_id, trace_id(2));  // trace 1 now starts at 0
+  EXPECT_EQ(after[1].root_service, "front");
+  EXPECT_EQ(after[1].root_name, "GET /");
+  EXPECT_EQ(after[1].span_count, 2u);
+  EXPECT_EQ(after[1].duration_nanos(), 100 * kMs);
+  EXPECT_EQ(after[1].services,
+            (std::vector<std::pair<std::string, uint32_t>>{{"back", 1}, {"front", 1}}));
+  // The late root made "front" a service of trace 1: a search by it finds the trace.
+  TraceQuery q;
+  q.service = "front";
+  ASSERT_EQ(h.search(q).size(), 1u);
+}
+
+TEST(Head, DuplicateSpanIdsAreKeptOnce) {
+  Head h(1ull << 30);
+  apply(h, {make_span(1, 1, 0, "a", "op", 0, 1), make_span(1, 2, 1, "a", "child", 0, 1)});
+  apply(h, {make_span(1, 1, 0, "a", "op", 0, 1)});  // a retried request
+  EXPECT_EQ(h.get_trace(trace_id(1))->spans.size(), 2u);
+  EXPECT_EQ(h.stats().spans, 2u);
+  EXPECT_EQ(h.stats().duplicate_spans, 1u);
+  // Large traces switch to a hash set; duplicates are still caught.
+  std::vector<Span> many;
+  for (int i = 1; i <= 100; ++i) many.push_back(make_span(2, i, 0, "a", "op", i, 1));
+  apply(h, many);
+  apply(h, many);
+  EXPECT_EQ(h.get_trace(trace_id(2))->spans.size(), 100u);
+}
+
+TEST(Head, EvictsOldestArrivalsToStayUnderBudgetAndFreesSegments) {
+  Head probe(1ull << 30);
+  apply(probe, {make_span(1, 1, 0, "a", "op", 0, 1)});
+  const uint64_t per_trace = probe.stats().bytes;
+  Head h(per_trace * 10 + per_trace / 2);  // room for 10 such traces
+  for (uint64_t i = 1; i <= 30; ++i) apply(h, {make_span(i, 1, 0, "a", "op", 100 - i, 1)}, i / 10 + 1);
+  HeadStats st = h.stats();
+  EXPECT_LE(st.bytes, st.budget_bytes);
+  EXPECT_EQ(st.traces, 10u);
+  EXPECT_EQ(st.evicted_traces, 20u);
+  EXPECT_EQ(st.evicted_spans, 20u);
+  EXPECT_FALSE(h.get_trace(trace_id(20)).has_value());  // arrival order, not start time
+  EXPECT_TRUE(h.get_trace(trace_id(21)).has_value());
+  EXPECT_EQ(h.search(TraceQuery{}).size(), 10u);
+  // Traces 1..9 went to segment 1, 10..19 to segment 2: both dead. 3 and 4 are live.
+  EXPECT_EQ(h.take_dead_segments(4), (std::vector<uint64_t>{1, 2}));
+  EXPECT_TRUE(h.take_dead_segments(4).empty());  // reported once
+}
+
+TEST(Head, ActiveSegmentIsNeverReportedDead) {
+  Head h(1);  // evicts everything at once
+  apply(h, {make_span(1, 1, 0, "a", "op", 0, 1)}, 5);
+  EXPECT_TRUE(h.take_dead_segments(5).empty());
+  EXPECT_EQ(h.take_dead_segments(6), std::vector<uint64_t>{5});
+}
+
+TEST(Head, OperationsServicesAndAttributes) {
+  Head h(1ull << 30);
+  apply(h, {make_span(1, 1, 0, "a", "GET", 0, 1, SpanKind::kServer, {{"http.status", 200}}),
+            make_span(1, 2, 1, "a", "SELECT", 0, 1, SpanKind::kClient, {{"db", "pg"}}),
+            make_span(2, 1, 0, "b", "GET", 0, 1, SpanKind::kServer, {{"http.status", 404}})});
+  EXPECT_EQ(h.services(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(h.operations("a"), (std::vector<OperationInfo>{{"GET", SpanKind::kServer},
+                                                           {"SELECT", SpanKind::kClient}}));
+  EXPECT_EQ(h.operations("").size(), 2u);  // GET/server is one operation across services
+  EXPECT_TRUE(h.operations("zzz").empty());
+  EXPECT_EQ(h.attribute_keys(), (std::vector<std::string>{"db", "http.status", "service.name"}));
+  EXPECT_EQ(h.attribute_values("http.status", 10), (std::vector<std::string>{"200", "404"}));
+  EXPECT_EQ(h.attribute_values("http.status", 1).size(), 1u);
+  EXPECT_EQ(h.attribute_values("service.name", 10), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Head, AttributeValuesAreCappedPerKey) {
+  Head h(1ull << 30);
+  std::vector<Span> spans;
+  for (int i = 0; i < 1500; ++i)
+    spans.push_back(make_span(1, i + 1, 0, "a", "op", 0, 1, SpanKind::kServer,
+                              {{"user", "u" + std::to_string(i)}}));
+  apply(h, spans);
+  EXPECT_EQ(h.attribute_values("user", 5000).size(), HeadIndex::kMaxValuesPerKey);
+  // Capped keys cannot prove absence: a search for an unkept value still scans and finds it.
+  TraceQuery q;
+  q.tags = {{"user", "u1499"}};
+  EXPECT_EQ(h.search(q).size(), 1u);
+}
+
+TEST(Head, Dependencies) {
+  Head h(1ull << 30);
+  KeyValueList db{{"db.system", "postgresql"}};
+  KeyValueList peer{{"peer.service", "payments"}, {"db.system", "ignored"}};
+  Span err = make_span(1, 3, 2, "c", "op", 2, 1);
+  err.status.code = SpanStatusCode::kError;
+  apply(h, {make_span(1, 1, 0, "a", "op", 0, 10),
+            make_span(1, 2, 1, "b", "op", 1, 5, SpanKind::kServer),
+            err,
+            make_span(1, 4, 2, "b", "internal", 1, 1, SpanKind::kInternal),   // same service
+            make_span(1, 5, 2, "b", "query", 1, 1, SpanKind::kClient, db),    // uninstrumented
+            make_span(1, 6, 1, "a", "call", 1, 1, SpanKind::kClient, peer),   // uninstrumented
+            make_span(2, 1, 0, "a", "op", 1000, 1),
+            make_span(2, 2, 1, "b", "op", 1000, 1)});
+  auto deps = h.dependencies(0, UINT64_MAX);
+  auto find = [&](std::string p, std::string c) -> const DependencyLink* {
+    for (const auto& d : deps)
+      if (d.parent == p && d.child == c) return &d;
+    return nullptr;
+  };
+  ASSERT_NE(find("a", "b"), nullptr);
+  EXPECT_EQ(find("a", "b")->call_count, 2u);
+  ASSERT_NE(find("b", "c"), nullptr);
+  EXPECT_EQ(find("b", "c")->error_count, 1u);
+  ASSERT_NE(find("b", "postgresql"), nullptr);
+  ASSERT_NE(find("a", "payments"), nullptr);
+  EXPECT_EQ(deps.size(), 4u);
+  // Only traces starting in the window count.
+  auto early = h.dependencies(kT0, kT0 + 500 * kMs);
+  for (const auto& d : early) {
+    if (d.parent == "a" && d.child == "b") {
+      EXPECT_EQ(d.call_count, 1u);
+    }
+  }
+  EXPECT_TRUE(h.dependencies(5, 4).empty());
+}
+
+}  // namespace
+}  // namespace weft::store

@@ -1,0 +1,95 @@
+// Head::search: trace search over the head under the semantics of model/query.h.
+//
+// Plan: (1) answer "nothing" at once when an index proves no trace can match (unknown
+// service or operation, a tag value never seen); (2) walk the candidate traces (the
+// service's, or all) newest first within the time window; (3) test each trace: trace
+// duration, then an anchor span, then each tag on any span; (4) newest-first stops after
+// `limit` matches, since the walk is already in result order; longest-first keeps the top
+// `limit` by (duration desc, trace ID asc).
+#include <algorithm>
+#include <mutex>
+#include <queue>
+
+#include "store/head/head.h"
+#include "store/head/span_match.h"
+
+namespace weft::store {
+namespace {
+
+bool trace_matches(const TraceEntry& t, const TraceQuery& q) {
+  if (!q.duration_of_span) {
+    uint64_t d = t.duration();
+    if (q.min_duration_nanos && d < *q.min_duration_nanos) return false;
+    if (q.max_duration_nanos && d > *q.max_duration_nanos) return false;
+  }
+  if (query_has_anchor(q)) {
+    bool found = false;
+    for (const Span& s : t.spans)
+      if ((found = span_is_anchor(s, q))) break;
+    if (!found) return false;
+  }
+  for (const TagCondition& tag : q.tags) {
+    bool found = false;
+    for (const Span& s : t.spans)
+      if ((found = span_has_tag(s, tag.key, tag.value))) break;
+    if (!found) return false;
+  }
+  return true;
+}
+
+struct LongerFirst {
+  // Orders "a before b" in the result; the heap keeps the worst on top.
+  bool operator()(const TraceEntry* a, const TraceEntry* b) const {
+    if (a->duration() != b->duration()) return a->duration() > b->duration();
+    return a->id < b->id;
+  }
+};
+
+}  // namespace
+
+std::vector<TraceSummary> Head::search(const TraceQuery& q) const {
+  std::vector<TraceSummary> out;
+  if (q.start_unix_nano > q.end_unix_nano) return out;
+  if (q.min_duration_nanos && q.max_duration_nanos && *q.min_duration_nanos > *q.max_duration_nanos)
+    return out;
+  const size_t limit = q.limit == 0 ? SIZE_MAX : q.limit;
+
+  std::shared_lock lock(mu_);
+  const TimeOrderedTraces* candidates = &index_.all_traces();
+  if (!q.service.empty()) {
+    candidates = index_.traces_of(q.service);
+    if (!candidates) return out;
+  }
+  if ((!q.service.empty() || !q.operation.empty() || q.span_kind) &&
+      !index_.has_operation(q.service, q.operation, q.span_kind))
+    return out;
+  for (const TagCondition& tag : q.tags)
+    if (!is_pseudo_tag(tag.key) && !index_.may_have_tag(tag.key, tag.value)) return out;
+
+  auto it = candidates->lower_bound(TimeKey{q.end_unix_nano, TraceId{}});
+  auto end = candidates->end();
+  if (q.order == TraceOrder::kNewestFirst) {
+    for (; it != end && it->start >= q.start_unix_nano && out.size() < limit; ++it) {
+      const TraceEntry& t = *traces_.at(it->id);
+      if (trace_matches(t, q)) out.push_back(t.summary());
+    }
+    return out;
+  }
+  std::priority_queue<const TraceEntry*, std::vector<const TraceEntry*>, LongerFirst> top;
+  for (; it != end && it->start >= q.start_unix_nano; ++it) {
+    const TraceEntry* t = traces_.at(it->id).get();
+    if (top.size() == limit && !LongerFirst{}(t, top.top())) continue;  // cheap reject first
+    if (!trace_matches(*t, q)) continue;
+    top.push(t);
+    if (top.size() > limit) top.pop();
+  }
+  std::vector<const TraceEntry*> best;
+  best.reserve(top.size());
+  for (; !top.empty(); top.pop()) best.push_back(top.top());
+  std::reverse(best.begin(), best.end());
+  out.reserve(best.size());
+  for (const TraceEntry* t : best) out.push_back(t->summary());
+  return out;
+}
+
+}  // namespace weft::store

@@ -1,0 +1,73 @@
+#include "store/head/span_match.h"
+
+#include <cctype>
+
+namespace weft::store {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+bool value_equals(const AnyValue& v, std::string_view want) {
+  if (const std::string* s = v.as_string()) return *s == want;
+  return v.to_string() == want;
+}
+
+bool list_has(const KeyValueList& attrs, std::string_view key, std::string_view value) {
+  for (const KeyValue& kv : attrs)
+    if (kv.key == key && value_equals(kv.value, value)) return true;
+  return false;
+}
+
+const char* status_code_name(SpanStatusCode c) {
+  switch (c) {
+    case SpanStatusCode::kUnset: return "unset";
+    case SpanStatusCode::kOk: return "ok";
+    case SpanStatusCode::kError: return "error";
+  }
+  return "unset";
+}
+
+}  // namespace
+
+bool is_pseudo_tag(std::string_view key) {
+  return key == "error" || key == "span.kind" || key == "status.code";
+}
+
+bool span_has_tag(const Span& span, std::string_view key, std::string_view value) {
+  if (key == "error" && value == "true" && span.is_error()) return true;
+  if (key == "span.kind") {
+    SpanKind k;
+    if (parse_span_kind(value, &k) && k == span.kind) return true;
+  }
+  if (key == "status.code" && iequals(value, status_code_name(span.status.code))) return true;
+  if (list_has(span.attributes, key, value)) return true;
+  if (span.resource && list_has(span.resource->attributes, key, value)) return true;
+  for (const SpanEvent& e : span.events)
+    if (list_has(e.attributes, key, value)) return true;
+  return false;
+}
+
+bool query_has_anchor(const TraceQuery& q) {
+  return !q.service.empty() || !q.operation.empty() || q.span_kind.has_value() ||
+         q.duration_of_span;
+}
+
+bool span_is_anchor(const Span& span, const TraceQuery& q) {
+  if (!q.service.empty() && span.service_name() != q.service) return false;
+  if (!q.operation.empty() && span.name != q.operation) return false;
+  if (q.span_kind && span.kind != *q.span_kind) return false;
+  if (q.duration_of_span) {
+    uint64_t d = span.duration_nanos();
+    if (q.min_duration_nanos && d < *q.min_duration_nanos) return false;
+    if (q.max_duration_nanos && d > *q.max_duration_nanos) return false;
+  }
+  return true;
+}
+
+}  // namespace weft::store
