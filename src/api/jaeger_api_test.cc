@@ -232,11 +232,19 @@ TEST_F(JaegerApiTest, ServicesAndOperations) {
 TEST_F(JaegerApiTest, Dependencies) {
   std::string end = std::to_string((kT0 + 10'000 * kMs) / kMs);
   auto d = parse(get("/api/dependencies?endTs=" + end + "&lookback=60000"));
-  ASSERT_EQ(d["data"].Size(), 1u) << d["data"].Size();
+  // frontend -> payments by parentage; payments -> bank from peer.service (a virtual node).
+  ASSERT_EQ(d["data"].Size(), 2u);
   EXPECT_EQ(str(d["data"][0]["parent"]), "frontend");
   EXPECT_EQ(str(d["data"][0]["child"]), "payments");
   EXPECT_EQ(d["data"][0]["callCount"].GetUint64(), 1u);
   EXPECT_FALSE(d["data"][0].HasMember("errorCount"));
+  EXPECT_EQ(str(d["data"][1]["parent"]), "payments");
+  EXPECT_EQ(str(d["data"][1]["child"]), "bank");
+  d = parse(get("/api/dependencies?endTs=" + end + "&lookback=60000&service=bank"));
+  EXPECT_EQ(d["data"].Size(), 1u);
+  // A window before the data has no edges.
+  d = parse(get("/api/dependencies?endTs=" + std::to_string(kT0 / kMs - 1) + "&lookback=1000"));
+  EXPECT_EQ(d["data"].Size(), 0u);
   EXPECT_EQ(get("/api/dependencies?endTs=soon").status, 400);
 }
 

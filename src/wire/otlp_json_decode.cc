@@ -28,10 +28,14 @@ const char* parse_hex_id(std::string_view hex, bool allow_empty, FixedId<N>* id)
 
 bool parse_status_code(std::string_view s, SpanStatusCode* out) {
   if (s.rfind("STATUS_CODE_", 0) == 0) s.remove_prefix(12);
-  if (s == "UNSET") *out = SpanStatusCode::kUnset;
-  else if (s == "OK") *out = SpanStatusCode::kOk;
-  else if (s == "ERROR") *out = SpanStatusCode::kError;
-  else return false;
+  if (s == "UNSET")
+    *out = SpanStatusCode::kUnset;
+  else if (s == "OK")
+    *out = SpanStatusCode::kOk;
+  else if (s == "ERROR")
+    *out = SpanStatusCode::kError;
+  else
+    return false;
   return true;
 }
 

@@ -116,13 +116,17 @@ void append_span(std::string& out, const Span& s) {
 void append_otlp_json_value(std::string& out, const AnyValue& value) {
   const auto& v = value.v;
   switch (v.index()) {
-    case 0: out.append("{}"); break;
+    case 0:
+      out.append("{}");
+      break;
     case 1:
       out.append("{\"stringValue\":");
       json::append_string(out, std::get<std::string>(v));
       out.push_back('}');
       break;
-    case 2: out.append(std::get<bool>(v) ? "{\"boolValue\":true}" : "{\"boolValue\":false}"); break;
+    case 2:
+      out.append(std::get<bool>(v) ? "{\"boolValue\":true}" : "{\"boolValue\":false}");
+      break;
     case 3:
       out.append("{\"intValue\":\"");
       json::append_int(out, std::get<int64_t>(v));

@@ -103,11 +103,12 @@ class Decoder {
   if (!r.expect(f, WireType::type)) return fail(r)
 
 // Loops over the fields of `bytes`, running the switch body for each one.
-#define WEFT_FOR_EACH_FIELD(bytes)                 \
-  Reader r(bytes);                                 \
-  Field f;                                         \
+#define WEFT_FOR_EACH_FIELD(bytes)                        \
+  Reader r(bytes);                                        \
+  Field f;                                                \
   for (Reader::Next n; (n = r.next(&f)) != Reader::kEnd;) \
-    if (n == Reader::kError) return fail(r);       \
+    if (n == Reader::kError)                              \
+      return fail(r);                                     \
     else
 
 bool Decoder::request(std::string_view bytes) {
@@ -157,7 +158,8 @@ bool Decoder::resource(std::string_view bytes, Resource* res) {
         WEFT_EXPECT(kVarint);
         res->dropped_attributes_count = static_cast<uint32_t>(f.value);
         break;
-      default: break;  // entity_refs (3) and future fields: not kept
+      default:
+        break;  // entity_refs (3) and future fields: not kept
     }
   }
   return true;
@@ -223,7 +225,8 @@ bool Decoder::scope(std::string_view bytes, InstrumentationScope* sc) {
         WEFT_EXPECT(kVarint);
         sc->dropped_attributes_count = static_cast<uint32_t>(f.value);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return true;
@@ -247,18 +250,39 @@ bool Decoder::span(std::string_view bytes, Span* s, std::string* reject) {
   int event_index = 0, link_index = 0;
   WEFT_FOR_EACH_FIELD(bytes) {
     switch (f.number) {
-      case 1: WEFT_EXPECT(kLen); trace_id = f.bytes; break;
-      case 2: WEFT_EXPECT(kLen); span_id = f.bytes; break;
-      case 3: WEFT_EXPECT(kLen); s->trace_state.assign(f.bytes); break;
-      case 4: WEFT_EXPECT(kLen); parent_span_id = f.bytes; break;
-      case 5: WEFT_EXPECT(kLen); s->name.assign(f.bytes); break;
+      case 1:
+        WEFT_EXPECT(kLen);
+        trace_id = f.bytes;
+        break;
+      case 2:
+        WEFT_EXPECT(kLen);
+        span_id = f.bytes;
+        break;
+      case 3:
+        WEFT_EXPECT(kLen);
+        s->trace_state = std::string(f.bytes);
+        break;
+      case 4:
+        WEFT_EXPECT(kLen);
+        parent_span_id = f.bytes;
+        break;
+      case 5:
+        WEFT_EXPECT(kLen);
+        s->name = std::string(f.bytes);
+        break;
       case 6:
         WEFT_EXPECT(kVarint);
         // Open enum: a kind from a newer OTLP reads as unspecified.
         s->kind = f.value <= 5 ? static_cast<SpanKind>(f.value) : SpanKind::kUnspecified;
         break;
-      case 7: WEFT_EXPECT(kFixed64); s->start_time_unix_nano = f.value; break;
-      case 8: WEFT_EXPECT(kFixed64); s->end_time_unix_nano = f.value; break;
+      case 7:
+        WEFT_EXPECT(kFixed64);
+        s->start_time_unix_nano = f.value;
+        break;
+      case 8:
+        WEFT_EXPECT(kFixed64);
+        s->end_time_unix_nano = f.value;
+        break;
       case 9:
         if (!attribute(f, &s->attributes, "attributes")) return false;
         break;
@@ -292,15 +316,21 @@ bool Decoder::span(std::string_view bytes, Span* s, std::string* reject) {
         if (!status(f.bytes, &s->status)) return false;
         break;
       }
-      case 16: WEFT_EXPECT(kFixed32); s->flags = static_cast<uint32_t>(f.value); break;
-      case 1000: WEFT_EXPECT(kLen); s->rpc_id.assign(f.bytes); break;  // weft extension
-      default: break;
+      case 16:
+        WEFT_EXPECT(kFixed32);
+        s->flags = static_cast<uint32_t>(f.value);
+        break;
+      case 1000:
+        WEFT_EXPECT(kLen);
+        s->rpc_id.assign(f.bytes);
+        break;  // weft extension
+      default:
+        break;
     }
   }
   // Link problems were found first, but the span's own ids are reported in preference.
   std::string why;
-  if (bad_id<16>(trace_id, false, "trace_id", &why) ||
-      bad_id<8>(span_id, false, "span_id", &why) ||
+  if (bad_id<16>(trace_id, false, "trace_id", &why) || bad_id<8>(span_id, false, "span_id", &why) ||
       bad_id<8>(parent_span_id, true, "parent_span_id", &why)) {
     *reject = std::move(why);
     return true;
@@ -308,15 +338,22 @@ bool Decoder::span(std::string_view bytes, Span* s, std::string* reject) {
   if (!reject->empty()) return true;
   std::memcpy(s->trace_id.bytes.data(), trace_id.data(), 16);
   std::memcpy(s->span_id.bytes.data(), span_id.data(), 8);
-  if (!parent_span_id.empty()) std::memcpy(s->parent_span_id.bytes.data(), parent_span_id.data(), 8);
+  if (!parent_span_id.empty())
+    std::memcpy(s->parent_span_id.bytes.data(), parent_span_id.data(), 8);
   return true;
 }
 
 bool Decoder::event(std::string_view bytes, SpanEvent* e) {
   WEFT_FOR_EACH_FIELD(bytes) {
     switch (f.number) {
-      case 1: WEFT_EXPECT(kFixed64); e->time_unix_nano = f.value; break;
-      case 2: WEFT_EXPECT(kLen); e->name.assign(f.bytes); break;
+      case 1:
+        WEFT_EXPECT(kFixed64);
+        e->time_unix_nano = f.value;
+        break;
+      case 2:
+        WEFT_EXPECT(kLen);
+        e->name.assign(f.bytes);
+        break;
       case 3:
         if (!attribute(f, &e->attributes, "attributes")) return false;
         break;
@@ -324,7 +361,8 @@ bool Decoder::event(std::string_view bytes, SpanEvent* e) {
         WEFT_EXPECT(kVarint);
         e->dropped_attributes_count = static_cast<uint32_t>(f.value);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return true;
@@ -334,9 +372,18 @@ bool Decoder::link(std::string_view bytes, SpanLink* l, int index, std::string* 
   std::string_view trace_id, span_id;
   WEFT_FOR_EACH_FIELD(bytes) {
     switch (f.number) {
-      case 1: WEFT_EXPECT(kLen); trace_id = f.bytes; break;
-      case 2: WEFT_EXPECT(kLen); span_id = f.bytes; break;
-      case 3: WEFT_EXPECT(kLen); l->trace_state.assign(f.bytes); break;
+      case 1:
+        WEFT_EXPECT(kLen);
+        trace_id = f.bytes;
+        break;
+      case 2:
+        WEFT_EXPECT(kLen);
+        span_id = f.bytes;
+        break;
+      case 3:
+        WEFT_EXPECT(kLen);
+        l->trace_state.assign(f.bytes);
+        break;
       case 4:
         if (!attribute(f, &l->attributes, "attributes")) return false;
         break;
@@ -344,13 +391,16 @@ bool Decoder::link(std::string_view bytes, SpanLink* l, int index, std::string* 
         WEFT_EXPECT(kVarint);
         l->dropped_attributes_count = static_cast<uint32_t>(f.value);
         break;
-      case 6: WEFT_EXPECT(kFixed32); l->flags = static_cast<uint32_t>(f.value); break;
-      default: break;
+      case 6:
+        WEFT_EXPECT(kFixed32);
+        l->flags = static_cast<uint32_t>(f.value);
+        break;
+      default:
+        break;
     }
   }
   std::string why;
-  if (bad_id<16>(trace_id, false, "trace_id", &why) ||
-      bad_id<8>(span_id, false, "span_id", &why)) {
+  if (bad_id<16>(trace_id, false, "trace_id", &why) || bad_id<8>(span_id, false, "span_id", &why)) {
     if (reject->empty()) *reject = "links[" + std::to_string(index) + "]." + why;
     return true;
   }
@@ -362,13 +412,17 @@ bool Decoder::link(std::string_view bytes, SpanLink* l, int index, std::string* 
 bool Decoder::status(std::string_view bytes, SpanStatus* st) {
   WEFT_FOR_EACH_FIELD(bytes) {
     switch (f.number) {
-      case 2: WEFT_EXPECT(kLen); st->message.assign(f.bytes); break;
+      case 2:
+        WEFT_EXPECT(kLen);
+        st->message.assign(f.bytes);
+        break;
       case 3:
         WEFT_EXPECT(kVarint);
         // Open enum: an unknown code reads as unset.
         st->code = f.value <= 2 ? static_cast<SpanStatusCode>(f.value) : SpanStatusCode::kUnset;
         break;
-      default: break;  // 1 is the deprecated code, reserved
+      default:
+        break;  // 1 is the deprecated code, reserved
     }
   }
   return true;
@@ -388,7 +442,7 @@ bool Decoder::key_value(std::string_view bytes, KeyValue* kv, int depth) {
   WEFT_FOR_EACH_FIELD(bytes) {
     if (f.number == 1) {
       WEFT_EXPECT(kLen);
-      kv->key.assign(f.bytes);
+      kv->key = std::string(f.bytes);
     } else if (f.number == 2) {
       WEFT_EXPECT(kLen);
       PathScope p(this, "value", -1);
@@ -403,9 +457,18 @@ bool Decoder::any_value(std::string_view bytes, AnyValue* v, int depth) {
     return fail("values nested deeper than " + std::to_string(kMaxValueDepth));
   WEFT_FOR_EACH_FIELD(bytes) {
     switch (f.number) {
-      case 1: WEFT_EXPECT(kLen); v->v.emplace<std::string>(f.bytes); break;
-      case 2: WEFT_EXPECT(kVarint); v->v = f.value != 0; break;
-      case 3: WEFT_EXPECT(kVarint); v->v = static_cast<int64_t>(f.value); break;
+      case 1:
+        WEFT_EXPECT(kLen);
+        v->v.emplace<std::string>(f.bytes);
+        break;
+      case 2:
+        WEFT_EXPECT(kVarint);
+        v->v = f.value != 0;
+        break;
+      case 3:
+        WEFT_EXPECT(kVarint);
+        v->v = static_cast<int64_t>(f.value);
+        break;
       case 4: {
         WEFT_EXPECT(kFixed64);
         double d;
@@ -443,8 +506,12 @@ bool Decoder::any_value(std::string_view bytes, AnyValue* v, int depth) {
         }
         break;
       }
-      case 7: WEFT_EXPECT(kLen); v->v.emplace<Bytes>(Bytes{std::string(f.bytes)}); break;
-      default: break;
+      case 7:
+        WEFT_EXPECT(kLen);
+        v->v.emplace<Bytes>(Bytes{std::string(f.bytes)});
+        break;
+      default:
+        break;
     }
   }
   return true;

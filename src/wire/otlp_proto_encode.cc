@@ -32,8 +32,11 @@ void put_attributes(std::string& out, uint32_t field, const KeyValueList& attrs)
 // The body of an AnyValue. The oneof member is written even when it holds its default.
 void put_any_value(std::string& out, const AnyValue& v) {
   switch (v.v.index()) {
-    case 0: break;
-    case 1: put_bytes_field_always(out, 1, std::get<std::string>(v.v)); break;
+    case 0:
+      break;
+    case 1:
+      put_bytes_field_always(out, 1, std::get<std::string>(v.v));
+      break;
     case 2:
       put_tag(out, 2, WireType::kVarint);
       put_varint(out, std::get<bool>(v.v) ? 1 : 0);
@@ -49,7 +52,9 @@ void put_any_value(std::string& out, const AnyValue& v) {
       out.append(buf, 8);
       break;
     }
-    case 5: put_bytes_field_always(out, 7, std::get<Bytes>(v.v).data); break;
+    case 5:
+      put_bytes_field_always(out, 7, std::get<Bytes>(v.v).data);
+      break;
     case 6: {
       size_t m = begin_message(out, 5);
       for (const auto& e : std::get<ArrayValue>(v.v)) {

@@ -123,7 +123,9 @@ std::string field(uint32_t number, const std::string& body) {
 
 TEST(OtlpProto, FramingErrorNamesThePath) {
   std::string good_span = valid_pb_span().SerializeAsString();
-  std::string bad_span = good_span + "\x2a\x10" "ab";  // name: 16 bytes promised, 2 given
+  std::string bad_span = good_span +
+                         "\x2a\x10"
+                         "ab";  // name: 16 bytes promised, 2 given
   std::string scope1 = field(2, good_span) + field(2, good_span) + field(2, bad_span);
   std::string rs = field(2, "") + field(2, scope1);
   DecodeResult r;
@@ -156,11 +158,11 @@ TEST(OtlpProto, ErrorInsideAttributeValueNamesTheAttribute) {
 
 TEST(OtlpProto, SkipsUnknownFieldsOfEveryWireType) {
   std::string unknown;
-  unknown += std::string("\xb8\x01\x96\x01", 4);            // field 23 varint 150
+  unknown += std::string("\xb8\x01\x96\x01", 4);                // field 23 varint 150
   unknown += std::string("\xc1\x01", 2) + std::string(8, 'x');  // field 24 fixed64
   unknown += std::string("\xcd\x01", 2) + std::string(4, 'y');  // field 25 fixed32
-  unknown += field(26, "payload");                           // field 26 length-delimited
-  unknown += std::string("\xdb\x01\x08\x01\xdc\x01", 6);    // group 27 { field 1: 1 }
+  unknown += field(26, "payload");                              // field 26 length-delimited
+  unknown += std::string("\xdb\x01\x08\x01\xdc\x01", 6);        // group 27 { field 1: 1 }
   std::string span = unknown + valid_pb_span().SerializeAsString() + unknown;
   std::string scope = field(2, span) + unknown;
   DecodeResult r;
@@ -174,7 +176,7 @@ TEST(OtlpProto, SkipsUnknownFieldsOfEveryWireType) {
   EXPECT_FALSE(decode_otlp_proto(bad_group, &r2).is_ok());
   std::string mismatched = std::string("\xdb\x01\xe4\x01", 4);  // ends group 28
   EXPECT_FALSE(decode_otlp_proto(mismatched, &r2).is_ok());
-  EXPECT_FALSE(decode_otlp_proto(std::string("\x0f", 1), &r2).is_ok());  // wire type 7
+  EXPECT_FALSE(decode_otlp_proto(std::string("\x0f", 1), &r2).is_ok());      // wire type 7
   EXPECT_FALSE(decode_otlp_proto(std::string("\x00\x00", 2), &r2).is_ok());  // field 0
 }
 
@@ -210,7 +212,7 @@ TEST(OtlpProto, ByteFlipsNeverCrash) {
 }
 
 TEST(OtlpProto, DeepNestingIsAnErrorNotAStackOverflow) {
-  std::string v = field(1, "leaf");  // AnyValue{string_value}
+  std::string v = field(1, "leaf");                         // AnyValue{string_value}
   for (int i = 0; i < 100; ++i) v = field(5, field(1, v));  // AnyValue{array{values:[v]}}
   std::string span = valid_pb_span().SerializeAsString() + field(9, field(1, "k") + field(2, v));
   DecodeResult r;

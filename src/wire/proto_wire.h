@@ -35,6 +35,7 @@ class Reader {
   explicit Reader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
 
   // Reads the next field. Groups of unknown fields are skipped whole (never yielded).
+  // Inline: this is the innermost loop of OTLP ingest.
   Next next(Field* f);
 
   // Describes the last kError; also set by the expect_* helpers.
@@ -47,6 +48,10 @@ class Reader {
   bool read_varint(uint64_t* v);
   bool skip_group(uint32_t number, int depth);
   void set_error(std::string msg) { error_ = std::move(msg); }
+  // Cold paths, out of line.
+  Next bad_tag(uint64_t number, uint8_t type);
+  Next truncated(uint64_t number);
+  bool wrong_type(const Field& f, WireType t);
 
   const char* p_;
   const char* end_;
@@ -70,6 +75,59 @@ inline bool Reader::read_varint(uint64_t* v) {
     }
   }
   return false;
+}
+
+// Checked in order of frequency in OTLP: length-delimited, varint, fixed64, fixed32.
+__attribute__((always_inline)) inline Reader::Next Reader::next(Field* f) {
+  for (;;) {
+    if (p_ == end_) return kEnd;
+    uint64_t tag;
+    if (!read_varint(&tag)) [[unlikely]]
+      return truncated(0);
+    uint64_t number = tag >> 3;
+    uint8_t type = tag & 7;
+    if (number == 0 || number > 0x1FFFFFFF) [[unlikely]]
+      return bad_tag(number, type);
+    f->number = static_cast<uint32_t>(number);
+    f->type = static_cast<WireType>(type);
+    if (type == 2) {
+      uint64_t len;
+      if (!read_varint(&len) || len > static_cast<uint64_t>(end_ - p_)) [[unlikely]]
+        return truncated(number);
+      f->bytes = std::string_view(p_, len);
+      p_ += len;
+      return kField;
+    }
+    if (type == 0) {
+      if (!read_varint(&f->value)) [[unlikely]]
+        return truncated(number);
+      return kField;
+    }
+    if (type == 1) {
+      if (end_ - p_ < 8) [[unlikely]]
+        return truncated(number);
+      std::memcpy(&f->value, p_, 8);  // OTLP runs on little-endian hosts only
+      p_ += 8;
+      return kField;
+    }
+    if (type == 5) {
+      if (end_ - p_ < 4) [[unlikely]]
+        return truncated(number);
+      uint32_t v;
+      std::memcpy(&v, p_, 4);
+      f->value = v;
+      p_ += 4;
+      return kField;
+    }
+    if (type != 3) return bad_tag(number, type);
+    if (!skip_group(f->number, 1)) return kError;  // unknown groups are never yielded
+  }
+}
+
+inline bool Reader::expect(const Field& f, WireType t) {
+  if (f.type == t) [[likely]]
+    return true;
+  return wrong_type(f, t);
 }
 
 // ---- writing ------------------------------------------------------------------------------

@@ -70,8 +70,12 @@ inline Span full_span() {
   s.events = {{1700000000130000000ull, "exception", {{"exception.type", AnyValue("E")}}, 1},
               {1700000000140000000ull, "plain", {}, 0}};
   s.dropped_events_count = 4;
-  s.links = {{make_trace_id(0x80), make_span_id(0x90), "k=v", {{"link.attr", AnyValue(int64_t{1})}},
-              5, 0x1}};
+  s.links = {{make_trace_id(0x80),
+              make_span_id(0x90),
+              "k=v",
+              {{"link.attr", AnyValue(int64_t{1})}},
+              5,
+              0x1}};
   s.dropped_links_count = 6;
   s.status = {SpanStatusCode::kError, "boom"};
   s.rpc_id = "0.1.2";

@@ -21,8 +21,8 @@ struct Endpoint {
 
 // Adds the endpoint's address fields under the given keys (ipv6 goes under `ip_key` when
 // there is no ipv4, as OTel does with one address attribute).
-void add_address(const Endpoint& e, const char* ip_key, const char* ipv6_key,
-                 const char* port_key, KeyValueList* attrs) {
+void add_address(const Endpoint& e, const char* ip_key, const char* ipv6_key, const char* port_key,
+                 KeyValueList* attrs) {
   if (!e.ipv4.empty()) attrs->push_back({ip_key, e.ipv4});
   if (!e.ipv6.empty()) attrs->push_back({e.ipv4.empty() ? ip_key : ipv6_key, e.ipv6});
   if (e.port != 0) attrs->push_back({port_key, e.port});
@@ -106,10 +106,14 @@ bool Decoder::span(const Value& v, Span* s, std::string* reject) {
     } else if (k == "kind") {
       std::string kind;
       ok = str(x, "kind", &kind);
-      if (kind == "CLIENT") s->kind = SpanKind::kClient;
-      else if (kind == "SERVER") s->kind = SpanKind::kServer;
-      else if (kind == "PRODUCER") s->kind = SpanKind::kProducer;
-      else if (kind == "CONSUMER") s->kind = SpanKind::kConsumer;
+      if (kind == "CLIENT")
+        s->kind = SpanKind::kClient;
+      else if (kind == "SERVER")
+        s->kind = SpanKind::kServer;
+      else if (kind == "PRODUCER")
+        s->kind = SpanKind::kProducer;
+      else if (kind == "CONSUMER")
+        s->kind = SpanKind::kConsumer;
     } else if (k == "timestamp") {
       ok = micros(x, "timestamp", &s->start_time_unix_nano);
     } else if (k == "duration") {
@@ -246,14 +250,19 @@ bool Decoder::tags(const Value& v, Span* s) {
   for (const KeyValue& kv : s->attributes) {
     const std::string* sv = kv.value.as_string();
     if (!sv) continue;
-    if (kv.key == zipkin::kError) error_tag = sv;
-    else if (kv.key == zipkin::kStatusCode) status_code = sv;
-    else if (kv.key == zipkin::kStatusDescription) status_description = sv;
+    if (kv.key == zipkin::kError)
+      error_tag = sv;
+    else if (kv.key == zipkin::kStatusCode)
+      status_code = sv;
+    else if (kv.key == zipkin::kStatusDescription)
+      status_description = sv;
   }
   if (error_tag || (status_code && *status_code == "ERROR")) {
     s->status.code = SpanStatusCode::kError;
-    if (error_tag) s->status.message = *error_tag;
-    else if (status_description) s->status.message = *status_description;
+    if (error_tag)
+      s->status.message = *error_tag;
+    else if (status_description)
+      s->status.message = *status_description;
   } else if (status_code && *status_code == "OK") {
     s->status.code = SpanStatusCode::kOk;
   }
@@ -263,7 +272,8 @@ bool Decoder::tags(const Value& v, Span* s) {
 std::shared_ptr<const Resource> Decoder::resource_for(const Endpoint& local) {
   if (last_resource_ && local == last_local_) return last_resource_;
   auto res = std::make_shared<Resource>();
-  if (!local.service_name.empty()) res->attributes.push_back({zipkin::kServiceName, local.service_name});
+  if (!local.service_name.empty())
+    res->attributes.push_back({zipkin::kServiceName, local.service_name});
   add_address(local, zipkin::kLocalIp, zipkin::kLocalIpv6, zipkin::kLocalPort, &res->attributes);
   last_local_ = local;
   last_resource_ = std::move(res);

@@ -42,7 +42,8 @@ class AttributePool {
       if (used_[i] || attrs_[i].key != key) continue;
       const AnyValue& v = attrs_[i].value;
       int64_t port = -1;
-      if (v.as_int()) port = *v.as_int();
+      if (v.as_int())
+        port = *v.as_int();
       else if (v.as_string() && !v.as_string()->empty() && v.as_string()->size() <= 5 &&
                std::all_of(v.as_string()->begin(), v.as_string()->end(),
                            [](char c) { return c >= '0' && c <= '9'; }))
@@ -103,12 +104,24 @@ void append_endpoint(std::string& out, const char* key, const Endpoint& e) {
 // Plain JSON of a value, for event attributes in annotations.
 void append_plain_json(std::string& out, const AnyValue& v) {
   switch (v.v.index()) {
-    case 0: out.append("null"); break;
-    case 1: json::append_string(out, std::get<std::string>(v.v)); break;
-    case 2: out.append(std::get<bool>(v.v) ? "true" : "false"); break;
-    case 3: json::append_int(out, std::get<int64_t>(v.v)); break;
-    case 4: json::append_double(out, std::get<double>(v.v)); break;
-    case 5: json::append_string(out, base64_encode(std::get<Bytes>(v.v).data)); break;
+    case 0:
+      out.append("null");
+      break;
+    case 1:
+      json::append_string(out, std::get<std::string>(v.v));
+      break;
+    case 2:
+      out.append(std::get<bool>(v.v) ? "true" : "false");
+      break;
+    case 3:
+      json::append_int(out, std::get<int64_t>(v.v));
+      break;
+    case 4:
+      json::append_double(out, std::get<double>(v.v));
+      break;
+    case 5:
+      json::append_string(out, base64_encode(std::get<Bytes>(v.v).data));
+      break;
     case 6: {
       out.push_back('[');
       const auto& a = std::get<ArrayValue>(v.v);
@@ -161,11 +174,16 @@ class Tags {
 
 const char* zipkin_kind(SpanKind k) {
   switch (k) {
-    case SpanKind::kServer: return "SERVER";
-    case SpanKind::kClient: return "CLIENT";
-    case SpanKind::kProducer: return "PRODUCER";
-    case SpanKind::kConsumer: return "CONSUMER";
-    default: return nullptr;  // INTERNAL and unspecified: no kind
+    case SpanKind::kServer:
+      return "SERVER";
+    case SpanKind::kClient:
+      return "CLIENT";
+    case SpanKind::kProducer:
+      return "PRODUCER";
+    case SpanKind::kConsumer:
+      return "CONSUMER";
+    default:
+      return nullptr;  // INTERNAL and unspecified: no kind
   }
 }
 
@@ -192,7 +210,8 @@ void append_zipkin_json_span(std::string& out, const Span& s) {
   take_address(attrs, zipkin::kPeerIp, zipkin::kPeerIpv6, zipkin::kPeerPort, &remote);
   if (!remote.ipv4 && !remote.ipv6 && !remote.port) {  // OTel's newer and older names
     take_address(attrs, "network.peer.address", "", "network.peer.port", &remote);
-    if (!remote.ipv4 && !remote.ipv6) take_address(attrs, "net.peer.ip", "", "net.peer.port", &remote);
+    if (!remote.ipv4 && !remote.ipv6)
+      take_address(attrs, "net.peer.ip", "", "net.peer.port", &remote);
   }
   bool is_shared = attrs.take_true(zipkin::kShared);
 
@@ -230,7 +249,8 @@ void append_zipkin_json_span(std::string& out, const Span& s) {
   out.push_back('"');
   if (!s.parent_span_id.is_zero()) append_id(out, "parentId", s.parent_span_id.to_hex());
   append_id(out, "id", s.span_id.to_hex());
-  if (const char* kind = zipkin_kind(s.kind)) out.append(",\"kind\":\"").append(kind).push_back('"');
+  if (const char* kind = zipkin_kind(s.kind))
+    out.append(",\"kind\":\"").append(kind).push_back('"');
   if (!s.name.empty()) {
     out.append(",\"name\":");
     json::append_string(out, s.name);

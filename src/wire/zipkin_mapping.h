@@ -11,9 +11,9 @@ inline constexpr char kLocalPort[] = "net.host.port";      // int
 
 // remoteEndpoint -> span attributes.
 inline constexpr char kPeerService[] = "peer.service";
-inline constexpr char kPeerIp[] = "net.sock.peer.addr";      // ipv4, or ipv6 when alone
-inline constexpr char kPeerIpv6[] = "zipkin.remote.ipv6";    // ipv6 when ipv4 is also set
-inline constexpr char kPeerPort[] = "net.sock.peer.port";    // int
+inline constexpr char kPeerIp[] = "net.sock.peer.addr";    // ipv4, or ipv6 when alone
+inline constexpr char kPeerIpv6[] = "zipkin.remote.ipv6";  // ipv6 when ipv4 is also set
+inline constexpr char kPeerPort[] = "net.sock.peer.port";  // int
 
 inline constexpr char kShared[] = "zipkin.shared";  // bool true <-> "shared": true
 

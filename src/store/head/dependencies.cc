@@ -34,7 +34,7 @@ std::vector<DependencyLink> Head::dependencies(uint64_t start, uint64_t end) con
   std::unordered_set<SpanId, FixedIdHash> parents;
   for (auto it = all.lower_bound(TimeKey{end, TraceId{}}); it != all.end() && it->start >= start;
        ++it) {
-    const TraceEntry& t = *traces_.at(it->id);
+    const TraceEntry& t = *it->entry;
     by_id.clear();
     parents.clear();
     for (const Span& s : t.spans) {

@@ -59,7 +59,7 @@ void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resourc
     bytes += resource_bytes(*span.resource);  // charged once per batch and trace, roughly
   }
 
-  const TimeKey old_key{t.start, t.id};
+  const TimeKey old_key{t.start, t.id, &t};
   const size_t old_services = t.services.size();
   std::string service(span.service_name());
   t.add_span(std::move(span));
@@ -67,7 +67,7 @@ void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resourc
   stats_.bytes += bytes;
   ++stats_.spans;
 
-  const TimeKey new_key{t.start, t.id};
+  const TimeKey new_key{t.start, t.id, &t};
   if (is_new) {
     index_.add_global(new_key);
     index_.add_trace(new_key, service);
@@ -90,7 +90,7 @@ void Head::evict_oldest() {
   auto it = traces_.find(id);
   WEFT_CHECK(it != traces_.end());
   TraceEntry& t = *it->second;
-  const TimeKey key{t.start, t.id};
+  const TimeKey key{t.start, t.id, &t};
   index_.remove_global(key);
   for (const auto& [svc, n] : t.services) index_.remove_trace(key, svc);
   for (uint64_t seg : t.segments) --segment_refs_[seg];

@@ -18,11 +18,9 @@ void HeadIndex::remove_trace(const TimeKey& key, std::string_view service) {
 void HeadIndex::add_span_terms(const Span& span) {
   std::string_view svc = span.service_name();
   auto it = operations_.find(svc);
-  if (it == operations_.end()) it = operations_.emplace(std::string(svc), std::set<OperationInfo>{}).first;
-  auto& ops = it->second;
-  // Most spans repeat a known operation: look it up before building a key.
-  OperationInfo probe{span.name, span.kind};
-  if (!ops.contains(probe)) ops.insert(std::move(probe));
+  if (it == operations_.end()) it = operations_.emplace(std::string(svc), OperationSet{}).first;
+  OperationSet& ops = it->second;
+  if (!ops.contains(OpView{span.name, span.kind})) ops.insert(OperationInfo{span.name, span.kind});
   for (const KeyValue& kv : span.attributes) add_attribute(kv);
   for (const SpanEvent& e : span.events)
     for (const KeyValue& kv : e.attributes)
@@ -62,7 +60,7 @@ const TimeOrderedTraces* HeadIndex::traces_of(std::string_view service) const {
 
 bool HeadIndex::has_operation(std::string_view service, std::string_view name,
                               const std::optional<SpanKind>& kind) const {
-  auto check = [&](const std::set<OperationInfo>& ops) {
+  auto check = [&](const OperationSet& ops) {
     for (const auto& op : ops)
       if ((name.empty() || op.name == name) && (!kind || op.kind == *kind)) return true;
     return false;

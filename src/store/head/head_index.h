@@ -24,9 +24,14 @@
 
 namespace weft::store {
 
+struct TraceEntry;
+
+// A trace's place in time order. `entry` rides along (not part of the order) so a walk
+// over the index reaches the trace without a hash lookup; it is null in lookup probes.
 struct TimeKey {
   uint64_t start;
   TraceId id;
+  const TraceEntry* entry = nullptr;
 };
 struct NewestFirst {
   bool operator()(const TimeKey& a, const TimeKey& b) const {
@@ -65,6 +70,19 @@ class HeadIndex {
   std::vector<std::string> attribute_values(std::string_view key, size_t limit) const;
 
  private:
+  // Operations ordered as OperationInfo's operator<=>, searchable by a view (no copy of the
+  // name per span).
+  struct OpView {
+    std::string_view name;
+    SpanKind kind;
+  };
+  struct OpLess {
+    using is_transparent = void;
+    static std::pair<std::string_view, SpanKind> key(const OperationInfo& o) { return {o.name, o.kind}; }
+    static std::pair<std::string_view, SpanKind> key(const OpView& o) { return {o.name, o.kind}; }
+    bool operator()(const auto& a, const auto& b) const { return key(a) < key(b); }
+  };
+  using OperationSet = std::set<OperationInfo, OpLess>;
   struct Values {
     std::set<std::string, std::less<>> values;
     bool overflowed = false;  // some distinct values were not kept
@@ -73,7 +91,7 @@ class HeadIndex {
 
   TimeOrderedTraces by_time_;
   std::map<std::string, TimeOrderedTraces, std::less<>> by_service_;
-  std::map<std::string, std::set<OperationInfo>, std::less<>> operations_;
+  std::map<std::string, OperationSet, std::less<>> operations_;
   std::map<std::string, Values, std::less<>> attributes_;
   std::set<std::string, std::less<>> event_keys_;
 };

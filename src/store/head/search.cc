@@ -70,14 +70,14 @@ std::vector<TraceSummary> Head::search(const TraceQuery& q) const {
   auto end = candidates->end();
   if (q.order == TraceOrder::kNewestFirst) {
     for (; it != end && it->start >= q.start_unix_nano && out.size() < limit; ++it) {
-      const TraceEntry& t = *traces_.at(it->id);
+      const TraceEntry& t = *it->entry;
       if (trace_matches(t, q)) out.push_back(t.summary());
     }
     return out;
   }
   std::priority_queue<const TraceEntry*, std::vector<const TraceEntry*>, LongerFirst> top;
   for (; it != end && it->start >= q.start_unix_nano; ++it) {
-    const TraceEntry* t = traces_.at(it->id).get();
+    const TraceEntry* t = it->entry;
     if (top.size() == limit && !LongerFirst{}(t, top.top())) continue;  // cheap reject first
     if (!trace_matches(*t, q)) continue;
     top.push(t);
