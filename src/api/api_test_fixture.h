@@ -132,13 +132,13 @@ class ApiTest : public ::testing::Test {
   static std::vector<Span> search_traces() {
     std::vector<Span> v;
     // kT1: 100 ms; k1 on the root, k2 on the child (different spans of one trace).
-    v.push_back(make_span(kT1, 11, 0, "search", "root", 1000, 100, SpanKind::kServer,
-                          {{"k1", "v1"}}));
-    v.push_back(make_span(kT1, 12, 11, "search", "child", 1010, 50, SpanKind::kClient,
-                          {{"k2", "v2"}}));
+    v.push_back(
+        make_span(kT1, 11, 0, "search", "root", 1000, 100, SpanKind::kServer, {{"k1", "v1"}}));
+    v.push_back(
+        make_span(kT1, 12, 11, "search", "child", 1010, 50, SpanKind::kClient, {{"k2", "v2"}}));
     // kT2: 10 ms, only k1.
-    v.push_back(make_span(kT2, 21, 0, "search", "root", 2000, 10, SpanKind::kServer,
-                          {{"k1", "v1"}}));
+    v.push_back(
+        make_span(kT2, 21, 0, "search", "root", 2000, 10, SpanKind::kServer, {{"k1", "v1"}}));
     // kT3: no span lasts 200 ms, but the trace does (3000..3250).
     v.push_back(make_span(kT3, 31, 0, "search", "root", 3000, 100));
     v.push_back(make_span(kT3, 32, 31, "search", "late", 3150, 100, SpanKind::kInternal));

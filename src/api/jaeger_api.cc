@@ -68,8 +68,7 @@ Result<TraceQuery> parse_search(const QueryService& service, const http::Request
   if (auto v = req.param("maxDuration"); v && !v->empty()) {
     WEFT_ASSIGN_OR_RETURN(q.max_duration_nanos, query::parse_duration("maxDuration", *v));
   }
-  if (q.min_duration_nanos && q.max_duration_nanos &&
-      *q.max_duration_nanos < *q.min_duration_nanos)
+  if (q.min_duration_nanos && q.max_duration_nanos && *q.max_duration_nanos < *q.min_duration_nanos)
     return invalid_argument("'maxDuration' should be greater than 'minDuration'");
   if (auto v = req.param("spanKind"); v && !v->empty()) {
     WEFT_ASSIGN_OR_RETURN(q.span_kind, query::parse_span_kind_param("spanKind", *v));
@@ -181,7 +180,10 @@ http::Response dependencies(QueryService& service, const http::Request& req) {
   return envelope(merged.size(), [&](JsonWriter& w) {
     w.begin_array();
     for (const auto& [edge, calls] : merged)
-      w.begin_object().kv("parent", edge.first).kv("child", edge.second).kv_u64("callCount", calls)
+      w.begin_object()
+          .kv("parent", edge.first)
+          .kv("child", edge.second)
+          .kv_u64("callCount", calls)
           .end_object();
     w.end_array();
   });

@@ -16,10 +16,14 @@ std::map<std::string, std::pair<std::string, std::string>> tags_of(const rapidjs
   for (const auto& t : tags.GetArray()) {
     std::string v;
     const auto& val = t["value"];
-    if (val.IsString()) v = str(val);
-    else if (val.IsBool()) v = val.GetBool() ? "true" : "false";
-    else if (val.IsInt64()) v = std::to_string(val.GetInt64());
-    else if (val.IsDouble()) v = std::to_string(val.GetDouble());
+    if (val.IsString())
+      v = str(val);
+    else if (val.IsBool())
+      v = val.GetBool() ? "true" : "false";
+    else if (val.IsInt64())
+      v = std::to_string(val.GetInt64());
+    else if (val.IsDouble())
+      v = std::to_string(val.GetDouble());
     out[str(t["key"])] = {str(t["type"]), v};
   }
   return out;
@@ -153,8 +157,8 @@ std::vector<std::string> trace_ids(const rapidjson::Value& data) {
 
 TEST_F(JaegerApiTest, SearchIsOverTracesNewestFirst) {
   auto d = parse(get("/api/traces?service=search&limit=20"));
-  EXPECT_EQ(trace_ids(d["data"]), (std::vector<std::string>{hex(kT4), hex(kT3), hex(kT2),
-                                                             hex(kT1)}));
+  EXPECT_EQ(trace_ids(d["data"]),
+            (std::vector<std::string>{hex(kT4), hex(kT3), hex(kT2), hex(kT1)}));
   EXPECT_EQ(d["total"].GetInt(), 4);
   // Tags matched on different spans of one trace.
   d = parse(get("/api/traces?service=search&tags=%7B%22k1%22%3A%22v1%22%2C%22k2%22%3A%22v2%22%7D"));
@@ -260,8 +264,9 @@ TEST_F(JaegerApiTest, UnknownRouteAndMethod) {
 TEST_F(JaegerApiTest, RecordsLatencyPerRoute) {
   get("/api/services");
   std::string metrics = MetricsRegistry::global().render();
-  EXPECT_NE(metrics.find("weft_query_duration_seconds_count{api=\"jaeger\",route=\"/api/services\"}"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.find("weft_query_duration_seconds_count{api=\"jaeger\",route=\"/api/services\"}"),
+      std::string::npos)
       << metrics;
 }
 

@@ -8,11 +8,21 @@ namespace {
 void write_tag(JsonWriter& w, std::string_view key, const AnyValue& v) {
   w.begin_object().kv("key", key);
   switch (v.v.index()) {
-    case 2: w.kv("type", "bool").key("value").boolean(*v.as_bool()); break;
-    case 3: w.kv("type", "int64").key("value").i64(*v.as_int()); break;
-    case 4: w.kv("type", "float64").key("value").dbl(*v.as_double()); break;
-    case 5: w.kv("type", "binary").kv("value", base64_encode(std::get<Bytes>(v.v).data)); break;
-    case 1: w.kv("type", "string").kv("value", *v.as_string()); break;
+    case 2:
+      w.kv("type", "bool").key("value").boolean(*v.as_bool());
+      break;
+    case 3:
+      w.kv("type", "int64").key("value").i64(*v.as_int());
+      break;
+    case 4:
+      w.kv("type", "float64").key("value").dbl(*v.as_double());
+      break;
+    case 5:
+      w.kv("type", "binary").kv("value", base64_encode(std::get<Bytes>(v.v).data));
+      break;
+    case 1:
+      w.kv("type", "string").kv("value", *v.as_string());
+      break;
     default:  // empty, arrays and key-value lists: their JSON text ("" when empty)
       w.kv("type", "string").kv("value", v.is_empty() ? std::string() : v.to_string());
   }
@@ -29,8 +39,10 @@ void write_int_tag(JsonWriter& w, std::string_view key, int64_t value) {
 
 const char* jaeger_span_kind(SpanKind k) {
   switch (k) {
-    case SpanKind::kUnspecified: return nullptr;
-    default: return span_kind_name(k);
+    case SpanKind::kUnspecified:
+      return nullptr;
+    default:
+      return span_kind_name(k);
   }
 }
 

@@ -10,7 +10,9 @@
 //  * tags, in order: otel.scope.name, otel.scope.version, the span attributes, span.kind
 //    (unless unspecified), otel.status_code ("OK"/"ERROR"), error=true (status ERROR),
 //    otel.status_description, w3c.tracestate, then what weft adds when present:
-//    otel.dropped_{attributes,events,links}_count and weft.rpc_id;
+//    otel.dropped_{attributes,events,links}_count and weft.rpc_id; a synthetic tag is left
+//    out when the span has an attribute of that key already (Zipkin-born spans keep `error`
+//    and `otel.status_code` as attributes);
 //  * events -> logs {timestamp µs, fields: event=<name>, the attributes,
 //    otel.dropped_attributes_count when non-zero};
 //  * attribute types: string, bool, int64, float64, bytes -> "binary" (base64), arrays and

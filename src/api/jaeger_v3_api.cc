@@ -120,12 +120,15 @@ http::Response find_trace_summaries(QueryService& service, const http::Request& 
         .kv("traceId", t.trace_id.to_hex())
         .kv("rootServiceName", d.summary.root_service)
         .kv("rootOperationName", d.summary.root_name)
-        .key("minStartTimeUnixNano").u64_string(d.summary.start_unix_nano)
-        .key("maxEndTimeUnixNano").u64_string(d.summary.end_unix_nano)
+        .key("minStartTimeUnixNano")
+        .u64_string(d.summary.start_unix_nano)
+        .key("maxEndTimeUnixNano")
+        .u64_string(d.summary.end_unix_nano)
         .kv_u64("spanCount", d.summary.span_count)
         .kv_u64("errorSpanCount", d.summary.error_count)
         .kv_u64("orphanSpanCount", d.orphan_span_count)
-        .key("services").begin_array();
+        .key("services")
+        .begin_array();
     for (const query::ServiceDigest& s : d.services)
       w.begin_object()
           .kv("name", s.name)
@@ -186,7 +189,8 @@ http::Response dependencies(QueryService& service, const http::Request& req) {
     w.begin_object()
         .kv("parent", l.parent)
         .kv("child", l.child)
-        .key("callCount").u64_string(l.call_count)
+        .key("callCount")
+        .u64_string(l.call_count)
         .end_object();
   w.end_array().end_object();
   return http::Response::json(200, w.take());

@@ -53,7 +53,8 @@ TEST_F(JaegerV3ApiTest, FindTraces) {
   EXPECT_EQ(otlp_trace_ids(parse(r)["result"]),
             (std::vector<std::string>{hex(kT4), hex(kT3), hex(kT2), hex(kT1)}));
   // Deprecated snake_case names, duration and depth.
-  r = get("/api/v3/traces?query.service_name=search&query.start_time_min=2023-11-14T22:00:00Z"
+  r =
+      get("/api/v3/traces?query.service_name=search&query.start_time_min=2023-11-14T22:00:00Z"
           "&query.start_time_max=2023-11-14T23:00:00Z&query.duration_min=20ms&query.num_traces=1");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(otlp_trace_ids(parse(r)["result"]), (std::vector<std::string>{hex(kT4)}));
@@ -120,7 +121,8 @@ TEST_F(JaegerV3ApiTest, ServicesOperationsDependencies) {
   d = parse(get("/api/v3/operations?service=frontend&span_kind=client"));
   EXPECT_EQ(d["operations"].Size(), 0u);
 
-  d = parse(get("/api/v3/dependencies?startTime=2023-11-14T22:00:00Z&endTime=2023-11-14T23:00:00Z"));
+  d = parse(
+      get("/api/v3/dependencies?startTime=2023-11-14T22:00:00Z&endTime=2023-11-14T23:00:00Z"));
   ASSERT_EQ(d["dependencies"].Size(), 2u);
   EXPECT_EQ(str(d["dependencies"][0]["parent"]), "frontend");
   EXPECT_EQ(str(d["dependencies"][0]["callCount"]), "1");

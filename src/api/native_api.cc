@@ -71,8 +71,7 @@ Result<TraceQuery> parse_search(const QueryService& service, const http::Request
   if (auto v = req.param("maxDuration"); v && !v->empty()) {
     WEFT_ASSIGN_OR_RETURN(q.max_duration_nanos, query::parse_duration("maxDuration", *v));
   }
-  if (q.min_duration_nanos && q.max_duration_nanos &&
-      *q.max_duration_nanos < *q.min_duration_nanos)
+  if (q.min_duration_nanos && q.max_duration_nanos && *q.max_duration_nanos < *q.min_duration_nanos)
     return invalid_argument("maxDuration: must not be less than minDuration");
   if (auto v = req.param("durationOf"); v && !v->empty()) {
     if (*v == "span") {
@@ -123,8 +122,7 @@ http::Response search(QueryService& service, const http::Request& req) {
   return http::Response::json(200, w.take());
 }
 
-http::Response operations(QueryService& service, std::string_view name,
-                          const http::Request& req) {
+http::Response operations(QueryService& service, std::string_view name, const http::Request& req) {
   std::optional<SpanKind> kind;
   if (auto v = req.param("spanKind"); v && !v->empty()) {
     auto k = query::parse_span_kind_param("spanKind", *v);
@@ -180,7 +178,8 @@ RouteResult route_native(QueryService& service, const http::Request& req) {
   };
   if (auto id = match_segment(path, "/api/v1/traces/"))
     return answer("/api/v1/traces/{id}", [&] { return get_trace(service, *id); });
-  if (path == "/api/v1/search") return answer("/api/v1/search", [&] { return search(service, req); });
+  if (path == "/api/v1/search")
+    return answer("/api/v1/search", [&] { return search(service, req); });
   if (path == "/api/v1/services") {
     return answer("/api/v1/services", [&] {
       auto names = service.services();

@@ -37,9 +37,12 @@ void write_span(JsonWriter& w, const Span& s, size_t resource_index, size_t scop
       .kv_u64("flags", s.flags)
       .kv("name", s.name)
       .kv("kind", span_kind_name(s.kind))
-      .key("startTimeUnixNano").u64_string(s.start_time_unix_nano)
-      .key("endTimeUnixNano").u64_string(s.end_time_unix_nano)
-      .key("durationNanos").u64_string(s.duration_nanos());
+      .key("startTimeUnixNano")
+      .u64_string(s.start_time_unix_nano)
+      .key("endTimeUnixNano")
+      .u64_string(s.end_time_unix_nano)
+      .key("durationNanos")
+      .u64_string(s.duration_nanos());
   write_attributes(w, s.attributes);
   w.kv_u64("droppedAttributesCount", s.dropped_attributes_count);
   w.key("events").begin_array();
@@ -77,9 +80,12 @@ void write_span(JsonWriter& w, const Span& s, size_t resource_index, size_t scop
 
 const char* native_status_code(SpanStatusCode code) {
   switch (code) {
-    case SpanStatusCode::kOk: return "ok";
-    case SpanStatusCode::kError: return "error";
-    default: return "unset";
+    case SpanStatusCode::kOk:
+      return "ok";
+    case SpanStatusCode::kError:
+      return "error";
+    default:
+      return "unset";
   }
 }
 
@@ -96,8 +102,10 @@ void write_native_trace(JsonWriter& w, const Trace& trace) {
   w.begin_object()
       .kv("traceId", trace.trace_id.to_hex())
       .kv_u64("spanCount", trace.spans.size())
-      .key("startTimeUnixNano").u64_string(start)
-      .key("endTimeUnixNano").u64_string(end);
+      .key("startTimeUnixNano")
+      .u64_string(start)
+      .key("endTimeUnixNano")
+      .u64_string(end);
   w.key("resources").begin_array();
   for (const Resource* r : resources.distinct) {
     w.begin_object();
@@ -123,13 +131,16 @@ void write_native_trace(JsonWriter& w, const Trace& trace) {
 void write_native_summary(JsonWriter& w, const TraceSummary& s) {
   w.begin_object()
       .kv("traceId", s.trace_id.to_hex())
-      .key("startTimeUnixNano").u64_string(s.start_unix_nano)
-      .key("durationNanos").u64_string(s.duration_nanos())
+      .key("startTimeUnixNano")
+      .u64_string(s.start_unix_nano)
+      .key("durationNanos")
+      .u64_string(s.duration_nanos())
       .kv("rootService", s.root_service)
       .kv("rootName", s.root_name)
       .kv_u64("spanCount", s.span_count)
       .kv_u64("errorCount", s.error_count)
-      .key("services").begin_array();
+      .key("services")
+      .begin_array();
   for (const auto& [name, count] : s.services)
     w.begin_object().kv("name", name).kv_u64("spanCount", count).end_object();
   w.end_array().end_object();

@@ -10,18 +10,24 @@ http::Response error_response(ErrorStyle style, int http_status, std::string_vie
   switch (style) {
     case ErrorStyle::kJaeger:
       w.begin_object()
-          .key("data").null()
+          .key("data")
+          .null()
           .kv_i64("total", 0)
           .kv_i64("limit", 0)
           .kv_i64("offset", 0)
-          .key("errors").begin_array()
-          .begin_object().kv_i64("code", http_status).kv("msg", message).end_object()
+          .key("errors")
+          .begin_array()
+          .begin_object()
+          .kv_i64("code", http_status)
+          .kv("msg", message)
+          .end_object()
           .end_array()
           .end_object();
       break;
     case ErrorStyle::kJaegerV3:
       w.begin_object()
-          .key("error").begin_object()
+          .key("error")
+          .begin_object()
           .kv_i64("http_code", http_status)
           .kv("message", message)
           .end_object()
@@ -29,7 +35,8 @@ http::Response error_response(ErrorStyle style, int http_status, std::string_vie
       break;
     case ErrorStyle::kNative:
       w.begin_object()
-          .key("error").begin_object()
+          .key("error")
+          .begin_object()
           .kv_i64("code", http_status)
           .kv("message", message)
           .end_object()
@@ -41,12 +48,18 @@ http::Response error_response(ErrorStyle style, int http_status, std::string_vie
 
 int http_status_of(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kUnavailable: return 503;
-    default: return 500;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
   }
 }
 

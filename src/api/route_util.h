@@ -27,9 +27,7 @@ http::Response method_not_allowed(ErrorStyle style, const http::Request& req);
 http::Response route_not_found(ErrorStyle style, const http::Request& req);
 
 // GET (and HEAD, answered like GET) are the only methods the query APIs serve.
-inline bool is_get(const http::Request& req) {
-  return req.method == "GET" || req.method == "HEAD";
-}
+inline bool is_get(const http::Request& req) { return req.method == "GET" || req.method == "HEAD"; }
 
 // If `path` is `prefix` + X + `suffix` with X non-empty, returns X. Without a suffix X may
 // not contain '/'; with one it may (a percent-decoded service name).

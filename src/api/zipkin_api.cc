@@ -203,10 +203,12 @@ RouteResult route_zipkin(QueryService& service, const http::Request& req) {
       return names.is_ok() ? string_array(*names) : error_response(kStyle, names.status());
     });
   }
-  if (path == "/api/v2/spans") return answer("/api/v2/spans", [&] { return span_names(service, req); });
+  if (path == "/api/v2/spans")
+    return answer("/api/v2/spans", [&] { return span_names(service, req); });
   if (path == "/api/v2/remoteServices")
     return answer("/api/v2/remoteServices", [&] { return remote_services(service, req); });
-  if (path == "/api/v2/traces") return answer("/api/v2/traces", [&] { return traces(service, req); });
+  if (path == "/api/v2/traces")
+    return answer("/api/v2/traces", [&] { return traces(service, req); });
   if (auto id = match_segment(path, "/api/v2/trace/"))
     return answer("/api/v2/trace/{traceId}", [&] { return trace(service, *id); });
   if (path == "/api/v2/traceMany")

@@ -23,8 +23,7 @@ std::vector<std::string> trace_ids(const rapidjson::Value& traces) {
 }
 
 // Zipkin's query window in ms around the test data.
-const std::string kWindow =
-    "endTs=" + std::to_string(kT0 / kMs + 10'000) + "&lookback=60000";
+const std::string kWindow = "endTs=" + std::to_string(kT0 / kMs + 10'000) + "&lookback=60000";
 
 TEST_F(ZipkinApiTest, ServicesSpansRemoteServices) {
   auto d = parse(zipkin("/api/v2/services"));
@@ -55,8 +54,8 @@ TEST_F(ZipkinApiTest, TraceById) {
 }
 
 TEST_F(ZipkinApiTest, TraceMany) {
-  auto d = parse(zipkin("/api/v2/traceMany?traceIds=" + hex(kT1) + "," + hex(999) + "," +
-                        hex(kT2)));
+  auto d =
+      parse(zipkin("/api/v2/traceMany?traceIds=" + hex(kT1) + "," + hex(999) + "," + hex(kT2)));
   EXPECT_EQ(trace_ids(d), (std::vector<std::string>{hex(kT1), hex(kT2)}));
   EXPECT_EQ(d[0].Size(), 2u);
   EXPECT_EQ(zipkin("/api/v2/traceMany").status, 400);

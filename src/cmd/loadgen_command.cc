@@ -56,10 +56,9 @@ int run_loadgen(Flags& flags) {
     return 2;
   }
   o.workload.window_nanos = static_cast<uint64_t>(flags.window_seconds * 1e9);
-  o.workload.start_unix_nano =
-      flags.start_seconds >= 0
-          ? static_cast<uint64_t>(flags.start_seconds * 1e9)
-          : Clock::system().now_unix_nanos() - o.workload.window_nanos;
+  o.workload.start_unix_nano = flags.start_seconds >= 0
+                                   ? static_cast<uint64_t>(flags.start_seconds * 1e9)
+                                   : Clock::system().now_unix_nanos() - o.workload.window_nanos;
 
   if (!o.dump_path.empty()) {
     if (o.spans == 0) {
@@ -88,8 +87,9 @@ int run_loadgen(Flags& flags) {
   const double cpu0 = process_cpu_seconds();
   std::unique_ptr<loadgen::RequestSource> source;
   if (o.rate <= 0 && o.spans > 0 && o.spans <= kMaxPregeneratedSpans) {
-    if (!o.quiet) std::fprintf(stderr, "weft loadgen: encoding %llu spans up front...\n",
-                               static_cast<unsigned long long>(o.spans));
+    if (!o.quiet)
+      std::fprintf(stderr, "weft loadgen: encoding %llu spans up front...\n",
+                   static_cast<unsigned long long>(o.spans));
     source = loadgen::pregenerate_requests(o);
   } else {
     source = loadgen::stream_requests(o);
@@ -123,8 +123,8 @@ void register_loadgen_command(CLI::App& app) {
                   "host:port (default 127.0.0.1:4318 for OTLP/HTTP, :4317 gRPC, :9411 Zipkin)");
   cmd->add_option("--ports-file", o.ports_file,
                   "read the endpoint from the JSON that `weft serve --ports-file` writes");
-  flags->spans_flag = cmd->add_option("--spans", o.spans, "spans to send in all")
-                          ->capture_default_str();
+  flags->spans_flag =
+      cmd->add_option("--spans", o.spans, "spans to send in all")->capture_default_str();
   cmd->add_option("--duration", o.duration_seconds,
                   "seconds to run (alone: no span limit; with --spans: whichever ends first)");
   cmd->add_option("--rate", o.rate, "spans per second over all connections; 0 = flat out")

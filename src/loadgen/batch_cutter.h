@@ -32,7 +32,7 @@ class BatchCutter {
   size_t batch_spans_;
   uint64_t max_spans_;
   uint64_t emitted_ = 0;
-  Trace pending_;       // the trace being cut
+  Trace pending_;          // the trace being cut
   size_t pending_at_ = 0;  // its first span not yet emitted
 };
 

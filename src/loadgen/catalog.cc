@@ -9,13 +9,14 @@ namespace weft::loadgen {
 namespace {
 
 constexpr std::array<const char*, kServiceCount> kDomains = {
-    "orders",   "users",    "payments", "inventory", "cart",          "catalog",  "shipping",
-    "search",   "auth",     "pricing",  "reviews",   "recommendations", "accounts", "checkout",
-    "billing",  "media",    "ledger",   "analytics", "fraud",         "notifications"};
+    "orders",  "users",           "payments",  "inventory", "cart",
+    "catalog", "shipping",        "search",    "auth",      "pricing",
+    "reviews", "recommendations", "accounts",  "checkout",  "billing",
+    "media",   "ledger",          "analytics", "fraud",     "notifications"};
 
 // One cache command per service, so that the 200 names are distinct.
 constexpr std::array<const char*, kServiceCount> kCacheCommands = {
-    "GET",  "SET",    "HGET",  "HSET",  "MGET",  "MSET",    "DEL",     "INCR",   "EXPIRE", "ZADD",
+    "GET",    "SET",   "HGET",   "HSET", "MGET",     "MSET",    "DEL",   "INCR",  "EXPIRE", "ZADD",
     "ZRANGE", "LPUSH", "LRANGE", "SADD", "SMEMBERS", "HGETALL", "SETEX", "GETEX", "EXISTS", "TTL"};
 
 constexpr std::array<const char*, 3> kUpdateMethods = {"PUT", "DELETE", "PATCH"};
@@ -63,10 +64,9 @@ Catalog::Catalog() {
     s.name = "svc-" + two_digits(i);
     s.domain = dom;
     s.address = s.name + ".internal";
-    s.endpoints = {"GET /api/v1/" + dom + "/{id}", "GET /api/v1/" + dom,
-                   "POST /api/v1/" + dom,
-                   std::string(kUpdateMethods[static_cast<size_t>(i % 3)]) + " /api/v1/" + dom +
-                       "/{id}"};
+    s.endpoints = {
+        "GET /api/v1/" + dom + "/{id}", "GET /api/v1/" + dom, "POST /api/v1/" + dom,
+        std::string(kUpdateMethods[static_cast<size_t>(i % 3)]) + " /api/v1/" + dom + "/{id}"};
     s.internal_ops = {dom + ".validate", dom + ".process"};
     s.sql_op = "SELECT " + dom;
     s.cache_op = std::string("redis ") + kCacheCommands[static_cast<size_t>(i)];
@@ -98,8 +98,9 @@ Catalog::Catalog() {
       called |= std::find(d.begin(), d.end(), j) != d.end();
     }
     if (called) continue;
-    const int lo = std::max(0, j - 8);
-    auto& d = services_[static_cast<size_t>(lo + static_cast<int>(rng.below(static_cast<uint64_t>(j - lo))))].downstream;
+    const uint64_t lo = static_cast<uint64_t>(std::max(0, j - 8));
+    const uint64_t caller = lo + rng.below(static_cast<uint64_t>(j) - lo);
+    auto& d = services_[caller].downstream;
     d.insert(std::upper_bound(d.begin(), d.end(), j), j);
   }
 }

@@ -24,16 +24,16 @@ struct ServiceInfo {
   std::string domain;   // "payments": used in endpoint, table and topic names
   std::string address;  // "svc-07.internal": net.peer.name of calls to it
   // This service's 10 span names (in the catalog order below).
-  std::array<std::string, 4> endpoints;  // "GET /api/v1/payments/{id}", ... (SERVER)
+  std::array<std::string, 4> endpoints;     // "GET /api/v1/payments/{id}", ... (SERVER)
   std::array<std::string, 2> internal_ops;  // "payments.validate", ... (INTERNAL)
-  std::string sql_op;        // "SELECT payments" (CLIENT to the database, virtual peer)
-  std::string cache_op;      // "redis HGET" (CLIENT to the cache, virtual peer)
-  std::string publish_op;    // "payments.events publish" (PRODUCER, sent by callers)
-  std::string process_op;    // "payments.events process" (CONSUMER, in this service)
-  std::string db_system;     // "postgresql" or "mysql"
-  std::string db_peer;       // one of 9 database hosts
-  std::string cache_peer;    // one of 9 cache hosts
-  std::string version;       // service.version
+  std::string sql_op;      // "SELECT payments" (CLIENT to the database, virtual peer)
+  std::string cache_op;    // "redis HGET" (CLIENT to the cache, virtual peer)
+  std::string publish_op;  // "payments.events publish" (PRODUCER, sent by callers)
+  std::string process_op;  // "payments.events process" (CONSUMER, in this service)
+  std::string db_system;   // "postgresql" or "mysql"
+  std::string db_peer;     // one of 9 database hosts
+  std::string cache_peer;  // one of 9 cache hosts
+  std::string version;     // service.version
   // Services this one calls; always of a higher index, so the call graph is acyclic.
   std::vector<int> downstream;
   // One resource per host, shared by every span the generator makes for that host.

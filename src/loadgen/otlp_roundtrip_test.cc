@@ -83,8 +83,7 @@ TEST(DumpFileTest, WeftLoadgenDumpWritesValidOtlpJsonLines) {
   const char* bin = std::getenv("WEFT_BIN");
   if (bin == nullptr) GTEST_SKIP() << "WEFT_BIN not set";
   const std::string path = ::testing::TempDir() + "/loadgen_dump_test.jsonl";
-  const std::string cmd = std::string(bin) +
-                          " loadgen --dump " + path +
+  const std::string cmd = std::string(bin) + " loadgen --dump " + path +
                           " --spans 2500 --batch 300 --seed 77 --start 1700000000 --quiet";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::ifstream in(path);

@@ -10,8 +10,8 @@
 namespace weft::loadgen::detail {
 namespace {
 
-constexpr std::array<const char*, 6> kRegions = {"us-east-1",    "us-west-2",      "eu-west-1",
-                                                 "eu-central-1", "ap-southeast-1", "ap-northeast-1"};
+constexpr std::array<const char*, 6> kRegions = {
+    "us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"};
 constexpr std::array<int, 8> kErrorHttpCodes = {500, 500, 502, 503, 504, 400, 404, 409};
 constexpr uint32_t kEventPpm = 200'000;  // one span in five
 constexpr uint32_t kRetryPpm = 30'000;   // retry=true
@@ -29,18 +29,22 @@ constexpr std::array<Failure, 2> kDbFailures = {{
     {"org.postgresql.util.PSQLException", "ERROR: deadlock detected"},
     {"java.sql.SQLTimeoutException", "statement timeout after 1500 ms"},
 }};
-constexpr Failure kCacheFailure = {"redis.exceptions.ConnectionError",
-                                   "Connection reset by peer"};
+constexpr Failure kCacheFailure = {"redis.exceptions.ConnectionError", "Connection reset by peer"};
 
 SpanKind kind_of(Op op) {
   switch (op) {
-    case Op::kServer: return SpanKind::kServer;
-    case Op::kInternal: return SpanKind::kInternal;
+    case Op::kServer:
+      return SpanKind::kServer;
+    case Op::kInternal:
+      return SpanKind::kInternal;
     case Op::kRpcClient:
     case Op::kDbClient:
-    case Op::kCacheClient: return SpanKind::kClient;
-    case Op::kProducer: return SpanKind::kProducer;
-    case Op::kConsumer: return SpanKind::kConsumer;
+    case Op::kCacheClient:
+      return SpanKind::kClient;
+    case Op::kProducer:
+      return SpanKind::kProducer;
+    case Op::kConsumer:
+      return SpanKind::kConsumer;
   }
   return SpanKind::kUnspecified;
 }
@@ -75,7 +79,8 @@ class SpanBuilder {
     for (size_t i = 0; i < n; ++i) {
       uint64_t id = 0;
       while (id == 0) id = rng_.next();
-      for (int b = 0; b < 8; ++b) ids_[i].bytes[static_cast<size_t>(b)] = uint8_t(id >> (56 - 8 * b));
+      for (int b = 0; b < 8; ++b)
+        ids_[i].bytes[static_cast<size_t>(b)] = uint8_t(id >> (56 - 8 * b));
       orders_[i] = static_cast<int64_t>(1'000'000'000 + rng_.below(9'000'000'000));
     }
     for (size_t i = 0; i < n; ++i) codes_[i] = server_code(i);
@@ -90,15 +95,14 @@ class SpanBuilder {
   const ServiceInfo& service(int i) const { return catalog_.service(i); }
 
   // HTTP status of a SERVER node (0 for other nodes): the error code if it fails, 500 if a
-  // failure propagated through one of its calls, else 200 (201 for POST).
+  // failure propagated through it, else 200 (201 for POST).
   int server_code(size_t i) {
     const Node& n = node(i);
     if (n.op != Op::kServer) return 0;
     if (n.error) return kErrorHttpCodes[rng_.below(kErrorHttpCodes.size())];
-    for (int c : n.children)
-      if (node(static_cast<size_t>(c)).error_propagated) return 500;
+    if (n.error_propagated) return 500;
     return service(n.service).endpoints[static_cast<size_t>(n.endpoint)].starts_with("POST") ? 201
-                                                                                           : 200;
+                                                                                             : 200;
   }
 
   // http.method, http.url, http.status_code of the request a SERVER node serves, and
@@ -106,8 +110,8 @@ class SpanBuilder {
   void add_request_attributes(size_t server, int peer, KeyValueList& attrs) const {
     const Node& s = node(server);
     const ServiceInfo& svc = service(s.service);
-    auto [method, url] =
-        method_and_url(svc.endpoints[static_cast<size_t>(s.endpoint)], svc.address, orders_[server]);
+    auto [method, url] = method_and_url(svc.endpoints[static_cast<size_t>(s.endpoint)], svc.address,
+                                        orders_[server]);
     attrs.push_back({"http.method", std::move(method)});
     attrs.push_back({"http.url", std::move(url)});
     attrs.push_back({"http.status_code", int64_t{codes_[server]}});
@@ -130,8 +134,9 @@ class SpanBuilder {
   // About 80 bytes, as an ORM writes it.
   static std::string db_statement(const ServiceInfo& svc) {
     const char* placeholder = svc.db_system == "mysql" ? "?" : "$1";
-    return "SELECT id, status, total, updated_at FROM " + svc.domain + " WHERE id = " +
-           placeholder + " AND tenant_id = " + (svc.db_system == "mysql" ? "?" : "$2");
+    return "SELECT id, status, total, updated_at FROM " + svc.domain +
+           " WHERE id = " + placeholder +
+           " AND tenant_id = " + (svc.db_system == "mysql" ? "?" : "$2");
   }
 
   void add_event(Span& span, const ServiceInfo& svc, int64_t order) {
@@ -228,7 +233,7 @@ class SpanBuilder {
     if (rng_.chance_ppm(kEventPpm)) add_event(span, svc, orders_[i]);
     if (n.error) {
       fail(span, n.op);
-    } else if (n.error_propagated) {
+    } else if (n.error_propagated && n.op == Op::kRpcClient) {
       span.status = {SpanStatusCode::kError,
                      "HTTP " + std::to_string(codes_[static_cast<size_t>(n.children.front())])};
     }

@@ -67,8 +67,8 @@ class ShapeBuilder {
     }
     const uint64_t call = rng_.below(1000);
     if (call < kVirtualPeerPerMille) {
-      add(child_of(parent, rng_.below(1000) < kDbShareOfVirtualPerMille ? Op::kDbClient
-                                                                         : Op::kCacheClient));
+      add(child_of(
+          parent, rng_.below(1000) < kDbShareOfVirtualPerMille ? Op::kDbClient : Op::kCacheClient));
       return;
     }
     const Node& p = shape_.nodes[static_cast<size_t>(parent)];

@@ -24,23 +24,25 @@ inline constexpr int kMaxLevel = 5;
 
 struct Node {
   Op op = Op::kServer;
-  int parent = -1;   // -1 for the root and for consumers
-  int link = -1;     // consumers: their producer
-  int request = 0;   // the nearest SERVER/CONSUMER at or above this node (its own request)
+  int parent = -1;  // -1 for the root and for consumers
+  int link = -1;    // consumers: their producer
+  int request = 0;  // the nearest SERVER/CONSUMER at or above this node (its own request)
   int service = 0;
   int host = 0;
   // Callee (RPC client, producer) or caller (server, consumer); for the root, -1 - the index
   // of the edge load balancer that sent the request.
   int peer_service = -1;
-  int level = 0;          // RPC hops above this node
-  int endpoint = 0;       // index into the service's endpoints (server and RPC client)
+  int level = 0;     // RPC hops above this node
+  int endpoint = 0;  // index into the service's endpoints (server and RPC client)
   std::vector<int> children;
   // Filled by lay_out_times, in nanoseconds after the trace's start.
   uint64_t start = 0;
   uint64_t duration = 0;
-  double slowdown = 1.0;  // multiplies the node's own work (the slow cohort)
+  double slowdown = 1.0;          // multiplies the node's own work (the slow cohort)
   bool error = false;             // the span that fails
-  bool error_propagated = false;  // a CLIENT ancestor of the failing span, marked ERROR too
+  // An ancestor of the failing span when the failure propagates: CLIENT spans become ERROR,
+  // SERVER spans answer 500 (their status stays unset, as OTel leaves it for 5xx).
+  bool error_propagated = false;
 };
 
 struct TraceShape {

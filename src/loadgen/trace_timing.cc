@@ -12,10 +12,10 @@ constexpr double kDbMs = 1.5, kDbSigma = 0.9;
 constexpr double kCacheMs = 0.4, kCacheSigma = 0.6;
 constexpr double kProducerMs = 0.3, kProducerSigma = 0.5;
 constexpr double kOwnWorkMs = 0.25, kOwnWorkSigma = 0.7;  // a parent's work around children
-constexpr double kNetworkMs = 0.15, kNetworkSigma = 0.5;   // one way, CLIENT to SERVER
-constexpr double kGapMs = 0.03, kGapSigma = 0.5;           // between consecutive children
-constexpr double kQueueMs = 3.0, kQueueSigma = 1.0;        // PRODUCER to CONSUMER
-constexpr uint64_t kOverlapPerMille = 250;                 // child starting with its sibling
+constexpr double kNetworkMs = 0.15, kNetworkSigma = 0.5;  // one way, CLIENT to SERVER
+constexpr double kGapMs = 0.03, kGapSigma = 0.5;          // between consecutive children
+constexpr double kQueueMs = 3.0, kQueueSigma = 1.0;       // PRODUCER to CONSUMER
+constexpr uint64_t kOverlapPerMille = 250;                // child starting with its sibling
 
 uint64_t draw_nanos(Prng& rng, double median_ms, double sigma, double factor = 1.0) {
   const double ns = rng.log_normal(median_ms * 1e6, sigma) * factor;
@@ -29,8 +29,8 @@ uint64_t lay_out(Prng& rng, TraceShape& shape, int i, uint64_t start) {
   uint64_t end = start;
   switch (n.op) {
     case Op::kRpcClient: {
-      const uint64_t server_end =
-          lay_out(rng, shape, n.children.front(), start + draw_nanos(rng, kNetworkMs, kNetworkSigma));
+      const uint64_t server_end = lay_out(rng, shape, n.children.front(),
+                                          start + draw_nanos(rng, kNetworkMs, kNetworkSigma));
       end = server_end + draw_nanos(rng, kNetworkMs, kNetworkSigma);
       break;
     }
@@ -80,7 +80,8 @@ void lay_out_times(Prng& rng, TraceShape& shape) {
     const Node& n = shape.nodes[i];
     if (n.op != Op::kConsumer) continue;
     const uint64_t producer_start = shape.nodes[static_cast<size_t>(n.link)].start;
-    lay_out(rng, shape, static_cast<int>(i), producer_start + draw_nanos(rng, kQueueMs, kQueueSigma));
+    lay_out(rng, shape, static_cast<int>(i),
+            producer_start + draw_nanos(rng, kQueueMs, kQueueSigma));
   }
 }
 

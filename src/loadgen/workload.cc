@@ -35,26 +35,24 @@ int pick_node(Prng& rng, const detail::TraceShape& shape, Pred pred) {
 
 // One span of the trace fails; half of the time its CLIENT ancestors report the error too.
 void inject_error(Prng& rng, detail::TraceShape& shape) {
-  const int failing = pick_node(rng, shape, [](const Node& n) {
-    return n.op != Op::kRpcClient && n.op != Op::kProducer;
-  });
+  const int failing = pick_node(
+      rng, shape, [](const Node& n) { return n.op != Op::kRpcClient && n.op != Op::kProducer; });
   if (failing < 0) return;
   shape.nodes[static_cast<size_t>(failing)].error = true;
   if (rng.below(2) != 0) return;
   for (int p = shape.nodes[static_cast<size_t>(failing)].parent; p >= 0;
        p = shape.nodes[static_cast<size_t>(p)].parent) {
-    Node& ancestor = shape.nodes[static_cast<size_t>(p)];
-    if (ancestor.op == Op::kRpcClient) ancestor.error_propagated = true;
+    shape.nodes[static_cast<size_t>(p)].error_propagated = true;
   }
 }
 
 // One span doing its own work (not waiting on a child) becomes 10-50x slower.
 bool inject_slowness(Prng& rng, detail::TraceShape& shape) {
-  const int slow = pick_node(rng, shape, [](const Node& n) {
-    return n.children.empty() && n.op != Op::kRpcClient;
-  });
+  const int slow = pick_node(
+      rng, shape, [](const Node& n) { return n.children.empty() && n.op != Op::kRpcClient; });
   if (slow < 0) return false;
-  shape.nodes[static_cast<size_t>(slow)].slowdown = static_cast<double>(rng.between(kSlowMin, kSlowMax));
+  shape.nodes[static_cast<size_t>(slow)].slowdown =
+      static_cast<double>(rng.between(kSlowMin, kSlowMax));
   return true;
 }
 
@@ -67,13 +65,14 @@ Trace WorkloadGenerator::next_trace() {
   ++traces_;
   detail::TraceContext ctx;
   const uint64_t hi = rng_.next(), lo = rng_.next();
-  for (int b = 0; b < 8; ++b) {
-    ctx.trace_id.bytes[static_cast<size_t>(b)] = static_cast<uint8_t>(hi >> (56 - 8 * b));
-    ctx.trace_id.bytes[static_cast<size_t>(8 + b)] = static_cast<uint8_t>(lo >> (56 - 8 * b));
+  for (size_t b = 0; b < 8; ++b) {
+    ctx.trace_id.bytes[b] = static_cast<uint8_t>(hi >> (56 - 8 * b));
+    ctx.trace_id.bytes[8 + b] = static_cast<uint8_t>(lo >> (56 - 8 * b));
   }
   if (ctx.trace_id.is_zero()) ctx.trace_id.bytes[15] = 1;
 
-  detail::TraceShape shape = detail::build_shape(rng_, draw_span_count(rng_, options_.large_trace_ppm));
+  detail::TraceShape shape =
+      detail::build_shape(rng_, draw_span_count(rng_, options_.large_trace_ppm));
   if (rng_.chance_ppm(options_.slow_trace_ppm)) ctx.slow_cohort = inject_slowness(rng_, shape);
   if (rng_.chance_ppm(options_.error_trace_ppm)) inject_error(rng_, shape);
   detail::lay_out_times(rng_, shape);
@@ -87,7 +86,8 @@ Trace WorkloadGenerator::next_trace() {
   trace.trace_id = ctx.trace_id;
   trace.spans = detail::build_spans(rng_, shape, ctx);
   std::sort(trace.spans.begin(), trace.spans.end(), [](const Span& a, const Span& b) {
-    return std::tie(a.start_time_unix_nano, a.span_id) < std::tie(b.start_time_unix_nano, b.span_id);
+    return std::tie(a.start_time_unix_nano, a.span_id) <
+           std::tie(b.start_time_unix_nano, b.span_id);
   });
   return trace;
 }

@@ -19,6 +19,12 @@ WorkloadOptions options_with_seed(uint64_t seed) {
   return o;
 }
 
+bool has_exception(const Span& s) {
+  for (const SpanEvent& e : s.events)
+    if (e.name == "exception") return true;
+  return false;
+}
+
 TEST(PrngTest, SameSeedSameSequence) {
   Prng a(42), b(42), c(43);
   bool differs = false;
@@ -93,6 +99,12 @@ TEST(WorkloadTest, TreesAreWellFormed) {
       EXPECT_LT(s.start_time_unix_nano, s.end_time_unix_nano);
       ASSERT_NE(s.resource, nullptr);
       ASSERT_NE(s.scope, nullptr);
+      if (s.kind == SpanKind::kClient && s.is_error() && !has_exception(s)) {
+        // Propagated failure: the call's HTTP status says so too.
+        const AnyValue* code = find_attribute(s.attributes, "http.status_code");
+        ASSERT_NE(code, nullptr);
+        EXPECT_GE(*code->as_int(), 400);
+      }
       if (s.kind == SpanKind::kConsumer) {
         EXPECT_TRUE(s.is_root());
         ASSERT_EQ(s.links.size(), 1u);
@@ -170,14 +182,15 @@ ShapeStats collect(uint64_t seed, int traces) {
 
 TEST(WorkloadTest, StatisticalShapeMatchesWorkloadMd) {
   const ShapeStats st = collect(11, 20000);
-  std::printf("traces %llu spans %llu regular mean %.2f large %llu errors %llu slow %llu "
-              "attrs/span %.2f events/span %.3f virtual %llu/%llu producers %llu names %zu\n",
-              (unsigned long long)st.traces, (unsigned long long)st.spans,
-              double(st.regular_spans) / double(st.regular_traces), (unsigned long long)st.large,
-              (unsigned long long)st.error_traces, (unsigned long long)st.slow_traces,
-              double(st.attributes) / double(st.spans), double(st.events) / double(st.spans),
-              (unsigned long long)st.virtual_calls, (unsigned long long)st.client_calls,
-              (unsigned long long)st.producers, st.names.size());
+  std::printf(
+      "traces %llu spans %llu regular mean %.2f large %llu errors %llu slow %llu "
+      "attrs/span %.2f events/span %.3f virtual %llu/%llu producers %llu names %zu\n",
+      (unsigned long long)st.traces, (unsigned long long)st.spans,
+      double(st.regular_spans) / double(st.regular_traces), (unsigned long long)st.large,
+      (unsigned long long)st.error_traces, (unsigned long long)st.slow_traces,
+      double(st.attributes) / double(st.spans), double(st.events) / double(st.spans),
+      (unsigned long long)st.virtual_calls, (unsigned long long)st.client_calls,
+      (unsigned long long)st.producers, st.names.size());
   const double regular_mean = double(st.regular_spans) / double(st.regular_traces);
   EXPECT_NEAR(regular_mean, 10.0, 0.5);
   EXPECT_LE(st.max_regular, 60u);

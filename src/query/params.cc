@@ -104,16 +104,14 @@ Result<uint64_t> parse_duration(std::string_view param, std::string_view text) {
     s.remove_prefix(i);
     const Unit* unit = nullptr;
     for (const Unit& u : kUnits) {
-      if (s.substr(0, u.name.size()) == u.name &&
-          (!unit || u.name.size() > unit->name.size()))
+      if (s.substr(0, u.name.size()) == u.name && (!unit || u.name.size() > unit->name.size()))
         unit = &u;
     }
     if (!unit) return cannot_parse(param, text, "a duration");
     s.remove_prefix(unit->name.size());
     uint64_t part;
     // frac / frac_scale * unit, computed without overflow in 128 bits.
-    unsigned __int128 frac_nanos =
-        static_cast<unsigned __int128>(frac) * unit->nanos / frac_scale;
+    unsigned __int128 frac_nanos = static_cast<unsigned __int128>(frac) * unit->nanos / frac_scale;
     if (!mul_add(whole, unit->nanos, static_cast<uint64_t>(frac_nanos), &part) ||
         __builtin_add_overflow(total, part, &total))
       return cannot_parse(param, text, "a duration");
@@ -144,14 +142,12 @@ Result<uint64_t> parse_rfc3339(std::string_view param, std::string_view text) {
   auto fail = [&] { return cannot_parse(param, text, "an RFC 3339 time"); };
   std::string_view s = text;
   int year, month, day, hour, minute, second;
-  if (!read_fixed(s, 0, 4, &year) || s.size() < 19 || s[4] != '-' ||
-      !read_fixed(s, 5, 2, &month) || s[7] != '-' || !read_fixed(s, 8, 2, &day) ||
-      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !read_fixed(s, 11, 2, &hour) ||
-      s[13] != ':' || !read_fixed(s, 14, 2, &minute) || s[16] != ':' ||
-      !read_fixed(s, 17, 2, &second))
+  if (!read_fixed(s, 0, 4, &year) || s.size() < 19 || s[4] != '-' || !read_fixed(s, 5, 2, &month) ||
+      s[7] != '-' || !read_fixed(s, 8, 2, &day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !read_fixed(s, 11, 2, &hour) || s[13] != ':' || !read_fixed(s, 14, 2, &minute) ||
+      s[16] != ':' || !read_fixed(s, 17, 2, &second))
     return fail();
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60)
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
     return fail();
   size_t i = 19;
   uint64_t frac_nanos = 0;
@@ -181,9 +177,9 @@ Result<uint64_t> parse_rfc3339(std::string_view param, std::string_view text) {
     return fail();
   }
   if (i != s.size()) return fail();
-  int64_t secs = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
-                     86400 +
-                 hour * 3600 + minute * 60 + second - offset_seconds;
+  int64_t secs =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset_seconds;
   if (secs < 0) return invalid_argument(std::string(param) + ": time before 1970 not supported");
   return static_cast<uint64_t>(secs) * 1'000'000'000ULL + frac_nanos;
 }
@@ -192,8 +188,7 @@ Result<uint64_t> parse_time_nanos(std::string_view param, std::string_view text)
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos)
     return parse_uint(param, text);
   auto r = parse_rfc3339(param, text);
-  if (!r.is_ok())
-    return cannot_parse(param, text, "a time (Unix nanoseconds or RFC 3339)");
+  if (!r.is_ok()) return cannot_parse(param, text, "a time (Unix nanoseconds or RFC 3339)");
   return r;
 }
 
@@ -253,8 +248,7 @@ Result<std::vector<TagCondition>> parse_jaeger_tags(const std::vector<std::strin
 
 Result<TagCondition> parse_key_equals_value(std::string_view param, std::string_view text) {
   size_t eq = text.find('=');
-  if (eq == std::string_view::npos || eq == 0)
-    return cannot_parse(param, text, "key=value");
+  if (eq == std::string_view::npos || eq == 0) return cannot_parse(param, text, "key=value");
   return TagCondition{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
 }
 

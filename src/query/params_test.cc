@@ -76,8 +76,7 @@ TEST(ParseTimeNanos, IntegerOrRfc3339) {
 
 TEST(ParseTraceId, PadsShortIds) {
   EXPECT_EQ(parse_trace_id("id", "abc")->to_hex(), "00000000000000000000000000000abc");
-  EXPECT_EQ(parse_trace_id("id", "463ac35c9f6413ad")->to_hex(),
-            "0000000000000000463ac35c9f6413ad");
+  EXPECT_EQ(parse_trace_id("id", "463ac35c9f6413ad")->to_hex(), "0000000000000000463ac35c9f6413ad");
   EXPECT_EQ(parse_trace_id("id", "4BF92F3577B34DA6A3CE929D0E0E4736")->to_hex(),
             "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_FALSE(parse_trace_id("id", "").is_ok());

@@ -78,8 +78,7 @@ Result<std::vector<TraceSummary>> QueryService::search(const TraceQuery& query,
 Result<TraceSearchResult> QueryService::search_traces(const TraceQuery& query,
                                                       const SearchFilter& filter) {
   TraceQuery pushed = query;
-  if (!filter.empty())
-    pushed.limit = std::max(kFilterScanMin, query.limit * kFilterScanMultiplier);
+  if (!filter.empty()) pushed.limit = std::max(kFilterScanMin, query.limit * kFilterScanMultiplier);
   WEFT_ASSIGN_OR_RETURN(std::vector<TraceSummary> summaries, store_.search(pushed));
   TraceSearchResult out;
   // The store returns summaries in the requested order; keeping the first `limit` that

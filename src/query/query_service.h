@@ -52,8 +52,7 @@ class QueryService {
                                            const SearchFilter& filter = {});
   // The same, with every matching trace fetched whole (Jaeger's /api/traces, Zipkin's
   // /api/v2/traces). A trace dropped by retention between search and fetch is left out.
-  Result<TraceSearchResult> search_traces(const TraceQuery& query,
-                                          const SearchFilter& filter = {});
+  Result<TraceSearchResult> search_traces(const TraceQuery& query, const SearchFilter& filter = {});
 
   Result<std::vector<std::string>> services();
   // Operations of `service` (all services' if empty), of one kind if `kind` is set, sorted.
@@ -90,3 +89,9 @@ class QueryService {
 bool trace_has_key(const Trace& trace, std::string_view key);
 
 }  // namespace weft::query
+
+namespace weft {
+// The service is the query layer's one entry point; callers outside it (server, cmd) name
+// it without the namespace.
+using query::QueryService;
+}  // namespace weft

@@ -36,8 +36,8 @@ class QueryServiceTest : public ::testing::Test {
     pay.status.code = SpanStatusCode::kError;
     spans.push_back(pay);
     // Trace 2: later, Checkout only, tag "ws" present.
-    spans.push_back(make_span(2, 3, 0, "Checkout", "Place Order", 1000, 10, SpanKind::kServer,
-                              {{"ws", true}}));
+    spans.push_back(
+        make_span(2, 3, 0, "Checkout", "Place Order", 1000, 10, SpanKind::kServer, {{"ws", true}}));
     // Trace 3: the spans arrive out of order; get_trace sorts them.
     spans.push_back(make_span(3, 9, 5, "Checkout", "late", 2050, 1, SpanKind::kInternal));
     spans.push_back(make_span(3, 5, 0, "Checkout", "early", 2000, 100));

@@ -34,8 +34,8 @@ TraceDigest digest_trace(const Trace& trace) {
     auto service = span.service_name();
     auto it = by_service.find(service);
     if (it == by_service.end())
-      it = by_service.emplace(std::string(service), ServiceDigest{std::string(service), 0, 0})
-               .first;
+      it =
+          by_service.emplace(std::string(service), ServiceDigest{std::string(service), 0, 0}).first;
     ++it->second.span_count;
     if (span.is_error()) ++it->second.error_count;
   }

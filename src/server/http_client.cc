@@ -103,10 +103,10 @@ struct HttpConnection::Impl {
     run();
     if (ec) {
       attempt.may_resend = !parser.got_some();
-      attempt.response = unavailable(
-          (ec == beast::error::timeout ? std::string("timed out reading response to ")
-                                       : "read response to ") +
-          std::string(target) + ": " + ec.message());
+      attempt.response =
+          unavailable((ec == beast::error::timeout ? std::string("timed out reading response to ")
+                                                   : "read response to ") +
+                      std::string(target) + ": " + ec.message());
       close();
       return attempt;
     }

@@ -41,8 +41,9 @@ class HttpServer {
   // Requests read but not yet answered.
   int in_flight() const;
 
+  struct State;  // implementation detail, shared with the connections it accepted
+
  private:
-  struct State;
   std::shared_ptr<State> state_;
 };
 

@@ -3,6 +3,7 @@
 // gRPC's callback API on raw bytes: the request is handed undecoded to the Ingestor (our
 // own decoder is the hot path) and answered once the spans are durable, without holding a
 // gRPC thread meanwhile.
+#include <chrono>
 #include <memory>
 #include <string>
 

@@ -61,8 +61,7 @@ class EmbeddedStore final : public Store {
     return head_->dependencies(start, end);
   }
   Result<std::vector<std::string>> attribute_keys() override { return head_->attribute_keys(); }
-  Result<std::vector<std::string>> attribute_values(const std::string& key,
-                                                    size_t limit) override {
+  Result<std::vector<std::string>> attribute_values(const std::string& key, size_t limit) override {
     return head_->attribute_values(key, limit);
   }
 
@@ -130,12 +129,11 @@ Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& o
 
   auto head = std::make_unique<Head>(options.head_budget_bytes);
   std::vector<SpanBatch> one(1);
-  WEFT_ASSIGN_OR_RETURN(
-      store::WalRecoveryResult recovered,
-      store::recover_wal(wal_dir, [&](uint64_t seq, SpanBatch&& batch) {
-        one[0] = std::move(batch);
-        head->apply(one, seq);
-      }));
+  WEFT_ASSIGN_OR_RETURN(store::WalRecoveryResult recovered,
+                        store::recover_wal(wal_dir, [&](uint64_t seq, SpanBatch&& batch) {
+                          one[0] = std::move(batch);
+                          head->apply(one, seq);
+                        }));
 
   std::map<uint64_t, uint64_t> sizes;
   for (uint64_t seq : recovered.segments) {
@@ -147,8 +145,7 @@ Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& o
   store::WalFileFactory factory = options.wal_file_factory
                                       ? store::WalFileFactory(options.wal_file_factory)
                                       : store::WalFileFactory(store::open_posix_wal_file);
-  WEFT_ASSIGN_OR_RETURN(auto log,
-                        WalLog::open(wal_dir, options.wal_segment_bytes, factory, sizes));
+  WEFT_ASSIGN_OR_RETURN(auto log, WalLog::open(wal_dir, options.wal_segment_bytes, factory, sizes));
   // Segments whose traces recovery had to evict again (or that held nothing) go now.
   for (uint64_t dead : head->take_dead_segments(log->active_seq()))
     WEFT_RETURN_IF_ERROR(log->remove(dead));

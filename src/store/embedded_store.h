@@ -38,8 +38,7 @@ struct EmbeddedStoreOptions {
 
   // Test hook: opens WAL segment files for writing (nullptr: POSIX files). Lets tests
   // simulate a full disk or a crash in the middle of a record.
-  std::function<Result<std::unique_ptr<store::WalFile>>(const std::string& path)>
-      wal_file_factory;
+  std::function<Result<std::unique_ptr<store::WalFile>>(const std::string& path)> wal_file_factory;
 };
 
 // Opens (creating if needed) the store in options.data_dir, replays its WAL into the head

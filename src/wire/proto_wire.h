@@ -32,14 +32,17 @@ class Reader {
  public:
   enum Next { kField, kEnd, kError };
 
-  explicit Reader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
+  // Error messages go to *error_sink, which must outlive the reader; nested readers share
+  // one sink, so constructing a reader costs no allocation.
+  Reader(std::string_view data, std::string* error_sink)
+      : p_(data.data()), end_(data.data() + data.size()), error_(error_sink) {}
 
   // Reads the next field. Groups of unknown fields are skipped whole (never yielded).
   // Inline: this is the innermost loop of OTLP ingest.
   Next next(Field* f);
 
   // Describes the last kError; also set by the expect_* helpers.
-  const std::string& error() const { return error_; }
+  const std::string& error() const { return *error_; }
 
   // Checks f has the wire type a known field needs; false (with error()) otherwise.
   bool expect(const Field& f, WireType t);
@@ -47,7 +50,7 @@ class Reader {
  private:
   bool read_varint(uint64_t* v);
   bool skip_group(uint32_t number, int depth);
-  void set_error(std::string msg) { error_ = std::move(msg); }
+  void set_error(std::string msg) { *error_ = std::move(msg); }
   // Cold paths, out of line.
   Next bad_tag(uint64_t number, uint8_t type);
   Next truncated(uint64_t number);
@@ -55,7 +58,7 @@ class Reader {
 
   const char* p_;
   const char* end_;
-  std::string error_;
+  std::string* error_;
 };
 
 inline bool Reader::read_varint(uint64_t* v) {

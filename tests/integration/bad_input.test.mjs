@@ -167,7 +167,7 @@ describe('bad input', { timeout: 120000, concurrency: 1 }, () => {
     assert.ok(bad.err.details && bad.err.details.length > 0, 'gRPC error should carry a message');
   });
 
-  test('unknown query route -> 404; unknown trace -> 404 JSON error', async () => {
+  test('unknown query route -> 404; unknown trace -> 404 JSON error; bad id -> 400; wrong method -> 405', async () => {
     const r = await httpGet(`${server.query}/api/definitely-not-a-route`);
     assert.equal(r.status, 404, `status ${r.status}`);
     const t = await httpGet(`${server.query}/api/v1/traces/${newTraceId()}`);
@@ -177,14 +177,22 @@ describe('bad input', { timeout: 120000, concurrency: 1 }, () => {
     const j = await httpGet(`${server.query}/api/traces/${newTraceId()}`);
     assert.equal(j.status, 404, `Jaeger unknown trace: ${j.status}`);
     const bad = await httpGet(`${server.query}/api/v1/traces/not-hex`);
-    assert.ok([400, 404].includes(bad.status), `malformed trace id: ${bad.status}`);
+    assert.equal(bad.status, 400, `malformed trace id: ${bad.status}`);
+    const z = await httpGet(`${server.zipkin}/api/v2/trace/${newTraceId()}`);
+    assert.equal(z.status, 404, `Zipkin unknown trace: ${z.status}`);
+    const m = await httpPost(`${server.query}/api/v1/search`, '{}', { 'content-type': 'application/json' });
+    assert.equal(m.status, 405, `POST on a query route: ${m.status}`);
   });
 
   test('bad query parameter (minDuration=abc) -> 400', async () => {
     const j = await httpGet(`${server.query}/api/traces?service=${SERVICE}&minDuration=abc`);
     assert.equal(j.status, 400, `Jaeger search: ${j.status} ${j.text.slice(0, 200)}`);
+    assert.match(String(j.json?.errors?.[0]?.msg), /minDuration/, `Jaeger error envelope should name the parameter: ${j.text}`);
     const n = await httpGet(`${server.query}/api/v1/search?service=${SERVICE}&minDuration=abc`);
     assert.equal(n.status, 400, `native search: ${n.status} ${n.text.slice(0, 200)}`);
+    assert.match(String(n.json?.error?.message), /minDuration/, `native error should name the parameter: ${n.text}`);
+    const bare = await httpGet(`${server.query}/api/v1/search?service=${SERVICE}&minDuration=300`);
+    assert.equal(bare.status, 400, `a bare number has no unit: ${bare.status}`);
     const l = await httpGet(`${server.query}/api/v1/search?service=${SERVICE}&limit=abc`);
     assert.equal(l.status, 400, `native search limit=abc: ${l.status}`);
   });

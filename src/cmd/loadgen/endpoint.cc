@@ -11,9 +11,12 @@ namespace weft::cmd::loadgen {
 const char* ports_file_key(Protocol protocol) {
   switch (protocol) {
     case Protocol::kOtlpHttp:
-    case Protocol::kOtlpHttpJson: return "otlp_http";
-    case Protocol::kOtlpGrpc: return "otlp_grpc";
-    case Protocol::kZipkin: return "zipkin";
+    case Protocol::kOtlpHttpJson:
+      return "otlp_http";
+    case Protocol::kOtlpGrpc:
+      return "otlp_grpc";
+    case Protocol::kZipkin:
+      return "zipkin";
   }
   return "otlp_http";
 }
@@ -54,14 +57,18 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
 Result<Endpoint> resolve_endpoint(const LoadgenOptions& options) {
   if (!options.endpoint.empty()) return parse_endpoint(options.endpoint);
   if (!options.ports_file.empty()) {
-    WEFT_ASSIGN_OR_RETURN(std::string address,
-                          read_ports_file_entry(options.ports_file, ports_file_key(options.protocol)));
+    WEFT_ASSIGN_OR_RETURN(
+        std::string address,
+        read_ports_file_entry(options.ports_file, ports_file_key(options.protocol)));
     return parse_endpoint(address);
   }
   switch (options.protocol) {
-    case Protocol::kOtlpGrpc: return Endpoint{"127.0.0.1", 4317};
-    case Protocol::kZipkin: return Endpoint{"127.0.0.1", 9411};
-    default: return Endpoint{"127.0.0.1", 4318};
+    case Protocol::kOtlpGrpc:
+      return Endpoint{"127.0.0.1", 4317};
+    case Protocol::kZipkin:
+      return Endpoint{"127.0.0.1", 9411};
+    default:
+      return Endpoint{"127.0.0.1", 4318};
   }
 }
 

@@ -80,7 +80,8 @@ Result<std::unique_ptr<Sender>> make_http_sender(const LoadgenOptions& options,
   return std::unique_ptr<Sender>(std::move(sender));
 }
 
-Result<std::unique_ptr<Sender>> make_sender(const LoadgenOptions& options, const Endpoint& endpoint) {
+Result<std::unique_ptr<Sender>> make_sender(const LoadgenOptions& options,
+                                            const Endpoint& endpoint) {
   if (options.protocol == Protocol::kOtlpGrpc) return make_grpc_sender(options, endpoint);
   return make_http_sender(options, endpoint);
 }

@@ -24,7 +24,10 @@ class Run {
  public:
   Run(const LoadgenOptions& options, const Endpoint& endpoint, RequestSource& source,
       LoadStats& stats)
-      : options_(options), endpoint_(endpoint), source_(source), stats_(stats),
+      : options_(options),
+        endpoint_(endpoint),
+        source_(source),
+        stats_(stats),
         start_(Clock::now()) {}
 
   void sender_thread() {
@@ -71,8 +74,8 @@ class Run {
 
   void interruptible_sleep_until(Clock::time_point t) {
     while (!stop_.load() && Clock::now() < t)
-      std::this_thread::sleep_for(std::min<Clock::duration>(t - Clock::now(),
-                                                            std::chrono::milliseconds(50)));
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(t - Clock::now(), std::chrono::milliseconds(50)));
   }
 
   void send_with_retries(Sender& sender, const EncodedRequest& request,
@@ -83,9 +86,8 @@ class Run {
       latencies.push_back(static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()));
       if (r.kind == SendResult::Kind::kOk) {
-        const uint64_t rejected =
-            std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(r.rejected_spans, 0)),
-                               request.spans);
+        const uint64_t rejected = std::min<uint64_t>(
+            static_cast<uint64_t>(std::max<int64_t>(r.rejected_spans, 0)), request.spans);
         stats_.requests_ok.fetch_add(1);
         stats_.spans_acked.fetch_add(request.spans - rejected);
         stats_.spans_rejected.fetch_add(rejected);

@@ -84,8 +84,8 @@ void print_summary(std::FILE* out, const LoadgenOptions& options, const std::str
   std::fprintf(out,
                "result protocol=%s spans_sent=%llu spans_acked=%llu spans_rejected=%llu "
                "requests_failed=%llu failed_attempts=%llu retries=%llu seconds=%.3f "
-               "spans_per_sec=%.0f p50_ms=%.2f p99_ms=%.2f loadgen_cpu_generate_s=%.2f "
-               "loadgen_cpu_send_s=%.2f\n",
+               "spans_per_sec=%.0f p50_ms=%.2f p99_ms=%.2f loadgen_cpu_generate_s=%.3f "
+               "loadgen_cpu_send_s=%.3f\n",
                proto.c_str(), static_cast<unsigned long long>(sent),
                static_cast<unsigned long long>(acked),
                static_cast<unsigned long long>(stats.spans_rejected.load()),

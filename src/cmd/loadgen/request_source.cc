@@ -57,9 +57,15 @@ std::string encode_request_body(Protocol protocol, const std::vector<Span>& span
   std::string body;
   switch (protocol) {
     case Protocol::kOtlpHttp:
-    case Protocol::kOtlpGrpc: body = wire::encode_otlp_proto(spans); break;
-    case Protocol::kOtlpHttpJson: body = wire::encode_otlp_json(spans); break;
-    case Protocol::kZipkin: body = wire::encode_zipkin_json(spans); break;
+    case Protocol::kOtlpGrpc:
+      body = wire::encode_otlp_proto(spans);
+      break;
+    case Protocol::kOtlpHttpJson:
+      body = wire::encode_otlp_json(spans);
+      break;
+    case Protocol::kZipkin:
+      body = wire::encode_zipkin_json(spans);
+      break;
   }
   if (gzip && protocol != Protocol::kOtlpGrpc) body = server::gzip_compress(body);
   return body;

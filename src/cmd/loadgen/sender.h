@@ -18,9 +18,9 @@ struct SendResult {
     kFailed,     // any other answer: retrying would not help
   };
   Kind kind = Kind::kOk;
-  std::string failure;         // non-OK: "http 500", "grpc INVALID_ARGUMENT", "transport"
-  std::string detail;          // non-OK: the server's or the transport's message, for logs
-  int64_t rejected_spans = 0;  // OK: the response's partial_success.rejected_spans
+  std::string failure;          // non-OK: "http 500", "grpc INVALID_ARGUMENT", "transport"
+  std::string detail;           // non-OK: the server's or the transport's message, for logs
+  int64_t rejected_spans = 0;   // OK: the response's partial_success.rejected_spans
   uint32_t retry_after_ms = 0;  // retryable: the server's Retry-After; 0 = none given
 };
 
@@ -32,7 +32,8 @@ class Sender {
 
 // An HTTP sender (POST /v1/traces or /api/v2/spans on a kept-alive connection) or a gRPC
 // one (TraceService/Export through a generic stub, on its own channel), connected.
-Result<std::unique_ptr<Sender>> make_sender(const LoadgenOptions& options, const Endpoint& endpoint);
+Result<std::unique_ptr<Sender>> make_sender(const LoadgenOptions& options,
+                                            const Endpoint& endpoint);
 
 Result<std::unique_ptr<Sender>> make_http_sender(const LoadgenOptions& options,
                                                  const Endpoint& endpoint);

@@ -1,9 +1,9 @@
 #include "store/head/head.h"
 
-#include "common/status.h"
-
 #include <algorithm>
 #include <mutex>
+
+#include "common/status.h"
 
 namespace weft::store {
 namespace {
@@ -20,14 +20,18 @@ uint64_t resource_bytes(const Resource& r) {
 }  // namespace
 
 void Head::apply(std::vector<SpanBatch>& batches, uint64_t segment) {
-  std::unique_lock lock(mu_);
-  segment_refs_.try_emplace(segment, 0);
+  // One exclusive section per batch, not per group, so queries wait at most one batch.
+  std::vector<std::unique_ptr<TraceEntry>> evicted;  // freed after the lock is released
   for (SpanBatch& batch : batches) {
+    std::unique_lock lock(mu_);
+    segment_refs_.try_emplace(segment, 0);
     const Resource* last_resource = nullptr;
     for (Span& span : batch.spans) add_span(std::move(span), segment, last_resource);
+    while (stats_.bytes > budget_ && !arrival_.empty()) evicted.push_back(evict_oldest());
+    lock.unlock();
     batch.spans.clear();
+    evicted.clear();
   }
-  while (stats_.bytes > budget_ && !arrival_.empty()) evict_oldest();
 }
 
 void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resource) {
@@ -84,7 +88,7 @@ void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resourc
   }
 }
 
-void Head::evict_oldest() {
+std::unique_ptr<TraceEntry> Head::evict_oldest() {
   TraceId id = arrival_.front();
   arrival_.pop_front();
   auto it = traces_.find(id);
@@ -99,7 +103,9 @@ void Head::evict_oldest() {
   --stats_.traces;
   ++stats_.evicted_traces;
   stats_.evicted_spans += t.spans.size();
+  std::unique_ptr<TraceEntry> gone = std::move(it->second);
   traces_.erase(it);
+  return gone;
 }
 
 void Head::note_segment(uint64_t segment) {

@@ -53,6 +53,7 @@ class Head {
   std::vector<uint64_t> take_dead_segments(uint64_t active_segment);
 
   std::optional<Trace> get_trace(const TraceId& id) const;
+  // model/query.h semantics (see search.cc); query.limit == 0 means no limit.
   std::vector<TraceSummary> search(const TraceQuery& query) const;
   std::vector<std::string> services() const;
   std::vector<OperationInfo> operations(const std::string& service) const;
@@ -62,8 +63,10 @@ class Head {
   HeadStats stats() const;
 
  private:
+  // REQUIRES: mu_ held exclusively.
   void add_span(Span&& span, uint64_t segment, const Resource*& last_resource);
-  void evict_oldest();
+  // REQUIRES: mu_ held exclusively, !arrival_.empty(). Returns the evicted trace.
+  std::unique_ptr<TraceEntry> evict_oldest();
 
   const uint64_t budget_;
   mutable std::shared_mutex mu_;

@@ -6,7 +6,8 @@ namespace weft::store {
 
 void HeadIndex::add_trace(const TimeKey& key, std::string_view service) {
   auto it = by_service_.find(service);
-  if (it == by_service_.end()) it = by_service_.emplace(std::string(service), TimeOrderedTraces{}).first;
+  if (it == by_service_.end())
+    it = by_service_.emplace(std::string(service), TimeOrderedTraces{}).first;
   it->second.insert(key);
 }
 
@@ -35,6 +36,9 @@ void HeadIndex::add_attribute(const KeyValue& kv) {
   auto it = attributes_.find(kv.key);
   if (it == attributes_.end()) it = attributes_.emplace(kv.key, Values{}).first;
   Values& vals = it->second;
+  // Once a key has overflowed, nothing more is kept for it: skip the lookup too
+  // (high-cardinality keys like URLs and user IDs would otherwise cost one per span).
+  if (vals.overflowed) return;
   if (const std::string* s = kv.value.as_string()) {
     if (vals.values.contains(*s)) return;
     if (vals.values.size() >= kMaxValuesPerKey) {

@@ -78,7 +78,9 @@ class HeadIndex {
   };
   struct OpLess {
     using is_transparent = void;
-    static std::pair<std::string_view, SpanKind> key(const OperationInfo& o) { return {o.name, o.kind}; }
+    static std::pair<std::string_view, SpanKind> key(const OperationInfo& o) {
+      return {o.name, o.kind};
+    }
     static std::pair<std::string_view, SpanKind> key(const OpView& o) { return {o.name, o.kind}; }
     bool operator()(const auto& a, const auto& b) const { return key(a) < key(b); }
   };

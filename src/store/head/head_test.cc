@@ -20,7 +20,7 @@ TEST(Head, LateSpansJoinTheirTraceAndMoveItsStart) {
   apply(h, {make_span(2, 1, 0, "other", "x", 5, 1)});
   auto before = h.search(TraceQuery{});
   ASSERT_EQ(before.size(), 2u);
-  EXPECT_EQ(before[0].trace_id, trace_id(1));  // starts at 10: newest
+  EXPECT_EQ(before[0].trace_id, trace_id(1));                // starts at 10: newest
   apply(h, {make_span(1, 1, 0, "front", "GET /", 0, 100)});  // the root arrives late
   auto t = h.get_trace(trace_id(1));
   ASSERT_TRUE(t.has_value());
@@ -61,7 +61,8 @@ TEST(Head, EvictsOldestArrivalsToStayUnderBudgetAndFreesSegments) {
   apply(probe, {make_span(1, 1, 0, "a", "op", 0, 1)});
   const uint64_t per_trace = probe.stats().bytes;
   Head h(per_trace * 10 + per_trace / 2);  // room for 10 such traces
-  for (uint64_t i = 1; i <= 30; ++i) apply(h, {make_span(i, 1, 0, "a", "op", 100 - i, 1)}, i / 10 + 1);
+  for (uint64_t i = 1; i <= 30; ++i)
+    apply(h, {make_span(i, 1, 0, "a", "op", 100 - i, 1)}, i / 10 + 1);
   HeadStats st = h.stats();
   EXPECT_LE(st.bytes, st.budget_bytes);
   EXPECT_EQ(st.traces, 10u);
@@ -119,13 +120,11 @@ TEST(Head, Dependencies) {
   Span err = make_span(1, 3, 2, "c", "op", 2, 1);
   err.status.code = SpanStatusCode::kError;
   apply(h, {make_span(1, 1, 0, "a", "op", 0, 10),
-            make_span(1, 2, 1, "b", "op", 1, 5, SpanKind::kServer),
-            err,
-            make_span(1, 4, 2, "b", "internal", 1, 1, SpanKind::kInternal),   // same service
-            make_span(1, 5, 2, "b", "query", 1, 1, SpanKind::kClient, db),    // uninstrumented
-            make_span(1, 6, 1, "a", "call", 1, 1, SpanKind::kClient, peer),   // uninstrumented
-            make_span(2, 1, 0, "a", "op", 1000, 1),
-            make_span(2, 2, 1, "b", "op", 1000, 1)});
+            make_span(1, 2, 1, "b", "op", 1, 5, SpanKind::kServer), err,
+            make_span(1, 4, 2, "b", "internal", 1, 1, SpanKind::kInternal),  // same service
+            make_span(1, 5, 2, "b", "query", 1, 1, SpanKind::kClient, db),   // uninstrumented
+            make_span(1, 6, 1, "a", "call", 1, 1, SpanKind::kClient, peer),  // uninstrumented
+            make_span(2, 1, 0, "a", "op", 1000, 1), make_span(2, 2, 1, "b", "op", 1000, 1)});
   auto deps = h.dependencies(0, UINT64_MAX);
   auto find = [&](std::string p, std::string c) -> const DependencyLink* {
     for (const auto& d : deps)

@@ -5,7 +5,7 @@
 // service's, or all) newest first within the time window; (3) test each trace: trace
 // duration, then an anchor span, then each tag on any span; (4) newest-first stops after
 // `limit` matches, since the walk is already in result order; longest-first keeps the top
-// `limit` by (duration desc, trace ID asc).
+// `limit` by (duration desc, trace ID asc). A limit of 0 means no limit.
 #include <algorithm>
 #include <mutex>
 #include <queue>

@@ -58,51 +58,139 @@ std::vector<Row> rows() {
       {"everything newest first, ties by trace id", {}, {4, 5, 3, 2, 1}},
       {"limit is the top N", Q([](auto& q) { q.limit = 2; }), {4, 5}},
       {"service", Q([](auto& q) { q.service = "front"; }), {5, 3, 2, 1}},
-      {"service + operation", Q([](auto& q) { q.service = "front"; q.operation = "GET /"; }),
+      {"service + operation",
+       Q([](auto& q) {
+         q.service = "front";
+         q.operation = "GET /";
+       }),
        {5, 2, 1}},
-      {"service + kind", Q([](auto& q) { q.service = "back"; q.span_kind = SpanKind::kClient; }),
+      {"service + kind",
+       Q([](auto& q) {
+         q.service = "back";
+         q.span_kind = SpanKind::kClient;
+       }),
        {2, 1}},
       {"service + operation + kind on one span",
-       Q([](auto& q) { q.service = "back"; q.operation = "query"; q.span_kind = SpanKind::kServer; }),
+       Q([](auto& q) {
+         q.service = "back";
+         q.operation = "query";
+         q.span_kind = SpanKind::kServer;
+       }),
        {4}},
       {"anchor fields must hold on ONE span",
-       Q([](auto& q) { q.service = "front"; q.operation = "query"; }), {}},
+       Q([](auto& q) {
+         q.service = "front";
+         q.operation = "query";
+       }),
+       {}},
       {"operation without service", Q([](auto& q) { q.operation = "query"; }), {4, 2, 1}},
       {"tags on different spans",
-       Q([](auto& q) { q.tags = {{"http.status", "200"}, {"db", "pg"}}; }), {1}},
+       Q([](auto& q) {
+         q.tags = {{"http.status", "200"}, {"db", "pg"}};
+       }),
+       {1}},
       {"anchor and tag on different spans",
-       Q([](auto& q) { q.service = "front"; q.tags = {{"db", "pg"}}; }), {1}},
-      {"pseudo-tag error=true", Q([](auto& q) { q.tags = {{"error", "true"}}; }), {2}},
-      {"pseudo-tag status.code", Q([](auto& q) { q.tags = {{"status.code", "ERROR"}}; }), {2}},
-      {"pseudo-tag span.kind", Q([](auto& q) { q.tags = {{"span.kind", "client"}}; }), {2, 1}},
-      {"event attribute", Q([](auto& q) { q.tags = {{"exception.type", "Timeout"}}; }), {2}},
-      {"resource attribute", Q([](auto& q) { q.tags = {{"env", "prod"}}; }), {3}},
-      {"resource service.name as a tag", Q([](auto& q) { q.tags = {{"service.name", "back"}}; }),
+       Q([](auto& q) {
+         q.service = "front";
+         q.tags = {{"db", "pg"}};
+       }),
+       {1}},
+      {"pseudo-tag error=true",
+       Q([](auto& q) {
+         q.tags = {{"error", "true"}};
+       }),
+       {2}},
+      {"pseudo-tag status.code",
+       Q([](auto& q) {
+         q.tags = {{"status.code", "ERROR"}};
+       }),
+       {2}},
+      {"pseudo-tag span.kind",
+       Q([](auto& q) {
+         q.tags = {{"span.kind", "client"}};
+       }),
+       {2, 1}},
+      {"event attribute",
+       Q([](auto& q) {
+         q.tags = {{"exception.type", "Timeout"}};
+       }),
+       {2}},
+      {"resource attribute",
+       Q([](auto& q) {
+         q.tags = {{"env", "prod"}};
+       }),
+       {3}},
+      {"resource service.name as a tag",
+       Q([](auto& q) {
+         q.tags = {{"service.name", "back"}};
+       }),
        {4, 2, 1}},
-      {"min duration of the trace", Q([=](auto& q) { q.min_duration_nanos = 100 * ms; }),
+      {"min duration of the trace",
+       Q([=](auto& q) { q.min_duration_nanos = 100 * ms; }),
        {4, 3, 1}},
       {"service + min duration: still the trace's duration",
-       Q([=](auto& q) { q.service = "back"; q.min_duration_nanos = 100 * ms; }), {4, 1}},
+       Q([=](auto& q) {
+         q.service = "back";
+         q.min_duration_nanos = 100 * ms;
+       }),
+       {4, 1}},
       {"duration_of_span: the anchor span's duration",
-       Q([=](auto& q) { q.service = "back"; q.min_duration_nanos = 100 * ms; q.duration_of_span = true; }),
+       Q([=](auto& q) {
+         q.service = "back";
+         q.min_duration_nanos = 100 * ms;
+         q.duration_of_span = true;
+       }),
        {4}},
       {"max duration", Q([=](auto& q) { q.max_duration_nanos = 20 * ms; }), {5, 2}},
-      {"longest first",
-       Q([](auto& q) { q.order = TraceOrder::kLongestFirst; }), {3, 4, 1, 2, 5}},
-      {"longest first, top 2", Q([](auto& q) { q.order = TraceOrder::kLongestFirst; q.limit = 2; }),
+      {"longest first", Q([](auto& q) { q.order = TraceOrder::kLongestFirst; }), {3, 4, 1, 2, 5}},
+      {"longest first, top 2",
+       Q([](auto& q) {
+         q.order = TraceOrder::kLongestFirst;
+         q.limit = 2;
+       }),
        {3, 4}},
       {"longest first with service",
-       Q([](auto& q) { q.order = TraceOrder::kLongestFirst; q.service = "back"; q.limit = 1; }), {4}},
+       Q([](auto& q) {
+         q.order = TraceOrder::kLongestFirst;
+         q.service = "back";
+         q.limit = 1;
+       }),
+       {4}},
       {"time window on trace start (inclusive)",
-       Q([=](auto& q) { q.start_unix_nano = kT0 + 10 * ms; q.end_unix_nano = kT0 + 20 * ms; }),
+       Q([=](auto& q) {
+         q.start_unix_nano = kT0 + 10 * ms;
+         q.end_unix_nano = kT0 + 20 * ms;
+       }),
        {3, 2}},
-      {"impossible window", Q([](auto& q) { q.start_unix_nano = 5; q.end_unix_nano = 4; }), {}},
+      {"impossible window",
+       Q([](auto& q) {
+         q.start_unix_nano = 5;
+         q.end_unix_nano = 4;
+       }),
+       {}},
       {"unknown service", Q([](auto& q) { q.service = "nope"; }), {}},
-      {"unknown operation", Q([](auto& q) { q.service = "front"; q.operation = "nope"; }), {}},
-      {"unseen tag value", Q([](auto& q) { q.tags = {{"db", "mysql"}}; }), {}},
-      {"unseen tag key", Q([](auto& q) { q.tags = {{"nope", "x"}}; }), {}},
+      {"unknown operation",
+       Q([](auto& q) {
+         q.service = "front";
+         q.operation = "nope";
+       }),
+       {}},
+      {"unseen tag value",
+       Q([](auto& q) {
+         q.tags = {{"db", "mysql"}};
+       }),
+       {}},
+      {"unseen tag key",
+       Q([](auto& q) {
+         q.tags = {{"nope", "x"}};
+       }),
+       {}},
       {"int attribute matched by its decimal string",
-       Q([](auto& q) { q.tags = {{"http.status", "200"}}; q.service = "front"; }), {1}},
+       Q([](auto& q) {
+         q.tags = {{"http.status", "200"}};
+         q.service = "front";
+       }),
+       {1}},
   };
 }
 

@@ -8,7 +8,8 @@ namespace {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
 }
@@ -26,9 +27,12 @@ bool list_has(const KeyValueList& attrs, std::string_view key, std::string_view 
 
 const char* status_code_name(SpanStatusCode c) {
   switch (c) {
-    case SpanStatusCode::kUnset: return "unset";
-    case SpanStatusCode::kOk: return "ok";
-    case SpanStatusCode::kError: return "error";
+    case SpanStatusCode::kUnset:
+      return "unset";
+    case SpanStatusCode::kOk:
+      return "ok";
+    case SpanStatusCode::kError:
+      return "error";
   }
   return "unset";
 }

@@ -73,10 +73,10 @@ void GroupCommitWriter::run() {
       std::lock_guard lock(mu_);
       pending_bytes_ -= bytes;
     }
-    if (interval && unsynced_ &&
-        clock_->monotonic_nanos() - last_sync_nanos_ >= interval_nanos) {
-      // A failed periodic sync cuts the unsynced records away (WalLog::sync); they were
-      // already acknowledged, which is the trade the interval policy makes.
+    if (interval && unsynced_ && clock_->monotonic_nanos() - last_sync_nanos_ >= interval_nanos) {
+      // A failed periodic sync makes WalLog drop its last group and roll to a new segment:
+      // records of that interval may not survive a restart, which is the trade the
+      // interval policy makes (they were acknowledged before being synced).
       (void)log_->sync();
       unsynced_ = false;
       last_sync_nanos_ = clock_->monotonic_nanos();

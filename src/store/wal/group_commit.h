@@ -66,12 +66,12 @@ class GroupCommitWriter {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;     // GUARDED_BY(mu_)
-  uint64_t pending_bytes_ = 0;    // GUARDED_BY(mu_): queued or being committed
-  bool stopping_ = false;         // GUARDED_BY(mu_)
-  Status close_status_;           // GUARDED_BY(close_mu_)
+  std::deque<Pending> queue_;   // GUARDED_BY(mu_)
+  uint64_t pending_bytes_ = 0;  // GUARDED_BY(mu_): queued or being committed
+  bool stopping_ = false;       // GUARDED_BY(mu_)
+  Status close_status_;         // GUARDED_BY(close_mu_)
   std::mutex close_mu_;
-  bool closed_ = false;           // GUARDED_BY(close_mu_)
+  bool closed_ = false;  // GUARDED_BY(close_mu_)
 
   // Writer thread only.
   bool unsynced_ = false;

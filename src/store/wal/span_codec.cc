@@ -30,7 +30,9 @@ constexpr int kMaxValueDepth = 64;
 // Upper bound on a decompressed record, so a corrupt frame header cannot allocate wildly.
 constexpr uint64_t kMaxDecodedBytes = 1ull << 30;
 
-uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+uint64_t zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
 int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
 void put_str(std::string& out, std::string_view s) {
@@ -50,7 +52,9 @@ void put_kvs(std::string& out, const KeyValueList& kvs) {
 
 void put_value(std::string& out, const AnyValue& v) {
   switch (v.v.index()) {
-    case 0: out.push_back(kEmpty); break;
+    case 0:
+      out.push_back(kEmpty);
+      break;
     case 1:
       out.push_back(kString);
       put_str(out, std::get<std::string>(v.v));
@@ -132,7 +136,9 @@ class Reader {
     uint8_t tag;
     if (!byte(&tag)) return false;
     switch (tag) {
-      case kEmpty: v->v = std::monostate{}; return true;
+      case kEmpty:
+        v->v = std::monostate{};
+        return true;
       case kString: {
         std::string s;
         if (!str(&s)) return false;
@@ -180,7 +186,8 @@ class Reader {
         v->v = std::move(l);
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
   bool kvs(KeyValueList* l, int depth = 0) {
@@ -207,9 +214,7 @@ uint64_t intern(const std::shared_ptr<const T>& p, std::vector<const T*>& table,
   return it->second;
 }
 
-Status corrupt(const char* what) {
-  return data_loss(std::string("span codec: malformed ") + what);
-}
+Status corrupt(const char* what) { return data_loss(std::string("span codec: malformed ") + what); }
 
 }  // namespace
 
@@ -327,7 +332,8 @@ Result<SpanBatch> decode_span_batch(std::string_view in) {
       return corrupt("span header");
     s.kind = static_cast<SpanKind>(kind);
     s.end_time_unix_nano = s.start_time_unix_nano + static_cast<uint64_t>(unzigzag(end_delta));
-    if (!r.kvs(&s.attributes) || !r.u32(&s.dropped_attributes_count)) return corrupt("span attributes");
+    if (!r.kvs(&s.attributes) || !r.u32(&s.dropped_attributes_count))
+      return corrupt("span attributes");
     if (!r.count(&n)) return corrupt("event count");
     s.events.resize(n);
     for (SpanEvent& e : s.events) {

@@ -15,7 +15,7 @@ namespace weft::store::wal {
 
 inline constexpr std::string_view kMagic{"WEFTWAL\n", 8};
 inline constexpr uint32_t kFormatVersion = 1;
-inline constexpr size_t kFileHeaderSize = 16;  // magic + version + crc
+inline constexpr size_t kFileHeaderSize = 16;   // magic + version + crc
 inline constexpr size_t kRecordHeaderSize = 9;  // crc + length + type
 
 // A record longer than this is treated as corrupt (a garbage length must not make the

@@ -56,8 +56,8 @@ class WalLog {
   std::unique_ptr<WalSegmentWriter> active_;
   std::map<uint64_t, uint64_t> sizes_;  // seq -> bytes, including the active segment
   uint64_t next_seq_ = 1;
-  uint64_t last_append_start_ = 0;      // active segment size before the last append
-  bool dirty_ = false;                  // appended since the last sync
+  uint64_t last_append_start_ = 0;  // active segment size before the last append
+  bool dirty_ = false;              // appended since the last sync
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> segment_count_{0};
   std::atomic<uint64_t> syncs_{0};

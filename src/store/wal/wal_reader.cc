@@ -59,13 +59,11 @@ Result<WalSegmentReader> WalSegmentReader::open(const std::string& path) {
   return r;
 }
 
-WalSegmentReader::Outcome WalSegmentReader::next(wal::RecordType* type,
-                                                 std::string_view* payload) {
+WalSegmentReader::Outcome WalSegmentReader::next(wal::RecordType* type, std::string_view* payload) {
   if (stopped_ != Outcome::kRecord) return stopped_;
   auto stop = [&](Outcome o, std::string why) {
     stopped_ = o;
-    if (o != Outcome::kEnd)
-      problem_ = std::move(why) + " at offset " + std::to_string(pos_);
+    if (o != Outcome::kEnd) problem_ = std::move(why) + " at offset " + std::to_string(pos_);
     return o;
   };
   uint64_t left = data_.size() - pos_;

@@ -12,7 +12,9 @@
 namespace weft::store {
 namespace {
 
-void log_line(const std::string& msg) { std::fprintf(stderr, "weft: wal recovery: %s\n", msg.c_str()); }
+void log_line(const std::string& msg) {
+  std::fprintf(stderr, "weft: wal recovery: %s\n", msg.c_str());
+}
 
 }  // namespace
 

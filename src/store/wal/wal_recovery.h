@@ -22,12 +22,12 @@ struct WalRecoveryResult {
   std::vector<uint64_t> segments;  // every segment found, ascending (incl. damaged ones)
   uint64_t records = 0;            // records replayed
   uint64_t spans = 0;
-  uint64_t corruptions = 0;        // damaged tails, segments and records dropped
-  uint64_t truncated_bytes = 0;    // cut from the tail of the last segment
+  uint64_t corruptions = 0;      // damaged tails, segments and records dropped
+  uint64_t truncated_bytes = 0;  // cut from the tail of the last segment
 };
 
 // Calls `apply(segment_seq, batch)` for every good record, in log order, on this thread.
-Result<WalRecoveryResult> recover_wal(
-    const std::string& wal_dir, const std::function<void(uint64_t, SpanBatch&&)>& apply);
+Result<WalRecoveryResult> recover_wal(const std::string& wal_dir,
+                                      const std::function<void(uint64_t, SpanBatch&&)>& apply);
 
 }  // namespace weft::store

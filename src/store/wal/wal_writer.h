@@ -40,7 +40,8 @@ class WalSegmentWriter {
   const std::string& path() const { return file_->path(); }
 
  private:
-  WalSegmentWriter(std::unique_ptr<WalFile> file, uint64_t seq) : file_(std::move(file)), seq_(seq) {}
+  WalSegmentWriter(std::unique_ptr<WalFile> file, uint64_t seq)
+      : file_(std::move(file)), seq_(seq) {}
 
   std::unique_ptr<WalFile> file_;
   uint64_t seq_;
