@@ -132,3 +132,26 @@ test('acknowledged spans survive kill -9 at three different moments', { timeout:
   const info = await current.stop();
   assert.equal(info.code, 0, `clean shutdown after recovery: ${JSON.stringify(info)}`);
 });
+
+test('SIGINT drains and exits 0; spans acknowledged before it are there after restart', { timeout: 60000 }, async () => {
+  const dir = makeTempDir('weft-it-sigint-');
+  try {
+    let server = await startServer({ dataDir: dir });
+    const trs = [makeTrace(4), makeTrace(7)];
+    for (const tr of trs) {
+      const r = await httpPost(`${server.otlpHttp}/v1/traces`, JSON.stringify(tr.body), { 'content-type': 'application/json' });
+      assert.equal(r.status, 200, `export: ${r.status} ${r.text}`);
+    }
+    const info = await server.signalAndWait('SIGINT');
+    assert.equal(info.code, 0, `exit on SIGINT: ${JSON.stringify(info)}\n${server.output().slice(-2000)}`);
+    server = await startServer({ dataDir: dir });
+    try {
+      const acked = new Map(trs.map((tr) => [tr.tid, tr.spanIds]));
+      assert.deepEqual(await verifyAll(server, acked), []);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    removeDir(dir);
+  }
+});

@@ -28,16 +28,17 @@ void GroupCommitWriter::write(SpanBatch batch, std::function<void(Status)> done)
     return done(resource_exhausted("batch too large: " + std::to_string(payload.size()) +
                                    " compressed bytes (limit " +
                                    std::to_string(wal::kMaxRecordPayload) + ")"));
-  bool queued = false;
+  std::function<void(Status)> refused_done;  // set if close() came in between
   {
     std::lock_guard lock(mu_);
-    if (!stopping_) {
+    if (stopping_) {
+      refused_done = std::move(done);
+    } else {
       pending_bytes_ += payload.size();
       queue_.push_back({std::move(payload), std::move(batch), std::move(done)});
-      queued = true;
     }
   }
-  if (!queued) return done(unavailable("shutting down"));  // close() came in between
+  if (refused_done) return refused_done(unavailable("shutting down"));
   cv_.notify_one();
 }
 

@@ -113,6 +113,18 @@ export async function startServer(opts = {}) {
       if (ownsDataDir) removeDir(dataDir);
       return exitInfo;
     },
+    /** Send a signal to this server (only ours, by PID) and wait for its exit. */
+    async signalAndWait(sig, timeoutMs = STOP_GRACE_MS) {
+      if (!exitInfo) child.kill(sig);
+      const t = sleep(timeoutMs).then(() => 'timeout');
+      if ((await Promise.race([exited, t])) === 'timeout') {
+        child.kill('SIGKILL');
+        await exited;
+        exitInfo.forcedKill = true;
+      }
+      removeDir(runDir);
+      return exitInfo;
+    },
     /** kill -9 without cleanup of the data dir. */
     async kill9() {
       if (!exitInfo) child.kill('SIGKILL');
