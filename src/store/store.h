@@ -39,7 +39,8 @@ class Store {
   // the configured fsync policy (and visible to queries), or with an error, in which case
   // none of the batch was acknowledged: UNAVAILABLE (out of disk, shutting down) or
   // RESOURCE_EXHAUSTED (overloaded: too many bytes waiting). `done` runs on a store thread
-  // and must not block. The batch's spans have passed validation (ids non-zero).
+  // (or, for an immediate refusal, on the caller's thread before write() returns) and must
+  // not block. The batch's spans have passed validation (ids non-zero).
   virtual void write(SpanBatch batch, std::function<void(Status)> done) = 0;
 
   // Every span of the trace (sorted by start time, then span ID), or nullopt if unknown.

@@ -13,8 +13,21 @@
 
 namespace weft::wire {
 
-// Span::flags bit that records Zipkin's "debug": true (weft-private; OTLP defines bits 0-9).
+// Span::flags bits that record what a Zipkin v2 span carried beyond the model's fields
+// (weft-private; OTLP defines bits 0-9 only).
+// "debug": true.
 inline constexpr uint32_t kZipkinDebugFlag = 1u << 31;
+// The span was decoded from Zipkin v2 JSON: its attributes are its tags as sent plus the
+// remoteEndpoint fields the bits below name, so the encoder renders every other attribute as a
+// tag unchanged (no OTel mapping of net.peer.port & co. into remoteEndpoint).
+inline constexpr uint32_t kZipkinSpanFlag = 1u << 30;
+// remoteEndpoint fields, each the first span attribute with its key (docs/format/zipkin.md):
+// serviceName -> peer.service; ipv4 -> net.sock.peer.addr; ipv6 -> zipkin.remote.ipv6 when
+// ipv4 is also set, else net.sock.peer.addr; port -> net.sock.peer.port (int).
+inline constexpr uint32_t kZipkinRemoteServiceFlag = 1u << 29;
+inline constexpr uint32_t kZipkinRemoteIpv4Flag = 1u << 28;
+inline constexpr uint32_t kZipkinRemoteIpv6Flag = 1u << 27;
+inline constexpr uint32_t kZipkinRemotePortFlag = 1u << 26;
 
 // Decodes a JSON array of Zipkin v2 spans, appending to out->batch. Each span gets a resource
 // built from its localEndpoint (service.name = localEndpoint.serviceName; consecutive spans

@@ -1,6 +1,15 @@
 // Zipkin v2 JSON -> model. The mapping (docs/format/zipkin.md) is the inverse of
 // zipkin_json_encode.cc for everything a Zipkin span can carry.
+#include <algorithm>
+#include <charconv>
 #include <cstring>
+#include <deque>
+#include <unordered_set>
+
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include "wire/json_read.h"
 #include "wire/zipkin_json.h"
@@ -19,6 +28,113 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+// Builds the DOM as rapidjson::Document would, but reads numbers as text
+// (kParseNumbersAsStringsFlag): a number that is an integer fitting int64/uint64 becomes a
+// JSON number as usual; any other (a fraction, an exponent, too large) becomes a string value
+// whose characters live in `raw` and whose address is in `raw_ptrs`. Its exact text thus
+// survives (a double cannot hold 1795265275070000.2 µs to the nanosecond), and is_raw_number()
+// still tells it from a JSON string.
+class RawNumberHandler {
+ public:
+  RawNumberHandler(rapidjson::Document& doc, std::deque<std::string>& raw,
+                   std::unordered_set<const char*>& raw_ptrs)
+      : doc_(doc), raw_(raw), raw_ptrs_(raw_ptrs) {}
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
+    std::string_view t(str, len);
+    if (t.find_first_of(".eE") == std::string_view::npos) {
+      if (t[0] == '-') {
+        int64_t i;
+        auto r = std::from_chars(t.data(), t.data() + t.size(), i);
+        if (r.ec == std::errc() && r.ptr == t.data() + t.size()) return doc_.Int64(i);
+      } else {
+        uint64_t u;
+        auto r = std::from_chars(t.data(), t.data() + t.size(), u);
+        if (r.ec == std::errc() && r.ptr == t.data() + t.size()) return doc_.Uint64(u);
+      }
+    }
+    const std::string& kept = raw_.emplace_back(t);
+    raw_ptrs_.insert(kept.data());
+    return doc_.String(kept.data(), len, false);  // not copied: the address identifies it
+  }
+  bool String(const char* str, rapidjson::SizeType len, bool copy) {
+    return doc_.String(str, len, copy);
+  }
+  bool StartObject() { return doc_.StartObject(); }
+  bool Key(const char* str, rapidjson::SizeType len, bool copy) { return doc_.Key(str, len, copy); }
+  bool EndObject(rapidjson::SizeType n) { return doc_.EndObject(n); }
+  bool StartArray() { return doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc_.EndArray(n); }
+
+ private:
+  rapidjson::Document& doc_;
+  std::deque<std::string>& raw_;
+  std::unordered_set<const char*>& raw_ptrs_;
+};
+
+enum class Micros { kOk, kNotANumber, kOutOfRange };
+
+// Microseconds written as a decimal number ("1795265275070000.2", "12", "1.5e3", "+7") ->
+// nanoseconds, rounded to the nearest (halves up), computed on the digits: no double
+// rounding. Negative values (other than zero) are not a number of microseconds.
+Micros decimal_micros_to_nanos(std::string_view t, uint64_t* nanos) {
+  auto digit = [&](size_t i) { return i < t.size() && t[i] >= '0' && t[i] <= '9'; };
+  size_t i = 0;
+  bool negative = false;
+  if (i < t.size() && (t[i] == '-' || t[i] == '+')) negative = t[i++] == '-';
+  std::string digits;  // the value is digits * 10^exp10
+  int64_t exp10 = 0;
+  bool any = false;
+  for (; digit(i); ++i, any = true) digits.push_back(t[i]);
+  if (i < t.size() && t[i] == '.') {
+    for (++i; digit(i); ++i, any = true, --exp10) digits.push_back(t[i]);
+  }
+  if (!any) return Micros::kNotANumber;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    bool exp_negative = false;
+    if (i < t.size() && (t[i] == '-' || t[i] == '+')) exp_negative = t[i++] == '-';
+    if (!digit(i)) return Micros::kNotANumber;
+    int64_t e = 0;
+    for (; digit(i); ++i) e = std::min<int64_t>(e * 10 + (t[i] - '0'), 1'000'000'000);
+    exp10 += exp_negative ? -e : e;
+  }
+  if (i != t.size()) return Micros::kNotANumber;
+  size_t first = digits.find_first_not_of('0');
+  if (first == std::string::npos) {  // zero, "-0" included
+    *nanos = 0;
+    return Micros::kOk;
+  }
+  if (negative) return Micros::kNotANumber;
+  digits.erase(0, first);
+  exp10 += 3;  // µs -> ns
+  bool round_up = false;
+  if (exp10 >= 0) {
+    if (static_cast<int64_t>(digits.size()) + exp10 > 20) return Micros::kOutOfRange;
+    digits.append(static_cast<size_t>(exp10), '0');
+  } else {
+    int64_t keep = static_cast<int64_t>(digits.size()) + exp10;  // digits before the point
+    if (keep < 0) {
+      *nanos = 0;  // below 0.1 ns
+      return Micros::kOk;
+    }
+    round_up = digits[static_cast<size_t>(keep)] >= '5';
+    digits.resize(static_cast<size_t>(keep));
+    if (digits.empty()) digits = "0";
+  }
+  uint64_t v;
+  auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (r.ec != std::errc() || (round_up && v == UINT64_MAX)) return Micros::kOutOfRange;
+  *nanos = v + (round_up ? 1 : 0);
+  return Micros::kOk;
+}
+
 // Adds the endpoint's address fields under the given keys (ipv6 goes under `ip_key` when
 // there is no ipv4, as OTel does with one address attribute).
 void add_address(const Endpoint& e, const char* ip_key, const char* ipv6_key, const char* port_key,
@@ -34,7 +150,7 @@ class Decoder {
 
   Status run(std::string_view text) {
     rapidjson::Document doc;
-    if (!json::parse(text, &doc, &error_)) return invalid_argument(error_);
+    if (!parse(text, &doc)) return invalid_argument(error_);
     if (!doc.IsArray()) return invalid_argument("expected a JSON array of spans");
     scope_ = std::make_shared<InstrumentationScope>();
     auto& spans = out_->batch.spans;
@@ -59,15 +175,44 @@ class Decoder {
     error_ = prefix_ + "." + std::string(member) + ": " + std::string(what);
     return false;
   }
-  bool str(const Value& v, const char* name, std::string* out) {
-    return json::read_string(v, out) || fail(name, "expected a string");
+  // As json::parse, numbers other than int64/uint64 kept as their text (RawNumberHandler).
+  bool parse(std::string_view text, rapidjson::Document* doc) {
+    rapidjson::ParseResult result;
+    auto generate = [&](rapidjson::Document& d) {
+      RawNumberHandler handler(d, raw_numbers_, raw_number_ptrs_);
+      rapidjson::MemoryStream ms(text.data(), text.size());
+      rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+      rapidjson::Reader reader;
+      result = reader.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag>(
+          is, handler);
+      return !result.IsError();
+    };
+    doc->Populate(generate);
+    if (!result.IsError()) return true;
+    error_ = "invalid JSON at offset " + std::to_string(result.Offset()) + ": " +
+             rapidjson::GetParseError_En(result.Code());
+    return false;
   }
-  bool micros(const Value& v, const char* name, uint64_t* nanos) {
-    uint64_t us;
-    if (!json::read_uint64(v, &us)) return fail(name, "expected microseconds (an integer)");
-    if (us > UINT64_MAX / 1000) return fail(name, "out of range");
-    *nanos = us * 1000;
+  // A number the parser kept as text (see RawNumberHandler), not a JSON string.
+  bool is_raw_number(const Value& v) const {
+    return v.IsString() && raw_number_ptrs_.count(v.GetString()) != 0;
+  }
+  bool str(const Value& v, const char* name, std::string* out) {
+    if (!v.IsString() || is_raw_number(v)) return fail(name, "expected a string");
+    out->assign(v.GetString(), v.GetStringLength());
     return true;
+  }
+  // Any non-negative JSON number of microseconds (a fraction kept to the nearest
+  // nanosecond), or such a number in a string (lenient) -> nanoseconds.
+  bool micros(const Value& v, const char* name, uint64_t* nanos) {
+    if (v.IsUint64()) {
+      if (v.GetUint64() > UINT64_MAX / 1000) return fail(name, "out of range");
+      *nanos = v.GetUint64() * 1000;
+      return true;
+    }
+    Micros m = v.IsString() ? decimal_micros_to_nanos(json::view(v), nanos) : Micros::kNotANumber;
+    if (m == Micros::kOutOfRange) return fail(name, "out of range");
+    return m == Micros::kOk || fail(name, "expected microseconds (a non-negative number)");
   }
 
   bool span(const Value& v, Span* s, std::string* reject);
@@ -77,6 +222,8 @@ class Decoder {
   std::shared_ptr<const Resource> resource_for(const Endpoint& local);
 
   DecodeResult* out_;
+  std::deque<std::string> raw_numbers_;  // texts of the numbers kept as text
+  std::unordered_set<const char*> raw_number_ptrs_;
   std::string prefix_;  // "[i]": the span being decoded
   std::string error_;
   std::shared_ptr<const InstrumentationScope> scope_;
@@ -139,11 +286,19 @@ bool Decoder::span(const Value& v, Span* s, std::string* reject) {
   if (duration > UINT64_MAX - s->start_time_unix_nano) return fail("duration", "out of range");
   s->end_time_unix_nano = s->start_time_unix_nano + duration;
 
-  // Attributes: the remote endpoint, then "shared", then the tags in their order.
+  // Attributes: the remote endpoint, then "shared", then the tags in their order. The flags
+  // say which attributes are remoteEndpoint fields (each the first with its key), so that the
+  // encoder tells them from a tag of the same name (zipkin_json.h).
+  s->flags |= kZipkinSpanFlag;
   if (remote.present) {
-    if (!remote.service_name.empty())
+    if (!remote.service_name.empty()) {
       s->attributes.push_back({zipkin::kPeerService, remote.service_name});
+      s->flags |= kZipkinRemoteServiceFlag;
+    }
     add_address(remote, zipkin::kPeerIp, zipkin::kPeerIpv6, zipkin::kPeerPort, &s->attributes);
+    if (!remote.ipv4.empty()) s->flags |= kZipkinRemoteIpv4Flag;
+    if (!remote.ipv6.empty()) s->flags |= kZipkinRemoteIpv6Flag;
+    if (remote.port != 0) s->flags |= kZipkinRemotePortFlag;
   }
   if (shared) s->attributes.push_back({zipkin::kShared, true});
   if (tags_v && !tags(*tags_v, s)) return false;
@@ -224,7 +379,7 @@ bool Decoder::tags(const Value& v, Span* s) {
     std::string_view k = json::view(m.name);
     std::string value;
     const Value& x = m.value;
-    if (x.IsString()) {
+    if (x.IsString()) {  // a number other than an integer too, as written
       value = json::view(x);
     } else if (x.IsBool()) {  // lenient: some senders write non-string tags
       value = x.GetBool() ? "true" : "false";
@@ -232,8 +387,6 @@ bool Decoder::tags(const Value& v, Span* s) {
       value = std::to_string(x.GetInt64());
     } else if (x.IsUint64()) {
       value = std::to_string(x.GetUint64());
-    } else if (x.IsDouble()) {
-      value = AnyValue(x.GetDouble()).to_string();
     } else if (x.IsNull()) {
       continue;
     } else {

@@ -206,12 +206,25 @@ void append_zipkin_json_span(std::string& out, const Span& s) {
 
   AttributePool attrs(s.attributes);
   Endpoint remote;
-  remote.service_name = attrs.take_string(zipkin::kPeerService);
-  take_address(attrs, zipkin::kPeerIp, zipkin::kPeerIpv6, zipkin::kPeerPort, &remote);
-  if (!remote.ipv4 && !remote.ipv6 && !remote.port) {  // OTel's newer and older names
-    take_address(attrs, "network.peer.address", "", "network.peer.port", &remote);
-    if (!remote.ipv4 && !remote.ipv6)
-      take_address(attrs, "net.peer.ip", "", "net.peer.port", &remote);
+  const bool from_zipkin = s.flags & kZipkinSpanFlag;
+  if (from_zipkin) {
+    // Exactly the fields the decoder flagged; any other attribute is a tag as it was sent,
+    // even one named peer.service or net.peer.port.
+    if (s.flags & kZipkinRemoteServiceFlag)
+      remote.service_name = attrs.take_string(zipkin::kPeerService);
+    if (s.flags & kZipkinRemoteIpv4Flag) remote.ipv4 = attrs.take_string(zipkin::kPeerIp);
+    if (s.flags & kZipkinRemoteIpv6Flag)
+      remote.ipv6 = attrs.take_string((s.flags & kZipkinRemoteIpv4Flag) ? zipkin::kPeerIpv6
+                                                                        : zipkin::kPeerIp);
+    if (s.flags & kZipkinRemotePortFlag) remote.port = attrs.take_port(zipkin::kPeerPort);
+  } else {  // OTel's Zipkin exporter mapping
+    remote.service_name = attrs.take_string(zipkin::kPeerService);
+    take_address(attrs, zipkin::kPeerIp, zipkin::kPeerIpv6, zipkin::kPeerPort, &remote);
+    if (!remote.ipv4 && !remote.ipv6 && !remote.port) {  // OTel's newer and older names
+      take_address(attrs, "network.peer.address", "", "network.peer.port", &remote);
+      if (!remote.ipv4 && !remote.ipv6)
+        take_address(attrs, "net.peer.ip", "", "net.peer.port", &remote);
+    }
   }
   bool is_shared = attrs.take_true(zipkin::kShared);
 
@@ -228,7 +241,7 @@ void append_zipkin_json_span(std::string& out, const Span& s) {
   if (!s.trace_state.empty()) tags.set(zipkin::kTraceState, s.trace_state);
   // A span decoded from Zipkin keeps its status tags as attributes; only a span whose
   // attributes say nothing about status gets OTel's status tags.
-  if (!status_in_attributes) {
+  if (!from_zipkin && !status_in_attributes) {
     if (s.status.code == SpanStatusCode::kOk) {
       tags.set(zipkin::kStatusCode, "OK");
     } else if (s.status.code == SpanStatusCode::kError) {
@@ -255,6 +268,8 @@ void append_zipkin_json_span(std::string& out, const Span& s) {
     out.append(",\"name\":");
     json::append_string(out, s.name);
   }
+  // Zipkin's times are integer microseconds: nanoseconds are floored (a sub-µs part, e.g.
+  // from a fractional "timestamp" a JS exporter sent, is not rendered).
   if (s.start_time_unix_nano) {
     out.append(",\"timestamp\":");
     json::append_uint(out, s.start_time_unix_nano / 1000);

@@ -77,6 +77,123 @@ TEST(ZipkinJson, MapsOntoTheModel) {
   EXPECT_EQ(r.batch.spans[1].kind, SpanKind::kUnspecified);
 }
 
+// Every tag a user sends comes back as that tag, and every endpoint field as that field, even
+// when a tag has the name of the attribute an endpoint field maps to (or OTel's names the
+// encoder maps into remoteEndpoint for OTLP spans).
+TEST(ZipkinJson, TagsAndEndpointFieldsRoundTripApart) {
+  const char* head = R"({"traceId":"5af7183fb1d4cf5f","id":"352bff9a74ca9ad2","kind":"CLIENT",)";
+  const char* cases[] = {
+      // The OTel JS Zipkin exporter: attributes as tags, no remoteEndpoint.
+      R"("localEndpoint":{"serviceName":"shop"},"tags":{"db.system":"postgresql",
+         "net.peer.port":"5432","otel.status_code":"ERROR","error":"timeout"})",
+      R"("tags":{"peer.service":"db"})",
+      R"("tags":{"net.sock.peer.addr":"10.0.0.9"})",
+      R"("tags":{"net.sock.peer.addr":"::9"})",
+      R"("tags":{"net.sock.peer.port":"5432"})",
+      R"("tags":{"zipkin.remote.ipv6":"::9"})",
+      R"("tags":{"network.peer.address":"10.0.0.9","network.peer.port":"80"})",
+      R"("tags":{"net.peer.ip":"10.0.0.9","net.peer.port":"80","net.peer.name":"db"})",
+      R"("tags":{"service.name":"other","net.host.ip":"10.0.0.1","net.host.port":"80",
+         "zipkin.local.ipv6":"::1"})",
+      R"("tags":{"zipkin.shared":"true"})",
+      R"("tags":{"otel.scope.name":"s","otel.scope.version":"1","otel.dropped_events_count":"2",
+         "otel.status_description":"d","w3c.tracestate":""})",
+      R"("tags":{"otel.status_code":"OK"})",
+      R"("tags":{"error":""})",
+      // Endpoint fields next to tags of the same names.
+      R"("remoteEndpoint":{"serviceName":"db"},"tags":{"peer.service":"other",
+         "net.sock.peer.addr":"10.0.0.9","net.sock.peer.port":"1","net.peer.port":"2"})",
+      R"("remoteEndpoint":{"ipv4":"10.0.0.9"},"tags":{"zipkin.remote.ipv6":"::9",
+         "peer.service":"db"})",
+      R"("remoteEndpoint":{"ipv6":"::9"},"tags":{"net.sock.peer.addr":"10.0.0.9"})",
+      R"("remoteEndpoint":{"ipv4":"10.0.0.9","ipv6":"::9","port":5432},
+         "tags":{"net.sock.peer.port":"5432","net.sock.peer.addr":"x","zipkin.remote.ipv6":"y"})",
+      R"("remoteEndpoint":{"port":5432},"tags":{"net.peer.port":"5432"})",
+      R"("remoteEndpoint":{"serviceName":"db","ipv4":"10.0.0.9","port":1},"shared":true)",
+      R"("localEndpoint":{"serviceName":"shop","ipv4":"10.0.0.1","ipv6":"::1","port":8080},
+         "tags":{"service.name":"other","net.host.ip":"10.0.0.2","net.host.port":"81",
+         "zipkin.local.ipv6":"::2"})",
+      R"("localEndpoint":{"ipv6":"::1"},"remoteEndpoint":{"ipv6":"::2","port":1})",
+  };
+  for (const char* c : cases) {
+    SCOPED_TRACE(c);
+    expect_lossless(std::string("[") + head + c + "}]");
+  }
+}
+
+TEST(ZipkinJson, RemoteEndpointFieldsStayQueryableAttributes) {
+  DecodeResult r;
+  ASSERT_TRUE(decode_zipkin_json(R"([{"traceId":"5af7183fb1d4cf5f","id":"352bff9a74ca9ad2",
+    "remoteEndpoint":{"serviceName":"db","port":5432},"tags":{"net.peer.port":"5432"}}])",
+                                 &r)
+                  .is_ok());
+  const Span& s = r.batch.spans[0];
+  EXPECT_EQ(*find_attribute(s.attributes, "peer.service")->as_string(), "db");
+  EXPECT_EQ(*find_attribute(s.attributes, "net.sock.peer.port")->as_int(), 5432);
+  EXPECT_EQ(*find_attribute(s.attributes, "net.peer.port")->as_string(), "5432");
+  EXPECT_EQ(s.flags, kZipkinSpanFlag | kZipkinRemoteServiceFlag | kZipkinRemotePortFlag);
+}
+
+TEST(ZipkinJson, FractionalMicrosecondsKeepTheirNanoseconds) {
+  // What the OpenTelemetry JS Zipkin exporter sends for a start with sub-µs nanoseconds.
+  DecodeResult r;
+  ASSERT_TRUE(decode_zipkin_json(R"([{"traceId":"5af7183fb1d4cf5f","id":"352bff9a74ca9ad2",
+    "timestamp":1795265275070000.2,"duration":40000.333,
+    "annotations":[{"timestamp":1795265275075000.5,"value":"a"}],
+    "tags":{"ratio":1.50,"n":-3,"big":1e3}}])",
+                                 &r)
+                  .is_ok());
+  ASSERT_EQ(r.batch.spans.size(), 1u);
+  const Span& s = r.batch.spans[0];
+  EXPECT_EQ(s.start_time_unix_nano, 1795265275070000200u);
+  EXPECT_EQ(s.end_time_unix_nano, 1795265275070000200u + 40000333u);
+  EXPECT_EQ(s.events[0].time_unix_nano, 1795265275075000500u);
+  // Non-string tags keep the text they were sent with.
+  EXPECT_EQ(*find_attribute(s.attributes, "ratio")->as_string(), "1.50");
+  EXPECT_EQ(*find_attribute(s.attributes, "n")->as_string(), "-3");
+  EXPECT_EQ(*find_attribute(s.attributes, "big")->as_string(), "1e3");
+  // Zipkin wants integer microseconds back: floored.
+  auto doc = parse(encode_zipkin_json(r.batch.spans));
+  EXPECT_EQ(doc[0]["timestamp"].GetUint64(), 1795265275070000u);
+  EXPECT_EQ(doc[0]["duration"].GetUint64(), 40000u);
+  EXPECT_EQ(doc[0]["annotations"][0]["timestamp"].GetUint64(), 1795265275075000u);
+}
+
+TEST(ZipkinJson, MicrosecondNumbersToNanoseconds) {
+  struct Case {
+    const char* timestamp;  // JSON text
+    uint64_t nanos;
+  };
+  const Case cases[] = {
+      {"12", 12000},
+      {"0", 0},
+      {"-0", 0},
+      {"0.0", 0},
+      {"1.5", 1500},
+      {"1.5e3", 1500000},
+      {"15E-1", 1500},
+      {"1e-3", 1},
+      {"0.0004", 0},      // 0.4 ns
+      {"0.0005", 1},      // halves round up
+      {"0.00149999", 1},  // rounded once, on the digits
+      {"1556604172355737", 1556604172355737000},
+      {"1795265275070000.2", 1795265275070000200},
+      {"1795265275070000.2004999", 1795265275070000200},
+      {"1795265275070000.2005", 1795265275070000201},
+      {"18446744073709551.615", 18446744073709551615u},  // UINT64_MAX ns
+      {"\"1556604172355737\"", 1556604172355737000},     // lenient: a decimal string
+      {"\"12.5\"", 12500},
+  };
+  for (const Case& c : cases) {
+    std::string json = std::string(R"([{"traceId":"5af7183fb1d4cf5f","id":"352bff9a74ca9ad2",)") +
+                       R"("timestamp":)" + c.timestamp + "}]";
+    DecodeResult r;
+    Status st = decode_zipkin_json(json, &r);
+    ASSERT_TRUE(st.is_ok()) << c.timestamp << ": " << st.message();
+    EXPECT_EQ(r.batch.spans[0].start_time_unix_nano, c.nanos) << c.timestamp;
+  }
+}
+
 Span otel_span(SpanKind kind, SpanStatus status) {
   Span s = testing::full_span();
   s.kind = kind;
@@ -114,9 +231,23 @@ TEST(ZipkinJson, RendersOtelSpansAsOtelsZipkinExporterWould) {
   EXPECT_STREQ(tags["otel.dropped_attributes_count"].GetString(), "3");
   EXPECT_FALSE(tags.HasMember("peer.service"));
   EXPECT_FALSE(tags.HasMember("service.name"));
+  EXPECT_FALSE(z.HasMember("debug"));
   EXPECT_STREQ(z["annotations"][0]["value"].GetString(), R"("exception": {"exception.type": "E"})");
   EXPECT_STREQ(z["annotations"][1]["value"].GetString(), "plain");
   EXPECT_EQ(z["annotations"][0]["timestamp"].GetUint64(), 1700000000130000u);
+}
+
+TEST(ZipkinJson, OtelPeerAttributesBecomeTheRemoteEndpoint) {
+  Span s = otel_span(SpanKind::kClient, {});
+  s.attributes = {{"net.peer.port", AnyValue(int64_t{5432})}, {"db.system", AnyValue("pg")}};
+  auto doc = parse(encode_zipkin_json({s}));
+  EXPECT_EQ(doc[0]["remoteEndpoint"]["port"].GetInt(), 5432);
+  EXPECT_FALSE(doc[0]["tags"].HasMember("net.peer.port"));
+  s.attributes = {{"network.peer.address", AnyValue("10.0.0.9")},
+                  {"network.peer.port", AnyValue("80")}};
+  doc = parse(encode_zipkin_json({s}));
+  EXPECT_STREQ(doc[0]["remoteEndpoint"]["ipv4"].GetString(), "10.0.0.9");
+  EXPECT_EQ(doc[0]["remoteEndpoint"]["port"].GetInt(), 80);
 }
 
 TEST(ZipkinJson, StatusAndKindMapping) {
@@ -195,7 +326,19 @@ TEST(ZipkinJson, BadJsonAndWrongTypesFailTheRequest) {
       {"{}", "expected a JSON array of spans"},
       {"[1]", "[0]: expected an object"},
       {R"([{"id":"352bff9a74ca9ad2"},{"timestamp":"soon"}])",
-       "[1].timestamp: expected microseconds (an integer)"},
+       "[1].timestamp: expected microseconds (a non-negative number)"},
+      {R"([{"timestamp":-1}])", "[0].timestamp: expected microseconds (a non-negative number)"},
+      {R"([{"duration":-0.5}])", "[0].duration: expected microseconds (a non-negative number)"},
+      {R"([{"timestamp":true}])", "[0].timestamp: expected microseconds (a non-negative number)"},
+      {R"([{"timestamp":"1.5x"}])", "[0].timestamp: expected microseconds (a non-negative number)"},
+      {R"([{"annotations":[{"timestamp":-2.5}]}])",
+       "[0].annotations[0].timestamp: expected microseconds (a non-negative number)"},
+      {R"([{"timestamp":1e30}])", "[0].timestamp: out of range"},
+      {R"([{"timestamp":18446744073709551.6155}])", "[0].timestamp: out of range"},
+      {R"([{"timestamp":18446744073709552}])", "[0].timestamp: out of range"},
+      {R"([{"name":1.5}])", "[0].name: expected a string"},
+      {R"([{"annotations":[{"value":3.5}]}])", "[0].annotations[0].value: expected a string"},
+      {R"([{"localEndpoint":{"port":80.5}}])", "[0].localEndpoint.port: expected a port number"},
       {R"([{"localEndpoint":{"port":"x"}}])", "[0].localEndpoint.port: expected a port number"},
       {R"([{"annotations":[{"value":3}]}])", "[0].annotations[0].value: expected a string"},
       {R"([{"tags":{"a":{}}}])", "[0].tags.a: expected a string"},

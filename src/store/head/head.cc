@@ -27,6 +27,7 @@ void Head::apply(std::vector<SpanBatch>& batches, uint64_t segment) {
     segment_refs_.try_emplace(segment, 0);
     const Resource* last_resource = nullptr;
     for (Span& span : batch.spans) add_span(std::move(span), segment, last_resource);
+    reindex_touched();
     while (stats_.bytes > budget_ && !arrival_.empty()) evicted.push_back(evict_oldest());
     lock.unlock();
     batch.spans.clear();
@@ -63,29 +64,39 @@ void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resourc
     bytes += resource_bytes(*span.resource);  // charged once per batch and trace, roughly
   }
 
-  const TimeKey old_key{t.start, t.id, &t};
-  const size_t old_services = t.services.size();
-  std::string service(span.service_name());
+  if (!t.reindex_pending) {
+    t.reindex_pending = true;
+    touched_.push_back({&t, !is_new, t.start, t.services.size()});
+  }
   t.add_span(std::move(span));
   t.bytes += bytes;
   stats_.bytes += bytes;
   ++stats_.spans;
+}
 
-  const TimeKey new_key{t.start, t.id, &t};
-  if (is_new) {
-    index_.add_global(new_key);
-    index_.add_trace(new_key, service);
-  } else if (old_key.start != new_key.start) {
-    // An earlier span moved the trace's start: re-key it everywhere.
-    index_.remove_global(old_key);
-    index_.add_global(new_key);
-    for (const auto& [svc, n] : t.services) {
-      index_.remove_trace(old_key, svc);
-      index_.add_trace(new_key, svc);
+void Head::reindex_touched() {
+  // Once per trace and batch, not per span: spans of a trace often arrive latest-first,
+  // and each earlier one would otherwise re-key the trace in every time index.
+  for (const Touched& p : touched_) {
+    TraceEntry& t = *p.entry;
+    t.reindex_pending = false;
+    const TimeKey key{t.start, t.id, &t};
+    if (!p.indexed) {
+      index_.add_global(key);
+      for (const auto& [svc, n] : t.services) index_.add_trace(key, svc);
+    } else if (p.old_start != t.start) {
+      const TimeKey old_key{p.old_start, t.id, &t};
+      index_.remove_global(old_key);
+      index_.add_global(key);
+      for (const auto& [svc, n] : t.services) {
+        index_.remove_trace(old_key, svc);  // a no-op for services new in this batch
+        index_.add_trace(key, svc);
+      }
+    } else if (t.services.size() != p.old_services) {
+      for (const auto& [svc, n] : t.services) index_.add_trace(key, svc);  // no-op if present
     }
-  } else if (t.services.size() != old_services) {
-    index_.add_trace(new_key, service);
   }
+  touched_.clear();
 }
 
 std::unique_ptr<TraceEntry> Head::evict_oldest() {

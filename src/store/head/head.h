@@ -65,6 +65,9 @@ class Head {
  private:
   // REQUIRES: mu_ held exclusively.
   void add_span(Span&& span, uint64_t segment, const Resource*& last_resource);
+  // REQUIRES: mu_ held exclusively. Brings the time indexes up to date for the traces
+  // add_span touched since the last call; must run before evict_oldest or unlocking.
+  void reindex_touched();
   // REQUIRES: mu_ held exclusively, !arrival_.empty(). Returns the evicted trace.
   std::unique_ptr<TraceEntry> evict_oldest();
 
@@ -74,6 +77,14 @@ class Head {
   std::unordered_map<TraceId, std::unique_ptr<TraceEntry>, FixedIdHash> traces_;
   std::deque<TraceId> arrival_;  // first-arrival order; front = next to evict
   HeadIndex index_;
+  // Traces add_span touched in the current batch, with how the time indexes hold them.
+  struct Touched {
+    TraceEntry* entry;
+    bool indexed;          // in the time indexes (keyed by old_start), i.e. not new
+    uint64_t old_start;
+    size_t old_services;
+  };
+  std::vector<Touched> touched_;
   std::map<uint64_t, uint64_t> segment_refs_;  // segment -> live traces with spans in it
   HeadStats stats_;
 };

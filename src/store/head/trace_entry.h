@@ -24,6 +24,7 @@ struct TraceEntry {
   uint64_t start = UINT64_MAX;  // earliest span start
   uint64_t end = 0;             // latest span end
   uint32_t error_count = 0;
+  bool reindex_pending = false;  // Head: listed in its touched traces (see reindex_touched)
   std::vector<std::pair<std::string, uint32_t>> services;  // sorted by name
   std::vector<uint64_t> segments;  // WAL segments holding its spans, ascending
   uint64_t bytes = 0;              // charged against the head budget
