@@ -33,28 +33,29 @@ void HeadIndex::add_resource_terms(const Resource& resource) {
 }
 
 void HeadIndex::add_attribute(const KeyValue& kv) {
-  auto it = attributes_.find(kv.key);
-  if (it == attributes_.end()) it = attributes_.emplace(kv.key, Values{}).first;
-  Values& vals = it->second;
+  auto found = attribute_lookup_.find(kv.key);
+  Values* vals;
+  if (found != attribute_lookup_.end()) {
+    vals = found->second;
+  } else {
+    auto it = attributes_.emplace(kv.key, Values{}).first;
+    vals = &it->second;
+    attribute_lookup_.emplace(it->first, vals);
+  }
   // Once a key has overflowed, nothing more is kept for it: skip the lookup too
   // (high-cardinality keys like URLs and user IDs would otherwise cost one per span).
-  if (vals.overflowed) return;
-  if (const std::string* s = kv.value.as_string()) {
-    if (vals.values.contains(*s)) return;
-    if (vals.values.size() >= kMaxValuesPerKey) {
-      vals.overflowed = true;
-      return;
-    }
-    vals.values.insert(*s);
-    return;
-  }
-  std::string v = kv.value.to_string();
-  if (vals.values.contains(v)) return;
+  if (vals->overflowed) return;
+  if (const std::string* s = kv.value.as_string()) return add_value(*vals, *s);
+  add_value(*vals, kv.value.to_string());
+}
+
+void HeadIndex::add_value(Values& vals, std::string_view v) {
+  if (vals.seen.contains(v)) return;
   if (vals.values.size() >= kMaxValuesPerKey) {
     vals.overflowed = true;
     return;
   }
-  vals.values.insert(std::move(v));
+  vals.seen.insert(*vals.values.emplace(v).first);
 }
 
 const TimeOrderedTraces* HeadIndex::traces_of(std::string_view service) const {

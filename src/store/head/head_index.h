@@ -17,6 +17,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "model/query.h"
@@ -87,14 +89,19 @@ class HeadIndex {
   using OperationSet = std::set<OperationInfo, OpLess>;
   struct Values {
     std::set<std::string, std::less<>> values;
+    // The same values, hashed: the per-span "seen already?" test (views into `values`).
+    std::unordered_set<std::string_view> seen;
     bool overflowed = false;  // some distinct values were not kept
   };
   void add_attribute(const KeyValue& kv);
+  void add_value(Values& vals, std::string_view v);
 
   TimeOrderedTraces by_time_;
   std::map<std::string, TimeOrderedTraces, std::less<>> by_service_;
   std::map<std::string, OperationSet, std::less<>> operations_;
   std::map<std::string, Values, std::less<>> attributes_;
+  // attributes_ by hash, for add_attribute (views into attributes_' keys).
+  std::unordered_map<std::string_view, Values*> attribute_lookup_;
   std::set<std::string, std::less<>> event_keys_;
 };
 
