@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cmd/commands.h"
+#include "cmd/yaml_config.h"
 
 namespace weft::cmd {
 int exit_code = 0;
@@ -11,6 +12,11 @@ int main(int argc, char** argv) {
   CLI::App app{"weft: distributed tracing in one binary (serve, loadgen, trace)", "weft"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "weft 0.1.0");
+  app.set_config("--config", "",
+                 "YAML file of option: value for `serve` (e.g. \"fsync: interval\"); flags and "
+                 "WEFT_* environment variables take precedence");
+  app.config_formatter(std::make_shared<weft::cmd::YamlConfig>());
+  app.allow_config_extras(CLI::config_extras_mode::error);
   weft::cmd::register_serve_command(app);
   weft::cmd::register_loadgen_command(app);
   weft::cmd::register_trace_command(app);

@@ -1,7 +1,6 @@
 #include <memory>
 
 #include "cmd/commands.h"
-#include "cmd/yaml_config.h"
 #include "server/serve_options.h"
 
 namespace weft::cmd {
@@ -14,8 +13,8 @@ void register_serve_command(CLI::App& app) {
       "the embedded durable store, and the query APIs (Jaeger, Zipkin, native) on 16686.\n"
       "Every port listens on 127.0.0.1 unless --listen says otherwise. Settings come from\n"
       "flags, then WEFT_* environment variables, then the YAML file given with --config.");
-  serve->set_config("--config", "", "YAML file of option: value (e.g. \"fsync: interval\")");
-  serve->config_formatter(std::make_shared<YamlConfig>());
+  serve->fallthrough();  // --config belongs to the app (CLI11 reads config files there)
+  serve->allow_config_extras(CLI::config_extras_mode::error);
 
   auto& o = *opts;
   serve->add_option("--data-dir", o.data_dir, "Directory of the store (WAL, lock file)")

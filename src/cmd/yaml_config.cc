@@ -30,19 +30,27 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
   if (!root.IsMap())
     throw CLI::ParseError("config file must be a YAML mapping of option: value",
                           CLI::ExitCodes::InvalidError);
-  for (const auto& kv : root) {
+  auto add = [&items](const std::string& parent, const YAML::Node& key, const YAML::Node& value) {
     CLI::ConfigItem item;
-    item.name = kv.first.as<std::string>();
+    item.parents = {parent};
+    item.name = key.as<std::string>();
     std::replace(item.name.begin(), item.name.end(), '_', '-');
-    if (kv.second.IsSequence()) {
-      for (const auto& v : kv.second) item.inputs.push_back(v.as<std::string>());
-    } else if (kv.second.IsScalar()) {
-      item.inputs.push_back(kv.second.as<std::string>());
+    if (value.IsSequence()) {
+      for (const auto& v : value) item.inputs.push_back(v.as<std::string>());
+    } else if (value.IsScalar()) {
+      item.inputs.push_back(value.as<std::string>());
     } else {
       throw CLI::ParseError("config key \"" + item.name + "\" must be a scalar or a list",
                             CLI::ExitCodes::InvalidError);
     }
     items.push_back(std::move(item));
+  };
+  for (const auto& kv : root) {
+    if (kv.second.IsMap()) {
+      for (const auto& sub : kv.second) add(kv.first.as<std::string>(), sub.first, sub.second);
+    } else {
+      add("serve", kv.first, kv.second);
+    }
   }
   return items;
 }

@@ -1,7 +1,9 @@
 #pragma once
-// Reads a YAML file as CLI11 configuration: top-level keys are option names without the
-// leading dashes ("data-dir: /var/lib/weft", "fsync: interval"; underscores work too).
-// Flags and WEFT_* environment variables take precedence over the file (CLI11's order).
+// Reads a YAML file as CLI11 configuration. Top-level keys are options of `serve` without
+// the leading dashes ("data-dir: /var/lib/weft", "fsync: interval"; underscores work too);
+// a top-level key whose value is a mapping names a subcommand and holds its options
+// ("loadgen: {protocol: otlp-grpc}"). Flags and WEFT_* environment variables take
+// precedence over the file (CLI11's order). Unknown keys are an error.
 #include <CLI/CLI.hpp>
 
 namespace weft::cmd {

@@ -44,8 +44,14 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  static constexpr size_t kReadChunkBytes = 64 * 1024;
+
   Session(tcp::socket socket, std::shared_ptr<HttpServer::State> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {}
+      : stream_(std::move(socket)), state_(std::move(state)) {
+    // Beast reads max(512, free capacity) bytes per read_some: without room reserved up
+    // front, a large body arrives 512 bytes per recv (and per timer re-arm).
+    buffer_.reserve(kReadChunkBytes);
+  }
 
   void start() { read_request(); }
 

@@ -45,10 +45,17 @@ class ExportService final : public TraceService::WithRawCallbackMethod_Export<Tr
       reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read request bytes"));
       return reactor;
     }
-    body.reserve(request->Length());
-    for (const auto& s : slices) body.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    // ingest() reads the bytes only before it returns: one slice is read in place.
+    std::string_view bytes;
+    if (slices.size() == 1) {
+      bytes = {reinterpret_cast<const char*>(slices[0].begin()), slices[0].size()};
+    } else {
+      body.reserve(request->Length());
+      for (const auto& s : slices) body.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      bytes = body;
+    }
     ingestor_.ingest(
-        ingest::Protocol::kOtlpGrpc, ingest::Encoding::kOtlpProto, body,
+        ingest::Protocol::kOtlpGrpc, ingest::Encoding::kOtlpProto, bytes,
         [this, reactor, response, started](ingest::IngestOutcome o) {
           latency_->observe(static_cast<double>(Clock::system().monotonic_nanos() - started) /
                             1e9);

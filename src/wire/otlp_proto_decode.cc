@@ -9,7 +9,34 @@ namespace weft::wire {
 
 namespace otlp_internal {
 
+namespace {
+
+// Spans in a request (ResourceSpans.scope_spans[].spans[]), to size the batch once. Stops
+// quietly at anything malformed: the decoding pass reports it.
+size_t count_spans(std::string_view request) {
+  std::string scratch;  // error sink; stays empty unless the bytes are malformed
+  size_t n = 0;
+  Field f;
+  Reader req(request, &scratch);
+  for (Reader::Next a; (a = req.next(&f)) == Reader::kField;) {
+    if (f.number != 1 || f.type != WireType::kLen) continue;
+    Reader rs(f.bytes, &scratch);
+    Field g;
+    for (Reader::Next b; (b = rs.next(&g)) == Reader::kField;) {
+      if (g.number != 2 || g.type != WireType::kLen) continue;
+      Reader ss(g.bytes, &scratch);
+      Field h;
+      for (Reader::Next c; (c = ss.next(&h)) == Reader::kField;) n += h.number == 2;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
 bool OtlpProtoDecoder::request(std::string_view bytes) {
+  auto& spans = out_->batch.spans;
+  spans.reserve(spans.size() + count_spans(bytes));
   int i = 0;
   WEFT_PROTO_FOR_EACH_FIELD(bytes) {
     if (f.number != 1) continue;

@@ -64,11 +64,13 @@ void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resourc
     bytes += resource_bytes(*span.resource);  // charged once per batch and trace, roughly
   }
 
-  if (!t.reindex_pending) {
-    t.reindex_pending = true;
-    touched_.push_back({&t, !is_new, t.start, t.services.size()});
+  if (t.touched_slot == 0) {
+    touched_.push_back({&t, !is_new, t.start});
+    t.touched_slot = static_cast<uint32_t>(touched_.size());
   }
-  t.add_span(std::move(span));
+  // The view stays valid until the trace is evicted: the span keeps its resource alive.
+  const std::string_view service = span.service_name();
+  if (t.add_span(std::move(span)) && !is_new) new_services_.emplace_back(&t, service);
   t.bytes += bytes;
   stats_.bytes += bytes;
   ++stats_.spans;
@@ -77,9 +79,16 @@ void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resourc
 void Head::reindex_touched() {
   // Once per trace and batch, not per span: spans of a trace often arrive latest-first,
   // and each earlier one would otherwise re-key the trace in every time index.
+  for (const auto& [entry, service] : new_services_) {
+    const Touched& p = touched_[entry->touched_slot - 1];
+    // Otherwise the loop below indexes every service of the trace.
+    if (p.indexed && p.old_start == entry->start)
+      index_.add_trace(TimeKey{entry->start, entry->id, entry}, service);
+  }
+  new_services_.clear();
   for (const Touched& p : touched_) {
     TraceEntry& t = *p.entry;
-    t.reindex_pending = false;
+    t.touched_slot = 0;
     const TimeKey key{t.start, t.id, &t};
     if (!p.indexed) {
       index_.add_global(key);
@@ -92,8 +101,6 @@ void Head::reindex_touched() {
         index_.remove_trace(old_key, svc);  // a no-op for services new in this batch
         index_.add_trace(key, svc);
       }
-    } else if (t.services.size() != p.old_services) {
-      for (const auto& [svc, n] : t.services) index_.add_trace(key, svc);  // no-op if present
     }
   }
   touched_.clear();

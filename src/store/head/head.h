@@ -82,9 +82,10 @@ class Head {
     TraceEntry* entry;
     bool indexed;          // in the time indexes (keyed by old_start), i.e. not new
     uint64_t old_start;
-    size_t old_services;
   };
   std::vector<Touched> touched_;
+  // Services that appeared in an already indexed trace in the current batch.
+  std::vector<std::pair<TraceEntry*, std::string_view>> new_services_;
   std::map<uint64_t, uint64_t> segment_refs_;  // segment -> live traces with spans in it
   HeadStats stats_;
 };

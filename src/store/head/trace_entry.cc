@@ -14,17 +14,18 @@ bool TraceEntry::has_span(const SpanId& id) const {
   return false;
 }
 
-void TraceEntry::add_span(Span span) {
+bool TraceEntry::add_span(Span span) {
   start = std::min(start, span.start_time_unix_nano);
   end = std::max(end, std::max(span.end_time_unix_nano, span.start_time_unix_nano));
   if (span.is_error()) ++error_count;
   std::string_view svc = span.service_name();
   auto it = std::lower_bound(services.begin(), services.end(), svc,
                              [](const auto& e, std::string_view s) { return e.first < s; });
-  if (it != services.end() && it->first == svc)
-    ++it->second;
-  else
+  const bool new_service = it == services.end() || it->first != svc;
+  if (new_service)
     services.emplace(it, std::string(svc), 1);
+  else
+    ++it->second;
   if (span_ids) {
     span_ids->insert(span.span_id);
   } else if (spans.size() + 1 > kLinearScanLimit) {
@@ -33,6 +34,7 @@ void TraceEntry::add_span(Span span) {
     span_ids->insert(span.span_id);
   }
   spans.push_back(std::move(span));
+  return new_service;
 }
 
 TraceSummary TraceEntry::summary() const {

@@ -24,15 +24,15 @@ struct TraceEntry {
   uint64_t start = UINT64_MAX;  // earliest span start
   uint64_t end = 0;             // latest span end
   uint32_t error_count = 0;
-  bool reindex_pending = false;  // Head: listed in its touched traces (see reindex_touched)
+  uint32_t touched_slot = 0;  // Head: 1 + index in its touched traces, 0 if not listed
   std::vector<std::pair<std::string, uint32_t>> services;  // sorted by name
   std::vector<uint64_t> segments;  // WAL segments holding its spans, ascending
   uint64_t bytes = 0;              // charged against the head budget
 
   uint64_t duration() const { return end > start ? end - start : 0; }
   bool has_span(const SpanId& id) const;
-  // REQUIRES: !has_span(span.span_id).
-  void add_span(Span span);
+  // REQUIRES: !has_span(span.span_id). True if the span's service is new to the trace.
+  bool add_span(Span span);
   // The span summary search returns; the root is the earliest span without a parent
   // (or the earliest span if none is a root).
   TraceSummary summary() const;
