@@ -77,7 +77,8 @@ struct Span {
   SpanId span_id;
   SpanId parent_span_id;  // zero for a root
   std::string trace_state;
-  uint32_t flags = 0;  // W3C trace flags in the low 8 bits, OTLP's span flags above
+  uint32_t flags = 0;  // W3C trace flags in the low 8 bits, OTLP's span flags above;
+                       // bits 26-31 are weft's own (kWeftFlagsMask)
   std::string name;
   SpanKind kind = SpanKind::kUnspecified;
   uint64_t start_time_unix_nano = 0;
@@ -103,6 +104,10 @@ struct Span {
   std::string_view service_name() const;
   bool is_error() const { return status.code == SpanStatusCode::kError; }
 };
+
+// Bits of Span::flags that weft uses for itself (what a Zipkin span carried beyond the
+// model: see wire/zipkin_json.h). OTLP reserves them, so OTLP encoders clear them.
+inline constexpr uint32_t kWeftFlagsMask = 0xFC000000u;
 
 // Field-for-field equality, comparing resource and scope by value.
 bool same_span(const Span& a, const Span& b);

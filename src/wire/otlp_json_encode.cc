@@ -60,7 +60,7 @@ void append_span(std::string& out, const Span& s) {
     out.push_back(',');
     append_hex_id(out, "parentSpanId", s.parent_span_id);
   }
-  append_u32_member(out, "flags", s.flags);
+  append_u32_member(out, "flags", s.flags & ~kWeftFlagsMask);
   append_string_member(out, "name", s.name);
   append_u32_member(out, "kind", static_cast<uint64_t>(s.kind));
   append_u64_member(out, "startTimeUnixNano", s.start_time_unix_nano);

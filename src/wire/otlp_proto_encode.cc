@@ -112,7 +112,7 @@ void put_span(std::string& out, const Span& s) {
     put_varint_field(out, 3, static_cast<uint64_t>(s.status.code));
     end_message(out, sm);
   }
-  put_fixed32_field(out, 16, s.flags);
+  put_fixed32_field(out, 16, s.flags & ~kWeftFlagsMask);
   put_bytes_field(out, 1000, s.rpc_id);  // weft extension
   end_message(out, m);
 }

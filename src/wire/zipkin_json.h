@@ -28,6 +28,10 @@ inline constexpr uint32_t kZipkinRemoteServiceFlag = 1u << 29;
 inline constexpr uint32_t kZipkinRemoteIpv4Flag = 1u << 28;
 inline constexpr uint32_t kZipkinRemoteIpv6Flag = 1u << 27;
 inline constexpr uint32_t kZipkinRemotePortFlag = 1u << 26;
+static_assert(((kZipkinDebugFlag | kZipkinSpanFlag | kZipkinRemoteServiceFlag |
+                kZipkinRemoteIpv4Flag | kZipkinRemoteIpv6Flag | kZipkinRemotePortFlag) &
+               ~kWeftFlagsMask) == 0,
+              "Zipkin provenance bits must lie within the bits weft keeps for itself");
 
 // Decodes a JSON array of Zipkin v2 spans, appending to out->batch. Each span gets a resource
 // built from its localEndpoint (service.name = localEndpoint.serviceName; consecutive spans
