@@ -18,58 +18,91 @@ void register_serve_command(CLI::App& app) {
 
   auto& o = *opts;
   serve->add_option("--data-dir", o.data_dir, "Directory of the store (WAL, lock file)")
-      ->envname("WEFT_DATA_DIR")->capture_default_str();
-  serve->add_option("--listen", o.listen_host,
-                    "Host every listener binds unless its own --*-addr names one "
-                    "(0.0.0.0 to expose)")
-      ->envname("WEFT_LISTEN")->capture_default_str();
-  serve->add_option("--otlp-grpc-addr", o.otlp_grpc_addr, "OTLP/gRPC address, host:port (default port 4317; port 0 picks one)")
+      ->envname("WEFT_DATA_DIR")
+      ->capture_default_str();
+  serve
+      ->add_option("--listen", o.listen_host,
+                   "Host every listener binds unless its own --*-addr names one "
+                   "(0.0.0.0 to expose)")
+      ->envname("WEFT_LISTEN")
+      ->capture_default_str();
+  serve
+      ->add_option("--otlp-grpc-addr", o.otlp_grpc_addr,
+                   "OTLP/gRPC address, host:port (default port 4317; port 0 picks one)")
       ->envname("WEFT_OTLP_GRPC_ADDR");
   serve->add_option("--otlp-http-addr", o.otlp_http_addr, "OTLP/HTTP address (default port 4318)")
       ->envname("WEFT_OTLP_HTTP_ADDR");
-  serve->add_option("--zipkin-addr", o.zipkin_addr, "Zipkin ingest + query API address (default port 9411)")
+  serve
+      ->add_option("--zipkin-addr", o.zipkin_addr,
+                   "Zipkin ingest + query API address (default port 9411)")
       ->envname("WEFT_ZIPKIN_ADDR");
-  serve->add_option("--query-addr", o.query_addr,
-                    "Query APIs (Jaeger, native, /metrics, /healthz) address (default port 16686)")
+  serve
+      ->add_option("--query-addr", o.query_addr,
+                   "Query APIs (Jaeger, native, /metrics, /healthz) address (default port 16686)")
       ->envname("WEFT_QUERY_ADDR");
-  serve->add_option("--ports-file", o.ports_file,
-                    "Write the bound addresses as JSON to this file once listening")
+  serve
+      ->add_option("--ports-file", o.ports_file,
+                   "Write the bound addresses as JSON to this file once listening")
       ->envname("WEFT_PORTS_FILE");
-  serve->add_option("--fsync", o.fsync,
-                    "When a write is made durable before it is acknowledged: request (fsync "
-                    "before every answer, survives power loss), interval (fsync every "
-                    "--fsync-interval-ms; survives a process crash), never")
+  serve
+      ->add_option("--fsync", o.fsync,
+                   "When a write is made durable before it is acknowledged: request (fsync "
+                   "before every answer, survives power loss), interval (fsync every "
+                   "--fsync-interval-ms; survives a process crash), never")
       ->check(CLI::IsMember({"request", "interval", "never"}))
-      ->envname("WEFT_FSYNC")->capture_default_str();
-  serve->add_option("--fsync-interval-ms", o.fsync_interval_ms, "Period of fsync with --fsync interval")
-      ->envname("WEFT_FSYNC_INTERVAL_MS")->capture_default_str();
-  serve->add_option("--head-budget-bytes", o.head_budget_bytes,
-                    "Memory the in-memory head may hold; past it the oldest traces are evicted")
-      ->envname("WEFT_HEAD_BUDGET_BYTES")->capture_default_str();
-  serve->add_option("--wal-segment-bytes", o.wal_segment_bytes, "Size at which a WAL segment is rolled")
-      ->envname("WEFT_WAL_SEGMENT_BYTES")->capture_default_str();
-  serve->add_option("--max-pending-bytes", o.max_pending_bytes,
-                    "Bytes waiting for the WAL past which writes are refused with 429/UNAVAILABLE")
-      ->envname("WEFT_MAX_PENDING_BYTES")->capture_default_str();
-  serve->add_option("--max-body-bytes", o.limits.max_body_bytes,
-                    "Largest request body, before and after decompression (413 past it)")
-      ->envname("WEFT_MAX_BODY_BYTES")->capture_default_str();
-  serve->add_option("--max-spans-per-request", o.limits.max_spans_per_request, "Largest request in spans")
-      ->envname("WEFT_MAX_SPANS_PER_REQUEST")->capture_default_str();
-  serve->add_option("--max-attributes-per-span", o.limits.max_attributes_per_span,
-                    "A span with more attributes is rejected")
-      ->envname("WEFT_MAX_ATTRIBUTES_PER_SPAN")->capture_default_str();
-  serve->add_option("--max-string-bytes", o.limits.max_string_bytes,
-                    "A span holding a longer string (attribute value, name, message) is rejected")
-      ->envname("WEFT_MAX_STRING_BYTES")->capture_default_str();
-  serve->add_flag("--demo,!--no-demo", o.demo,
-                  "Generate gentle demo traffic (the reference workload's services) so there "
-                  "are traces to look at")
+      ->envname("WEFT_FSYNC")
+      ->capture_default_str();
+  serve
+      ->add_option("--fsync-interval-ms", o.fsync_interval_ms,
+                   "Period of fsync with --fsync interval")
+      ->envname("WEFT_FSYNC_INTERVAL_MS")
+      ->capture_default_str();
+  serve
+      ->add_option("--head-budget-bytes", o.head_budget_bytes,
+                   "Memory the in-memory head may hold; past it the oldest traces are evicted")
+      ->envname("WEFT_HEAD_BUDGET_BYTES")
+      ->capture_default_str();
+  serve
+      ->add_option("--wal-segment-bytes", o.wal_segment_bytes,
+                   "Size at which a WAL segment is rolled")
+      ->envname("WEFT_WAL_SEGMENT_BYTES")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-pending-bytes", o.max_pending_bytes,
+                   "Bytes waiting for the WAL past which writes are refused with 429/UNAVAILABLE")
+      ->envname("WEFT_MAX_PENDING_BYTES")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-body-bytes", o.limits.max_body_bytes,
+                   "Largest request body, before and after decompression (413 past it)")
+      ->envname("WEFT_MAX_BODY_BYTES")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-spans-per-request", o.limits.max_spans_per_request,
+                   "Largest request in spans")
+      ->envname("WEFT_MAX_SPANS_PER_REQUEST")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-attributes-per-span", o.limits.max_attributes_per_span,
+                   "A span with more attributes is rejected")
+      ->envname("WEFT_MAX_ATTRIBUTES_PER_SPAN")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-string-bytes", o.limits.max_string_bytes,
+                   "A span holding a longer string (attribute value, name, message) is rejected")
+      ->envname("WEFT_MAX_STRING_BYTES")
+      ->capture_default_str();
+  serve
+      ->add_flag("--demo,!--no-demo", o.demo,
+                 "Generate gentle demo traffic (the reference workload's services) so there "
+                 "are traces to look at")
       ->envname("WEFT_DEMO");
   serve->add_option("--demo-rate", o.demo_traces_per_second, "Demo traces per second")
-      ->envname("WEFT_DEMO_RATE")->capture_default_str();
+      ->envname("WEFT_DEMO_RATE")
+      ->capture_default_str();
   serve->add_option("--io-threads", o.io_threads, "HTTP I/O threads (0 = one per core)")
-      ->envname("WEFT_IO_THREADS")->capture_default_str();
+      ->envname("WEFT_IO_THREADS")
+      ->capture_default_str();
 
   serve->callback([opts] { exit_code = server::run_serve(*opts); });
 }

@@ -41,9 +41,12 @@ std::string str(const rapidjson::Value& obj, const char* key) {
 
 std::string format_duration(uint64_t ns) {
   char buf[32];
-  if (ns >= 1'000'000'000) std::snprintf(buf, sizeof buf, "%.2fs", ns / 1e9);
-  else if (ns >= 1'000'000) std::snprintf(buf, sizeof buf, "%.2fms", ns / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.1fµs", ns / 1e3);
+  if (ns >= 1'000'000'000)
+    std::snprintf(buf, sizeof buf, "%.2fs", ns / 1e9);
+  else if (ns >= 1'000'000)
+    std::snprintf(buf, sizeof buf, "%.2fms", ns / 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%.1fµs", ns / 1e3);
   return buf;
 }
 
@@ -127,8 +130,10 @@ int run_trace(const TraceOptions& o) {
   std::vector<size_t> roots;
   for (size_t i = 0; i < nodes.size(); ++i) {
     auto it = nodes[i].parent.empty() ? by_id.end() : by_id.find(nodes[i].parent);
-    if (it == by_id.end() || it->second == i) roots.push_back(i);
-    else nodes[it->second].children.push_back(i);
+    if (it == by_id.end() || it->second == i)
+      roots.push_back(i);
+    else
+      nodes[it->second].children.push_back(i);
   }
   auto by_start = [&](size_t a, size_t b) { return nodes[a].start < nodes[b].start; };
   for (auto& n : nodes) std::sort(n.children.begin(), n.children.end(), by_start);
@@ -141,7 +146,8 @@ int run_trace(const TraceOptions& o) {
   std::printf("trace %s  %zu spans  %zu services  %s\n", o.trace_id.c_str(), nodes.size(),
               services.size(), format_duration(t1 > t0 ? t1 - t0 : 0).c_str());
   for (size_t r : roots) {
-    if (!nodes[r].parent.empty()) std::printf("(parent %s not in trace)\n", nodes[r].parent.c_str());
+    if (!nodes[r].parent.empty())
+      std::printf("(parent %s not in trace)\n", nodes[r].parent.c_str());
     print_tree(nodes, r, t0, "", true, true);
   }
   return 0;
@@ -155,7 +161,8 @@ void register_trace_command(CLI::App& app) {
   cmd->add_option("id", opts->trace_id, "Trace ID (32 hex digits; shorter IDs are left-padded)")
       ->required();
   cmd->add_option("--query-addr", opts->query_addr, "Address of weft's query API")
-      ->envname("WEFT_QUERY_ADDR")->capture_default_str();
+      ->envname("WEFT_QUERY_ADDR")
+      ->capture_default_str();
   cmd->add_option("--ports-file", opts->ports_file, "Read the query address from this ports file");
   cmd->add_flag("--json", opts->json, "Print the native JSON instead of a tree");
   cmd->callback([opts] { exit_code = run_trace(*opts); });

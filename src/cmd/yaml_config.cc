@@ -10,7 +10,8 @@ std::string YamlConfig::to_config(const CLI::App* app, bool default_also, bool, 
   std::string out;
   for (const CLI::Option* opt : app->get_options()) {
     if (opt->get_lnames().empty() || opt->get_lnames()[0] == "config") continue;
-    std::string value = opt->count() ? opt->as<std::string>() : (default_also ? opt->get_default_str() : "");
+    std::string value =
+        opt->count() ? opt->as<std::string>() : (default_also ? opt->get_default_str() : "");
     if (value.empty()) continue;
     out += opt->get_lnames()[0] + ": " + value + "\n";
   }

@@ -29,9 +29,7 @@ struct FixedId {
   static std::optional<FixedId> from_hex_padded(std::string_view hex);
   // Exactly N raw bytes; nullopt otherwise.
   static std::optional<FixedId> from_bytes(std::string_view raw);
-  std::string_view as_bytes() const {
-    return {reinterpret_cast<const char*>(bytes.data()), N};
-  }
+  std::string_view as_bytes() const { return {reinterpret_cast<const char*>(bytes.data()), N}; }
   // Big-endian integer of the first / last 8 bytes (for hashing and for Jaeger's high/low).
   uint64_t high64() const;
   uint64_t low64() const;

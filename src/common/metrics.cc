@@ -28,8 +28,8 @@ std::vector<uint64_t> Histogram::bucket_counts() const {
 double Histogram::sum() const { return static_cast<double>(sum_micro_.load()) / 1e6; }
 
 std::vector<double> latency_buckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-          0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5,    5,     10};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10};
 }
 
 MetricsRegistry& MetricsRegistry::global() {
@@ -64,8 +64,7 @@ Family<Histogram>& MetricsRegistry::histogram(const std::string& name, const std
   auto& f = histograms_[name];
   if (!f)
     f = std::make_unique<Family<Histogram>>(
-        name, help, std::move(labels),
-        [bounds] { return std::make_unique<Histogram>(bounds); });
+        name, help, std::move(labels), [bounds] { return std::make_unique<Histogram>(bounds); });
   return *f;
 }
 
@@ -79,10 +78,14 @@ namespace {
 
 void append_escaped_label(std::string& out, const std::string& v) {
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
 }
 
@@ -112,8 +115,7 @@ std::string format_double(double v) {
   return buf;
 }
 
-void header(std::string& out, const std::string& name, const std::string& help,
-            const char* type) {
+void header(std::string& out, const std::string& name, const std::string& help, const char* type) {
   out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
@@ -145,10 +147,11 @@ std::string MetricsRegistry::render() const {
       uint64_t cum = 0;
       for (size_t i = 0; i < counts.size(); ++i) {
         cum += counts[i];
-        std::string le = "le=\"" + (i < h.bounds().size() ? format_double(h.bounds()[i])
-                                                           : std::string("+Inf")) + "\"";
-        out += name + "_bucket" + label_set(f->label_names(), lv, le) + " " +
-               std::to_string(cum) + "\n";
+        std::string le =
+            "le=\"" + (i < h.bounds().size() ? format_double(h.bounds()[i]) : std::string("+Inf")) +
+            "\"";
+        out += name + "_bucket" + label_set(f->label_names(), lv, le) + " " + std::to_string(cum) +
+               "\n";
       }
       out += name + "_sum" + label_set(f->label_names(), lv) + " " + format_double(h.sum()) + "\n";
       out += name + "_count" + label_set(f->label_names(), lv) + " " + std::to_string(h.count()) +

@@ -105,8 +105,7 @@ class MetricsRegistry {
                                std::vector<std::string> labels = {},
                                std::vector<double> bounds = latency_buckets());
   // A gauge computed when /metrics is read.
-  void callback_gauge(const std::string& name, const std::string& help,
-                      std::function<double()> fn);
+  void callback_gauge(const std::string& name, const std::string& help, std::function<double()> fn);
 
   // Prometheus text exposition format 0.0.4.
   std::string render() const;

@@ -71,7 +71,7 @@ Status errno_status(std::string_view what, std::string_view path, int err);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool is_ok() const { return std::holds_alternative<T>(v_); }
@@ -105,16 +105,16 @@ class [[nodiscard]] Result {
   } while (0)
 
 // WEFT_ASSIGN_OR_RETURN(auto x, f()): binds the value or returns the error.
-#define WEFT_ASSIGN_OR_RETURN(lhs, expr)                                          \
-  auto WEFT_CONCAT(weft_result_, __LINE__) = (expr);                             \
-  if (!WEFT_CONCAT(weft_result_, __LINE__).is_ok())                              \
-    return WEFT_CONCAT(weft_result_, __LINE__).status();                         \
+#define WEFT_ASSIGN_OR_RETURN(lhs, expr)                 \
+  auto WEFT_CONCAT(weft_result_, __LINE__) = (expr);     \
+  if (!WEFT_CONCAT(weft_result_, __LINE__).is_ok())      \
+    return WEFT_CONCAT(weft_result_, __LINE__).status(); \
   lhs = std::move(WEFT_CONCAT(weft_result_, __LINE__)).value()
 
 // A broken invariant: a bug, not bad input. Crashes with a message.
-#define WEFT_CHECK(cond)                                                               \
-  do {                                                                                 \
-    if (!(cond)) ::weft::check_failed(__FILE__, __LINE__, #cond);                      \
+#define WEFT_CHECK(cond)                                          \
+  do {                                                            \
+    if (!(cond)) ::weft::check_failed(__FILE__, __LINE__, #cond); \
   } while (0)
 
 namespace weft {

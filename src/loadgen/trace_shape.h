@@ -38,8 +38,8 @@ struct Node {
   // Filled by lay_out_times, in nanoseconds after the trace's start.
   uint64_t start = 0;
   uint64_t duration = 0;
-  double slowdown = 1.0;          // multiplies the node's own work (the slow cohort)
-  bool error = false;             // the span that fails
+  double slowdown = 1.0;  // multiplies the node's own work (the slow cohort)
+  bool error = false;     // the span that fails
   // An ancestor of the failing span when the failure propagates: CLIENT spans become ERROR,
   // SERVER spans answer 500 (their status stays unset, as OTel leaves it for 5xx).
   bool error_propagated = false;

@@ -11,8 +11,8 @@ namespace weft::server {
 // Decodes `body` per `content_encoding` (case-insensitive; empty = identity).
 // INVALID_ARGUMENT if the bytes are not valid for that encoding, RESOURCE_EXHAUSTED if the
 // result would exceed `max_bytes`, and INVALID_ARGUMENT naming an unknown encoding.
-Result<std::string> decode_content_encoding(std::string_view content_encoding,
-                                            std::string body, size_t max_bytes);
+Result<std::string> decode_content_encoding(std::string_view content_encoding, std::string body,
+                                            size_t max_bytes);
 
 // gzip-compresses `data` (for clients and tests).
 std::string gzip_compress(std::string_view data);

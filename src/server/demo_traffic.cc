@@ -34,8 +34,8 @@ void DemoTraffic::run() {
     // Re-time the trace so it ends now.
     uint64_t end = 0;
     for (const auto& s : trace.spans) end = std::max(end, s.end_time_unix_nano);
-    int64_t shift = static_cast<int64_t>(Clock::system().now_unix_nanos()) -
-                    static_cast<int64_t>(end);
+    int64_t shift =
+        static_cast<int64_t>(Clock::system().now_unix_nanos()) - static_cast<int64_t>(end);
     SpanBatch batch;
     batch.spans = std::move(trace.spans);
     for (auto& s : batch.spans) {

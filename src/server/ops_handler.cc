@@ -12,8 +12,10 @@ http::Handler make_ops_handler(const std::atomic<bool>& ready, http::Handler nex
         return respond(ready.load() ? http::Response::text(200, "ready\n")
                                     : http::Response::text(503, "not ready\n"));
       if (req.path == "/metrics")
-        return respond(http::Response{200, "text/plain; version=0.0.4; charset=utf-8",
-                                      MetricsRegistry::global().render(), {}});
+        return respond(http::Response{200,
+                                      "text/plain; version=0.0.4; charset=utf-8",
+                                      MetricsRegistry::global().render(),
+                                      {}});
     }
     next(std::move(req), std::move(respond));
   };

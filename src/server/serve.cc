@@ -21,8 +21,8 @@
 #include "query/query_service.h"
 #include "server/demo_traffic.h"
 #include "server/http_server.h"
-#include "server/otlp_grpc_service.h"
 #include "server/ops_handler.h"
+#include "server/otlp_grpc_service.h"
 #include "server/ports_file.h"
 #include "server/serve_options.h"
 #include "store/embedded_store.h"
@@ -35,10 +35,14 @@ void log(const std::string& line) { std::fprintf(stderr, "weft: %s\n", line.c_st
 Result<EmbeddedStoreOptions> store_options(const ServeOptions& o) {
   EmbeddedStoreOptions s;
   s.data_dir = o.data_dir;
-  if (o.fsync == "request") s.fsync = EmbeddedStoreOptions::Fsync::kPerRequest;
-  else if (o.fsync == "interval") s.fsync = EmbeddedStoreOptions::Fsync::kInterval;
-  else if (o.fsync == "never") s.fsync = EmbeddedStoreOptions::Fsync::kNever;
-  else return invalid_argument("--fsync must be request, interval or never (got \"" + o.fsync + "\")");
+  if (o.fsync == "request")
+    s.fsync = EmbeddedStoreOptions::Fsync::kPerRequest;
+  else if (o.fsync == "interval")
+    s.fsync = EmbeddedStoreOptions::Fsync::kInterval;
+  else if (o.fsync == "never")
+    s.fsync = EmbeddedStoreOptions::Fsync::kNever;
+  else
+    return invalid_argument("--fsync must be request, interval or never (got \"" + o.fsync + "\")");
   s.fsync_interval_ms = o.fsync_interval_ms;
   s.head_budget_bytes = o.head_budget_bytes;
   s.wal_segment_bytes = o.wal_segment_bytes;
@@ -192,8 +196,8 @@ int run_serve(const ServeOptions& options) {
   zipkin_server.stop();
   query_server.stop();
   grpc_server.stop(std::chrono::milliseconds(options.shutdown_timeout_ms));
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(options.shutdown_timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options.shutdown_timeout_ms);
   while ((http_server.in_flight() || zipkin_server.in_flight() || query_server.in_flight()) &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -49,7 +49,8 @@ TEST(BodyDecoding, GzipRoundTripAndLimits) {
   ASSERT_FALSE(garbage.is_ok());
   EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument);
   std::string compressed = gzip_compress(data);
-  auto truncated = decode_content_encoding("gzip", compressed.substr(0, compressed.size() / 2), 1 << 20);
+  auto truncated =
+      decode_content_encoding("gzip", compressed.substr(0, compressed.size() / 2), 1 << 20);
   EXPECT_FALSE(truncated.is_ok());
   EXPECT_FALSE(decode_content_encoding("br", "x", 10).is_ok());
   EXPECT_TRUE(decode_content_encoding("identity", "x", 10).is_ok());
@@ -62,13 +63,14 @@ class HttpServerTest : public ::testing::Test {
     HttpServerOptions o;
     o.name = "test";
     o.max_body_bytes = 1000;
-    server_ = std::make_unique<HttpServer>(ioc_, o, [](http::Request&& req, http::Responder respond) {
-      // Answer from another thread, as the store does.
-      std::thread([req = std::move(req), respond] {
-        respond(http::Response::text(200, req.method + " " + req.path + " " +
-                                              req.param("q").value_or("-") + " " + req.body));
-      }).detach();
-    });
+    server_ =
+        std::make_unique<HttpServer>(ioc_, o, [](http::Request&& req, http::Responder respond) {
+          // Answer from another thread, as the store does.
+          std::thread([req = std::move(req), respond] {
+            respond(http::Response::text(200, req.method + " " + req.path + " " +
+                                                  req.param("q").value_or("-") + " " + req.body));
+          }).detach();
+        });
     auto addr = server_->start("127.0.0.1", 0);
     ASSERT_TRUE(addr.is_ok()) << addr.status().to_string();
     port_ = addr->substr(addr->rfind(':') + 1);
