@@ -22,15 +22,15 @@ struct ProtocolMetrics {
     auto& reg = MetricsRegistry::global();
     auto& received_f = reg.counter("weft_spans_received_total",
                                    "Spans received, valid or not, by protocol", {"protocol"});
-    auto& accepted_f = reg.counter("weft_spans_accepted_total",
-                                   "Spans made durable and acknowledged, by protocol",
-                                   {"protocol"});
-    auto& rejected_f = reg.counter("weft_spans_rejected_total",
-                                   "Spans not stored, by protocol and reason",
-                                   {"protocol", "reason"});
-    auto& malformed_f = reg.counter("weft_requests_malformed_total",
-                                    "Requests that could not be read at all, by protocol",
-                                    {"protocol"});
+    auto& accepted_f =
+        reg.counter("weft_spans_accepted_total", "Spans made durable and acknowledged, by protocol",
+                    {"protocol"});
+    auto& rejected_f =
+        reg.counter("weft_spans_rejected_total", "Spans not stored, by protocol and reason",
+                    {"protocol", "reason"});
+    auto& malformed_f =
+        reg.counter("weft_requests_malformed_total",
+                    "Requests that could not be read at all, by protocol", {"protocol"});
     received = &received_f.with({label});
     accepted = &accepted_f.with({label});
     rejected_invalid = &rejected_f.with({label, "invalid"});
@@ -45,18 +45,24 @@ ProtocolMetrics& metrics_for(Protocol p) {
   static ProtocolMetrics http(protocol_label(Protocol::kOtlpHttp));
   static ProtocolMetrics zipkin(protocol_label(Protocol::kZipkin));
   switch (p) {
-    case Protocol::kOtlpGrpc: return grpc;
-    case Protocol::kOtlpHttp: return http;
-    case Protocol::kZipkin: return zipkin;
+    case Protocol::kOtlpGrpc:
+      return grpc;
+    case Protocol::kOtlpHttp:
+      return http;
+    case Protocol::kZipkin:
+      return zipkin;
   }
   return http;
 }
 
 Status decode(Encoding encoding, std::string_view body, wire::DecodeResult* out) {
   switch (encoding) {
-    case Encoding::kOtlpProto: return wire::decode_otlp_proto(body, out);
-    case Encoding::kOtlpJson: return wire::decode_otlp_json(body, out);
-    case Encoding::kZipkinJson: return wire::decode_zipkin_json(body, out);
+    case Encoding::kOtlpProto:
+      return wire::decode_otlp_proto(body, out);
+    case Encoding::kOtlpJson:
+      return wire::decode_otlp_json(body, out);
+    case Encoding::kZipkinJson:
+      return wire::decode_zipkin_json(body, out);
   }
   return internal_error("unknown encoding");
 }
@@ -65,9 +71,12 @@ Status decode(Encoding encoding, std::string_view body, wire::DecodeResult* out)
 
 const char* protocol_label(Protocol p) {
   switch (p) {
-    case Protocol::kOtlpGrpc: return "otlp_grpc";
-    case Protocol::kOtlpHttp: return "otlp_http";
-    case Protocol::kZipkin: return "zipkin";
+    case Protocol::kOtlpGrpc:
+      return "otlp_grpc";
+    case Protocol::kOtlpHttp:
+      return "otlp_http";
+    case Protocol::kZipkin:
+      return "zipkin";
   }
   return "unknown";
 }
@@ -88,7 +97,10 @@ void Ingestor::ingest(Protocol protocol, Encoding encoding, std::string_view bod
     done(IngestOutcome{resource_exhausted("request holds " + std::to_string(total) +
                                           " spans, more than the limit of " +
                                           std::to_string(limits_.max_spans_per_request)),
-                       0, static_cast<uint32_t>(total), {}, true});
+                       0,
+                       static_cast<uint32_t>(total),
+                       {},
+                       true});
     return;
   }
 
@@ -114,20 +126,19 @@ void Ingestor::ingest(Protocol protocol, Encoding encoding, std::string_view bod
     done(std::move(outcome));
     return;
   }
-  store_.write(std::move(decoded.batch),
-               [&m, outcome = std::move(outcome), done = std::move(done)](Status s) mutable {
-                 if (s.is_ok()) {
-                   m.accepted->inc(outcome.accepted_spans);
-                 } else {
-                   (s.code() == StatusCode::kResourceExhausted ? m.rejected_overloaded
-                                                               : m.rejected_unavailable)
-                       ->inc(outcome.accepted_spans);
-                   outcome.rejected_spans += outcome.accepted_spans;
-                   outcome.accepted_spans = 0;
-                   outcome.status = std::move(s);
-                 }
-                 done(std::move(outcome));
-               });
+  store_.write(std::move(decoded.batch), [&m, outcome = std::move(outcome),
+                                          done = std::move(done)](Status s) mutable {
+    if (s.is_ok()) {
+      m.accepted->inc(outcome.accepted_spans);
+    } else {
+      (s.code() == StatusCode::kResourceExhausted ? m.rejected_overloaded : m.rejected_unavailable)
+          ->inc(outcome.accepted_spans);
+      outcome.rejected_spans += outcome.accepted_spans;
+      outcome.accepted_spans = 0;
+      outcome.status = std::move(s);
+    }
+    done(std::move(outcome));
+  });
 }
 
 }  // namespace weft::ingest

@@ -60,7 +60,8 @@ TEST_F(IngestorTest, StoresValidSpansAndRejectsInvalidOnesAlone) {
   Span backwards = make_span(1, 2, 1, "svc", "child", 5, 1);
   backwards.end_time_unix_nano = backwards.start_time_unix_nano - 1;
   Span long_name = make_span(1, 3, 1, "svc", std::string(200, 'x'), 1, 1);
-  IngestOutcome o = ingest(Encoding::kOtlpProto, wire::encode_otlp_proto({good, backwards, long_name}));
+  IngestOutcome o =
+      ingest(Encoding::kOtlpProto, wire::encode_otlp_proto({good, backwards, long_name}));
   ASSERT_TRUE(o.status.is_ok()) << o.status.to_string();
   EXPECT_EQ(o.accepted_spans, 1u);
   EXPECT_EQ(o.rejected_spans, 2u);

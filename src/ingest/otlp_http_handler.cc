@@ -48,10 +48,12 @@ http::Response answer(bool json, const IngestOutcome& o) {
       }
       return r;
     }
-    case StatusCode::kInvalidArgument: return error_response(json, 400, o.status);
+    case StatusCode::kInvalidArgument:
+      return error_response(json, 400, o.status);
     case StatusCode::kResourceExhausted:
       return error_response(json, o.request_too_large ? 413 : 429, o.status);
-    default: return error_response(json, 503, o.status);
+    default:
+      return error_response(json, 503, o.status);
   }
 }
 
@@ -60,9 +62,9 @@ http::Response answer(bool json, const IngestOutcome& o) {
 http::Handler make_otlp_http_handler(Ingestor& ingestor) {
   return [&ingestor](http::Request&& req, http::Responder respond) {
     if (req.path != "/v1/traces") {
-      respond(http::Response::json(404, encode_rpc_status_json(
-                                            5, "no such path: " + req.path +
-                                                   " (OTLP/HTTP traces go to POST /v1/traces)")));
+      respond(http::Response::json(
+          404, encode_rpc_status_json(
+                   5, "no such path: " + req.path + " (OTLP/HTTP traces go to POST /v1/traces)")));
       return;
     }
     if (req.method != "POST") {
@@ -85,10 +87,9 @@ http::Handler make_otlp_http_handler(Ingestor& ingestor) {
       return;
     }
     bool json = encoding == Encoding::kOtlpJson;
-    ingestor.ingest(Protocol::kOtlpHttp, encoding, req.body,
-                    [json, respond = std::move(respond)](IngestOutcome o) {
-                      respond(answer(json, o));
-                    });
+    ingestor.ingest(
+        Protocol::kOtlpHttp, encoding, req.body,
+        [json, respond = std::move(respond)](IngestOutcome o) { respond(answer(json, o)); });
   };
 }
 

@@ -6,14 +6,21 @@ namespace weft::ingest {
 
 int grpc_code_for(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return 0;
-    case StatusCode::kInvalidArgument: return 3;
-    case StatusCode::kNotFound: return 5;
-    case StatusCode::kResourceExhausted: return 8;
-    case StatusCode::kUnavailable: return 14;
-    case StatusCode::kDataLoss: return 15;
+    case StatusCode::kOk:
+      return 0;
+    case StatusCode::kInvalidArgument:
+      return 3;
+    case StatusCode::kNotFound:
+      return 5;
+    case StatusCode::kResourceExhausted:
+      return 8;
+    case StatusCode::kUnavailable:
+      return 14;
+    case StatusCode::kDataLoss:
+      return 15;
     case StatusCode::kIOError:
-    case StatusCode::kInternal: return 13;
+    case StatusCode::kInternal:
+      return 13;
   }
   return 2;
 }

@@ -26,8 +26,7 @@ std::string prefix(const Span& s) { return "span " + s.span_id.to_hex() + ": "; 
 }  // namespace
 
 std::optional<std::string> validate_span(const Span& span, const Limits& limits) {
-  if (span.start_time_unix_nano == 0)
-    return prefix(span) + "start_time_unix_nano is missing";
+  if (span.start_time_unix_nano == 0) return prefix(span) + "start_time_unix_nano is missing";
   if (span.end_time_unix_nano < span.start_time_unix_nano)
     return prefix(span) + "end_time_unix_nano is before start_time_unix_nano";
   if (span.attributes.size() > limits.max_attributes_per_span)
@@ -39,9 +38,10 @@ std::optional<std::string> validate_span(const Span& span, const Limits& limits)
   if (span.links.size() > limits.max_links_per_span)
     return prefix(span) + "has " + std::to_string(span.links.size()) +
            " links, more than the limit of " + std::to_string(limits.max_links_per_span);
-  size_t longest = std::max({span.name.size(), span.status.message.size(),
-                             longest_string(span.attributes)});
-  for (const auto& e : span.events) longest = std::max({longest, e.name.size(), longest_string(e.attributes)});
+  size_t longest =
+      std::max({span.name.size(), span.status.message.size(), longest_string(span.attributes)});
+  for (const auto& e : span.events)
+    longest = std::max({longest, e.name.size(), longest_string(e.attributes)});
   for (const auto& l : span.links) longest = std::max(longest, longest_string(l.attributes));
   if (longest > limits.max_string_bytes)
     return prefix(span) + "holds a string of " + std::to_string(longest) +

@@ -18,18 +18,19 @@ http::Response answer(const IngestOutcome& o) {
       if (o.rejected_spans == 0) return http::Response::text(202, "");
       return zipkin_error(400, o.rejection_message + " (the other " +
                                    std::to_string(o.accepted_spans) + " spans were stored)");
-    case StatusCode::kInvalidArgument: return zipkin_error(400, o.status.message());
+    case StatusCode::kInvalidArgument:
+      return zipkin_error(400, o.status.message());
     case StatusCode::kResourceExhausted:
       return zipkin_error(o.request_too_large ? 413 : 429, o.status.message());
-    default: return zipkin_error(503, o.status.message());
+    default:
+      return zipkin_error(503, o.status.message());
   }
 }
 
 }  // namespace
 
 http::Handler make_zipkin_ingest_handler(Ingestor& ingestor, http::Handler fallback) {
-  return [&ingestor, fallback = std::move(fallback)](http::Request&& req,
-                                                     http::Responder respond) {
+  return [&ingestor, fallback = std::move(fallback)](http::Request&& req, http::Responder respond) {
     if (req.path != "/api/v2/spans" || req.method != "POST") {
       fallback(std::move(req), std::move(respond));
       return;

@@ -11,11 +11,21 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -51,12 +61,24 @@ void append_json_kvlist(std::string& out, const KeyValueList& l) {
 
 void append_json(std::string& out, const AnyValue& v) {
   switch (v.v.index()) {
-    case 0: out += "null"; break;
-    case 1: append_json_string(out, std::get<std::string>(v.v)); break;
-    case 2: out += std::get<bool>(v.v) ? "true" : "false"; break;
-    case 3: out += std::to_string(std::get<int64_t>(v.v)); break;
-    case 4: out += double_to_string(std::get<double>(v.v)); break;
-    case 5: append_json_string(out, base64_encode(std::get<Bytes>(v.v).data)); break;
+    case 0:
+      out += "null";
+      break;
+    case 1:
+      append_json_string(out, std::get<std::string>(v.v));
+      break;
+    case 2:
+      out += std::get<bool>(v.v) ? "true" : "false";
+      break;
+    case 3:
+      out += std::to_string(std::get<int64_t>(v.v));
+      break;
+    case 4:
+      out += double_to_string(std::get<double>(v.v));
+      break;
+    case 5:
+      append_json_string(out, base64_encode(std::get<Bytes>(v.v).data));
+      break;
     case 6: {
       const auto& a = std::get<ArrayValue>(v.v);
       out += '[';
@@ -67,7 +89,9 @@ void append_json(std::string& out, const AnyValue& v) {
       out += ']';
       break;
     }
-    case 7: append_json_kvlist(out, std::get<KeyValueList>(v.v)); break;
+    case 7:
+      append_json_kvlist(out, std::get<KeyValueList>(v.v));
+      break;
   }
 }
 
@@ -75,12 +99,18 @@ void append_json(std::string& out, const AnyValue& v) {
 
 std::string AnyValue::to_string() const {
   switch (v.index()) {
-    case 0: return {};
-    case 1: return std::get<std::string>(v);
-    case 2: return std::get<bool>(v) ? "true" : "false";
-    case 3: return std::to_string(std::get<int64_t>(v));
-    case 4: return double_to_string(std::get<double>(v));
-    case 5: return base64_encode(std::get<Bytes>(v).data);
+    case 0:
+      return {};
+    case 1:
+      return std::get<std::string>(v);
+    case 2:
+      return std::get<bool>(v) ? "true" : "false";
+    case 3:
+      return std::to_string(std::get<int64_t>(v));
+    case 4:
+      return double_to_string(std::get<double>(v));
+    case 5:
+      return base64_encode(std::get<Bytes>(v).data);
     default: {
       std::string out;
       append_json(out, *this);
@@ -144,13 +174,21 @@ bool base64_decode(std::string_view in, std::string* out) {
   size_t pad = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
-    else if (c == '=') { ++pad; continue; }
-    else return false;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else if (c == '=') {
+      ++pad;
+      continue;
+    } else
+      return false;
     if (pad) return false;  // data after padding
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;

@@ -22,20 +22,19 @@ using KeyValueList = std::vector<KeyValue>;
 
 struct AnyValue {
   // monostate = an AnyValue with no value set (OTLP allows it).
-  std::variant<std::monostate, std::string, bool, int64_t, double, Bytes, ArrayValue,
-               KeyValueList>
+  std::variant<std::monostate, std::string, bool, int64_t, double, Bytes, ArrayValue, KeyValueList>
       v;
 
   AnyValue() = default;
-  AnyValue(std::string s) : v(std::move(s)) {}  // NOLINT(google-explicit-constructor)
-  AnyValue(const char* s) : v(std::string(s)) {}  // NOLINT(google-explicit-constructor)
-  AnyValue(bool b) : v(b) {}  // NOLINT(google-explicit-constructor)
-  AnyValue(int64_t i) : v(i) {}  // NOLINT(google-explicit-constructor)
+  AnyValue(std::string s) : v(std::move(s)) {}     // NOLINT(google-explicit-constructor)
+  AnyValue(const char* s) : v(std::string(s)) {}   // NOLINT(google-explicit-constructor)
+  AnyValue(bool b) : v(b) {}                       // NOLINT(google-explicit-constructor)
+  AnyValue(int64_t i) : v(i) {}                    // NOLINT(google-explicit-constructor)
   AnyValue(int i) : v(static_cast<int64_t>(i)) {}  // NOLINT(google-explicit-constructor)
-  AnyValue(double d) : v(d) {}  // NOLINT(google-explicit-constructor)
-  AnyValue(Bytes b) : v(std::move(b)) {}  // NOLINT(google-explicit-constructor)
-  AnyValue(ArrayValue a) : v(std::move(a)) {}  // NOLINT(google-explicit-constructor)
-  AnyValue(KeyValueList l) : v(std::move(l)) {}  // NOLINT(google-explicit-constructor)
+  AnyValue(double d) : v(d) {}                     // NOLINT(google-explicit-constructor)
+  AnyValue(Bytes b) : v(std::move(b)) {}           // NOLINT(google-explicit-constructor)
+  AnyValue(ArrayValue a) : v(std::move(a)) {}      // NOLINT(google-explicit-constructor)
+  AnyValue(KeyValueList l) : v(std::move(l)) {}    // NOLINT(google-explicit-constructor)
 
   bool is_empty() const { return v.index() == 0; }
   const std::string* as_string() const { return std::get_if<std::string>(&v); }

@@ -6,12 +6,18 @@ namespace weft {
 
 const char* span_kind_name(SpanKind k) {
   switch (k) {
-    case SpanKind::kUnspecified: return "unspecified";
-    case SpanKind::kInternal: return "internal";
-    case SpanKind::kServer: return "server";
-    case SpanKind::kClient: return "client";
-    case SpanKind::kProducer: return "producer";
-    case SpanKind::kConsumer: return "consumer";
+    case SpanKind::kUnspecified:
+      return "unspecified";
+    case SpanKind::kInternal:
+      return "internal";
+    case SpanKind::kServer:
+      return "server";
+    case SpanKind::kClient:
+      return "client";
+    case SpanKind::kProducer:
+      return "producer";
+    case SpanKind::kConsumer:
+      return "consumer";
   }
   return "unspecified";
 }
@@ -62,7 +68,8 @@ bool same_span(const Span& a, const Span& b) {
 size_t approx_bytes(const Span& s) {
   size_t n = sizeof(Span) + s.trace_state.capacity() + s.name.capacity() +
              s.status.message.capacity() + s.rpc_id.capacity() + approx_bytes(s.attributes);
-  for (const auto& e : s.events) n += sizeof(SpanEvent) + e.name.capacity() + approx_bytes(e.attributes);
+  for (const auto& e : s.events)
+    n += sizeof(SpanEvent) + e.name.capacity() + approx_bytes(e.attributes);
   for (const auto& l : s.links)
     n += sizeof(SpanLink) + l.trace_state.capacity() + approx_bytes(l.attributes);
   return n;

@@ -92,8 +92,8 @@ struct Span {
   SpanStatus status;
   std::string rpc_id;  // hierarchical call counter of log-based tracing; empty if none
 
-  std::shared_ptr<const Resource> resource;            // never null once decoded
-  std::shared_ptr<const InstrumentationScope> scope;   // never null once decoded
+  std::shared_ptr<const Resource> resource;           // never null once decoded
+  std::shared_ptr<const InstrumentationScope> scope;  // never null once decoded
 
   bool is_root() const { return parent_span_id.is_zero(); }
   uint64_t duration_nanos() const {

@@ -30,13 +30,13 @@ struct HttpServer::State {
   State(asio::io_context& io, HttpServerOptions o, http::Handler h)
       : ioc(io), options(std::move(o)), handler(std::move(h)) {
     auto& reg = MetricsRegistry::global();
-    latency = &reg.histogram("weft_http_request_duration_seconds",
-                             "Time from reading an HTTP request to answering it, by server",
-                             {"server"})
-                   .with({options.name});
-    requests = &reg.counter("weft_http_requests_total",
-                            "HTTP requests answered, by server and status code",
-                            {"server", "code"});
+    latency =
+        &reg.histogram("weft_http_request_duration_seconds",
+                       "Time from reading an HTTP request to answering it, by server", {"server"})
+             .with({options.name});
+    requests =
+        &reg.counter("weft_http_requests_total",
+                     "HTTP requests answered, by server and status code", {"server", "code"});
   }
 };
 
@@ -75,9 +75,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == bhttp::error::body_limit) {
       keep_alive_ = false;
-      return send(http::Response::text(
-          413, "request body exceeds the limit of " +
-                   std::to_string(state_->options.max_body_bytes) + " bytes\n"));
+      return send(http::Response::text(413, "request body exceeds the limit of " +
+                                                std::to_string(state_->options.max_body_bytes) +
+                                                " bytes\n"));
     }
     if (ec) {
       keep_alive_ = false;
@@ -105,7 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!body.is_ok()) {
       int status = body.status().code() == StatusCode::kResourceExhausted ? 413
                    : body.status().message().rfind("unsupported", 0) == 0 ? 415
-                                                                           : 400;
+                                                                          : 400;
       return send(http::Response::text(status, body.status().message() + "\n"));
     }
     req.body = std::move(body).value();

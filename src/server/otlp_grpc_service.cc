@@ -14,18 +14,22 @@ using TraceService = opentelemetry::proto::collector::trace::v1::TraceService;
 
 grpc::StatusCode to_grpc_code(const ingest::IngestOutcome& o) {
   switch (o.status.code()) {
-    case StatusCode::kOk: return grpc::StatusCode::OK;
-    case StatusCode::kInvalidArgument: return grpc::StatusCode::INVALID_ARGUMENT;
+    case StatusCode::kOk:
+      return grpc::StatusCode::OK;
+    case StatusCode::kInvalidArgument:
+      return grpc::StatusCode::INVALID_ARGUMENT;
     case StatusCode::kResourceExhausted:
       // Over a request limit is not retryable; an overloaded store is (UNAVAILABLE is
       // what OTLP exporters retry without RetryInfo).
       return o.request_too_large ? grpc::StatusCode::RESOURCE_EXHAUSTED
                                  : grpc::StatusCode::UNAVAILABLE;
-    default: return grpc::StatusCode::UNAVAILABLE;
+    default:
+      return grpc::StatusCode::UNAVAILABLE;
   }
 }
 
-class ExportService final : public TraceService::WithRawCallbackMethod_Export<TraceService::Service> {
+class ExportService final
+    : public TraceService::WithRawCallbackMethod_Export<TraceService::Service> {
  public:
   explicit ExportService(ingest::Ingestor& ingestor) : ingestor_(ingestor) {
     latency_ = &MetricsRegistry::global()
@@ -57,14 +61,13 @@ class ExportService final : public TraceService::WithRawCallbackMethod_Export<Tr
     ingestor_.ingest(
         ingest::Protocol::kOtlpGrpc, ingest::Encoding::kOtlpProto, bytes,
         [this, reactor, response, started](ingest::IngestOutcome o) {
-          latency_->observe(static_cast<double>(Clock::system().monotonic_nanos() - started) /
-                            1e9);
+          latency_->observe(static_cast<double>(Clock::system().monotonic_nanos() - started) / 1e9);
           if (!o.status.is_ok()) {
             reactor->Finish(grpc::Status(to_grpc_code(o), o.status.message()));
             return;
           }
-          std::string bytes = wire::encode_otlp_export_response(o.rejected_spans,
-                                                                o.rejection_message);
+          std::string bytes =
+              wire::encode_otlp_export_response(o.rejected_spans, o.rejection_message);
           grpc::Slice slice(bytes);
           *response = grpc::ByteBuffer(&slice, 1);
           reactor->Finish(grpc::Status::OK);

@@ -17,13 +17,13 @@
 namespace weft {
 
 struct StoreStats {
-  uint64_t spans = 0;            // spans held (head + blocks)
+  uint64_t spans = 0;  // spans held (head + blocks)
   uint64_t traces = 0;
-  uint64_t head_bytes = 0;       // approximate memory held by the head
+  uint64_t head_bytes = 0;  // approximate memory held by the head
   uint64_t head_budget_bytes = 0;
-  uint64_t evicted_traces = 0;   // since start
+  uint64_t evicted_traces = 0;  // since start
   uint64_t evicted_spans = 0;
-  uint64_t wal_bytes = 0;        // bytes in live WAL segments
+  uint64_t wal_bytes = 0;  // bytes in live WAL segments
   uint64_t wal_segments = 0;
   uint64_t wal_syncs = 0;        // fsync calls since start
   uint64_t recovered_spans = 0;  // replayed from the WAL at open

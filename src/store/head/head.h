@@ -80,7 +80,7 @@ class Head {
   // Traces add_span touched in the current batch, with how the time indexes hold them.
   struct Touched {
     TraceEntry* entry;
-    bool indexed;          // in the time indexes (keyed by old_start), i.e. not new
+    bool indexed;  // in the time indexes (keyed by old_start), i.e. not new
     uint64_t old_start;
   };
   std::vector<Touched> touched_;

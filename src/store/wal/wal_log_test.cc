@@ -91,9 +91,8 @@ TEST(WalLog, DiskFullWhileCreatingASegmentLeavesNoDamagedFile) {
     ASSERT_TRUE((*log)->close().is_ok());
   }
   std::vector<uint64_t> seen;
-  auto r = recover_wal(dir.path(), [&](uint64_t, SpanBatch&& b) {
-    seen.push_back(b.spans[0].trace_id.low64());
-  });
+  auto r = recover_wal(
+      dir.path(), [&](uint64_t, SpanBatch&& b) { seen.push_back(b.spans[0].trace_id.low64()); });
   ASSERT_TRUE(r.is_ok());
   EXPECT_EQ(r->corruptions, 0u);
   EXPECT_EQ(seen, (std::vector<uint64_t>{trace_id(1).low64(), trace_id(2).low64()}));
