@@ -22,6 +22,20 @@ struct DecodeResult {
     ++rejected_spans;
     if (errors.size() < kMaxErrors) errors.push_back(std::move(message));
   }
+  // Where a decode began, so that a decoder failing as a whole can leave the result exactly
+  // as it found it (rollback(mark)).
+  struct Mark {
+    size_t spans;
+    uint32_t rejected_spans;
+    size_t errors;
+  };
+  Mark mark() const { return Mark{batch.spans.size(), rejected_spans, errors.size()}; }
+  void rollback(const Mark& m) {
+    batch.spans.resize(m.spans);
+    rejected_spans = m.rejected_spans;
+    errors.resize(m.errors);
+  }
+
   // "3 spans rejected: span 3: ...; span 7: ..." or empty when none.
   std::string summary() const;
 };

@@ -445,16 +445,9 @@ bool Decoder::any_value(const Value& v, AnyValue* out, int depth) {
 }  // namespace
 
 Status decode_otlp_json(std::string_view json, DecodeResult* out) {
-  size_t spans_before = out->batch.spans.size();
-  uint32_t rejected_before = out->rejected_spans;
-  size_t errors_before = out->errors.size();
+  const DecodeResult::Mark before = out->mark();
   Status st = Decoder(out).run(json);
-  if (!st.is_ok()) {  // leave *out as it was
-    out->batch.spans.erase(out->batch.spans.begin() + static_cast<std::ptrdiff_t>(spans_before),
-                           out->batch.spans.end());
-    out->rejected_spans = rejected_before;
-    out->errors.resize(errors_before);
-  }
+  if (!st.is_ok()) out->rollback(before);  // leave *out as it was
   return st;
 }
 

@@ -162,16 +162,9 @@ bool OtlpProtoDecoder::scope(std::string_view bytes, InstrumentationScope* sc) {
 
 Status decode_otlp_proto(std::string_view bytes, DecodeResult* out) {
   // On error *out is left as it was: no half-decoded request leaks to the caller.
-  size_t spans_before = out->batch.spans.size();
-  uint32_t rejected_before = out->rejected_spans;
-  size_t errors_before = out->errors.size();
+  const DecodeResult::Mark before = out->mark();
   Status st = otlp_internal::OtlpProtoDecoder(out).run(bytes);
-  if (!st.is_ok()) {
-    out->batch.spans.erase(out->batch.spans.begin() + static_cast<std::ptrdiff_t>(spans_before),
-                           out->batch.spans.end());
-    out->rejected_spans = rejected_before;
-    out->errors.resize(errors_before);
-  }
+  if (!st.is_ok()) out->rollback(before);
   return st;
 }
 
