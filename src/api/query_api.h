@@ -2,6 +2,7 @@
 // The HTTP query API served on port 16686: one handler answering
 //   /api/v1/...  weft's native API (native_api.h),
 //   /api/v3/...  Jaeger's API v3 (jaeger_v3_api.h),
+//   /api/sampling  Jaeger's remote sampling endpoint (sampling_api.h),
 //   /api/...     Jaeger's HTTP API as the Jaeger UI calls it (jaeger_api.h).
 // Every endpoint is documented in docs/api.md. Unknown paths get 404 and other methods than
 // GET/HEAD 405, in the error shape of the family the path belongs to.
@@ -10,8 +11,13 @@
 
 namespace weft::api {
 
+class SamplingStrategiesFile;
+
 // The handler answers synchronously, on the calling thread, exactly once.
-// REQUIRES: `service` outlives the handler.
-http::Handler make_query_api_handler(query::QueryService& service);
+// `sampling` serves /api/sampling; null answers every service with weft's default strategy
+// (probabilistic 1.0).
+// REQUIRES: `service` and `sampling` (when given) outlive the handler.
+http::Handler make_query_api_handler(query::QueryService& service,
+                                     SamplingStrategiesFile* sampling = nullptr);
 
 }  // namespace weft::api

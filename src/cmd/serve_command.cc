@@ -45,6 +45,11 @@ void register_serve_command(CLI::App& app) {
                    "Write the bound addresses as JSON to this file once listening")
       ->envname("WEFT_PORTS_FILE");
   serve
+      ->add_option("--sampling-strategies", o.sampling_strategies,
+                   "Jaeger sampling strategies file (JSON) served on GET /api/sampling and "
+                   "reloaded when it changes; without it every service gets probabilistic 1.0")
+      ->envname("WEFT_SAMPLING_STRATEGIES");
+  serve
       ->add_option("--fsync", o.fsync,
                    "When a write is made durable before it is acknowledged: request (fsync "
                    "before every answer, survives power loss), interval (fsync every "

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/query_api.h"
+#include "api/sampling_file.h"
 #include "api/zipkin_api.h"
 #include "common/metrics.h"
 #include "ingest/ingestor.h"
@@ -114,6 +115,15 @@ int run_serve(const ServeOptions& options) {
     }
     l.hp = *hp;
   }
+  std::unique_ptr<api::SamplingStrategiesFile> sampling;
+  if (!options.sampling_strategies.empty()) {
+    auto opened_sampling = api::SamplingStrategiesFile::open(options.sampling_strategies);
+    if (!opened_sampling.is_ok()) {
+      log("--sampling-strategies: " + opened_sampling.status().message());
+      return 2;
+    }
+    sampling = std::move(opened_sampling).value();
+  }
 
   auto opened = open_embedded_store(*sopts);
   if (!opened.is_ok()) {
@@ -134,7 +144,8 @@ int run_serve(const ServeOptions& options) {
   HttpServerOptions http_base;
   http_base.max_body_bytes = options.limits.max_body_bytes;
 
-  auto query_handler = make_ops_handler(ready, api::make_query_api_handler(queries));
+  auto query_handler =
+      make_ops_handler(ready, api::make_query_api_handler(queries, sampling.get()));
   auto otlp_http_handler = ingest::make_otlp_http_handler(ingestor);
   auto zipkin_handler =
       ingest::make_zipkin_ingest_handler(ingestor, api::make_zipkin_query_handler(queries));

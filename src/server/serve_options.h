@@ -19,6 +19,9 @@ struct ServeOptions {
   std::string zipkin_addr;     // 9411
   std::string query_addr;      // 16686
   std::string ports_file;      // written (JSON) once every listener is bound
+  // Jaeger strategies file served on /api/sampling, reloaded when it changes; empty =
+  // every service gets probabilistic 1.0. Must exist at startup when given.
+  std::string sampling_strategies;
 
   std::string fsync = "request";  // request | interval | never
   uint32_t fsync_interval_ms = 1000;
