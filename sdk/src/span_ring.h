@@ -1,0 +1,102 @@
+#pragma once
+// SpanRing: a lock-free single-producer / single-consumer byte ring of SpanRecords. One per
+// producer thread and batch processor; together they make the processor's bounded
+// multi-producer queue without a shared cache line between producers (so two producer
+// threads scale instead of contending on one atomic).
+//
+// Records are stored whole and never wrap: when one does not fit before the end of the
+// buffer, a wrap marker fills the rest and the record starts at offset 0.
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include "weft/span_record.h"
+
+namespace weft::detail {
+
+class SpanRing {
+ public:
+  static constexpr uint32_t kWrapMarker = 0xFFFFFFFFu;
+
+  explicit SpanRing(size_t bytes)
+      : capacity_((bytes + 7) & ~size_t{7}), buffer_(new uint64_t[capacity_ / 8]) {}
+
+  // Producer only. False (and nothing written) when the ring is full.
+  bool Push(const SpanRecord& r) {
+    const uint64_t head = head_.load(std::memory_order_relaxed);
+    const size_t offset = head % capacity_;
+    const size_t contiguous = capacity_ - offset;
+    const size_t need = r.size <= contiguous ? r.size : contiguous + r.size;
+    if (r.size > capacity_ / 2) return false;
+    if (head + need - cached_tail_ > capacity_) {
+      cached_tail_ = tail_.load(std::memory_order_acquire);
+      if (head + need - cached_tail_ > capacity_) return false;
+    }
+    uint8_t* base = bytes();
+    size_t at = offset;
+    if (r.size > contiguous) {
+      std::memcpy(base + offset, &kWrapMarker, 4);
+      at = 0;
+    }
+    std::memcpy(base + at, &r, sizeof(SpanRecord) + r.data_size);
+    head_.store(head + need, std::memory_order_release);
+    return true;
+  }
+  // Producer only: bytes waiting, as last seen (may overstate until Refresh).
+  uint64_t ProducerFill() const { return head_.load(std::memory_order_relaxed) - cached_tail_; }
+  uint64_t RefreshedFill() {
+    cached_tail_ = tail_.load(std::memory_order_acquire);
+    return ProducerFill();
+  }
+
+  // Consumer only: calls f(const SpanRecord&) for each waiting record, up to `max` records,
+  // and frees their space afterwards. Returns how many it visited.
+  template <typename F>
+  size_t Drain(size_t max, F&& f) {
+    uint64_t tail = tail_.load(std::memory_order_relaxed);
+    const uint64_t head = head_.load(std::memory_order_acquire);
+    size_t n = 0;
+    const uint8_t* base = bytes();
+    while (tail < head && n < max) {
+      const size_t offset = tail % capacity_;
+      uint32_t size;
+      std::memcpy(&size, base + offset, 4);
+      if (size == kWrapMarker) {
+        tail += capacity_ - offset;
+        continue;
+      }
+      f(*reinterpret_cast<const SpanRecord*>(base + offset));
+      tail += size;
+      ++n;
+    }
+    tail_.store(tail, std::memory_order_release);
+    return n;
+  }
+  bool Empty() const { return tail_.load(std::memory_order_relaxed) == head_.load(std::memory_order_acquire); }
+
+  // Counters written only by the producer (plain load+store, no read-modify-write).
+  void CountEnded() { ended_.store(ended_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  void CountDropped() {
+    dropped_.store(dropped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  uint64_t ended() const { return ended_.load(std::memory_order_relaxed); }
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+  // Set by the producer thread as it exits: once drained, the consumer frees the ring.
+  std::atomic<bool> orphaned{false};
+
+ private:
+  uint8_t* bytes() { return reinterpret_cast<uint8_t*>(buffer_.get()); }
+  const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(buffer_.get()); }
+
+  const size_t capacity_;
+  std::unique_ptr<uint64_t[]> buffer_;
+  alignas(64) std::atomic<uint64_t> head_{0};
+  uint64_t cached_tail_ = 0;  // producer's copy of tail_
+  std::atomic<uint64_t> ended_{0};
+  std::atomic<uint64_t> dropped_{0};
+  alignas(64) std::atomic<uint64_t> tail_{0};
+};
+
+}  // namespace weft::detail
