@@ -1,8 +1,10 @@
 #pragma once
 // OTLP/gRPC exporter (library weft::sdk_grpc, which links gRPC++; weft::sdk itself does not).
 //
-//   auto sdk = weft::Init({.service_name = "orders",
-//                          .exporter = weft::MakeOtlpGrpcExporter({.endpoint = "collector:4317"})});
+//   weft::Options o;
+//   o.service_name = "orders";
+//   o.exporter = weft::MakeOtlpGrpcExporter({.endpoint = "collector:4317"});
+//   auto sdk = weft::Init(std::move(o));
 //
 // Sends opentelemetry.proto.collector.trace.v1.TraceService/Export over an insecure channel.
 // UNAVAILABLE, RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED are retried with exponential backoff

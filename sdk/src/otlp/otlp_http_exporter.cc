@@ -1,0 +1,139 @@
+// OTLP/HTTP protobuf exporter: POSTs an ExportTraceServiceRequest (optionally gzipped) to
+// the endpoint over the SDK's own blocking HTTP client, with bounded retries.
+//
+// Retry rules (OTLP/HTTP spec): a transport failure, 429, 502, 503 and 504 are retried with
+// exponential backoff and jitter (Retry-After, in seconds, replaces the computed delay, both
+// capped at max_backoff) for at most max_attempts attempts; any other non-2xx status is final.
+// One Export takes at most about timeout * max_attempts: a retry whose backoff would end
+// past that budget is not made. Shutdown() ends a backoff at once (the batch is counted as
+// failed); a request in flight still runs to its own timeout.
+#include <zlib.h>
+
+#include <atomic>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "net/http_client.h"
+#include "otlp/encode.h"
+#include "otlp/retry.h"
+#include "weft/exporter.h"
+
+namespace weft {
+namespace {
+
+// gzip with a z_stream kept across calls (deflateReset, not re-initialising) and an output
+// string whose capacity is reused.
+class Gzip {
+ public:
+  Gzip() {
+    // 15 + 16: a gzip header and trailer. Level 1: at exporter batch sizes it compresses
+    // OTLP nearly as well as the default level at a fraction of the CPU.
+    ok_ = deflateInit2(&z_, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  }
+  ~Gzip() {
+    if (ok_) deflateEnd(&z_);
+  }
+  Gzip(const Gzip&) = delete;
+  Gzip& operator=(const Gzip&) = delete;
+
+  bool Compress(std::string_view in, std::string* out) {
+    if (!ok_ || deflateReset(&z_) != Z_OK) return false;
+    out->resize(deflateBound(&z_, in.size()));
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z_.avail_in = static_cast<uInt>(in.size());
+    z_.next_out = reinterpret_cast<Bytef*>(out->data());
+    z_.avail_out = static_cast<uInt>(out->size());
+    if (deflate(&z_, Z_FINISH) != Z_STREAM_END) return false;
+    out->resize(z_.total_out);
+    return true;
+  }
+
+ private:
+  z_stream z_{};
+  bool ok_ = false;
+};
+
+bool Retryable(int status) {
+  return status == 0 || status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+class OtlpHttpExporter final : public SpanExporter {
+ public:
+  explicit OtlpHttpExporter(OtlpHttpExporterOptions options)
+      : options_(std::move(options)), backoff_(options_.initial_backoff, options_.max_backoff) {
+    std::string error;
+    if (!net::ParseHttpUrl(options_.endpoint, &url_, &error))
+      throw std::invalid_argument("weft: OTLP/HTTP endpoint \"" + options_.endpoint +
+                                  "\": " + error);
+    if (options_.max_attempts < 1) options_.max_attempts = 1;
+    client_ = std::make_unique<net::HttpClient>(url_.host, url_.port, options_.timeout);
+    headers_.emplace_back("Content-Type", "application/x-protobuf");
+    if (options_.gzip) headers_.emplace_back("Content-Encoding", "gzip");
+    for (const auto& h : options_.headers) headers_.push_back(h);
+  }
+
+  ExportResult Export(const ExportBatch& batch) override {
+    const uint64_t n = batch.spans.size();
+    if (n == 0) return ExportResult::kSuccess;
+    otlp::EncodeExportRequest(batch, &body_);
+    std::string_view payload = body_;
+    if (options_.gzip) {
+      if (!gzip_.Compress(body_, &compressed_)) return Fail(n);
+      payload = compressed_;
+    }
+
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point deadline = Clock::now() + options_.timeout * options_.max_attempts;
+    // After Shutdown one attempt is still made (the final flush), but no retries.
+    const int attempts = stop_.stopped() ? 1 : options_.max_attempts;
+    for (int attempt = 1;; ++attempt) {
+      net::HttpResult r = client_->Request("POST", url_.path, headers_, payload);
+      if (r.status >= 200 && r.status < 300) {
+        const uint64_t rejected = std::min<uint64_t>(
+            n, static_cast<uint64_t>(std::max<int64_t>(0, otlp::RejectedSpans(r.body))));
+        exported_.fetch_add(n - rejected, std::memory_order_relaxed);
+        failed_.fetch_add(rejected, std::memory_order_relaxed);
+        return ExportResult::kSuccess;
+      }
+      if (!Retryable(r.status) || attempt >= attempts) return Fail(n);
+      const std::chrono::milliseconds delay = backoff_.Delay(
+          attempt, r.retry_after.empty() ? std::nullopt : otlp::ParseRetryAfter(r.retry_after));
+      if (Clock::now() + delay >= deadline) return Fail(n);
+      if (!stop_.SleepFor(delay)) return Fail(n);
+      retries_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  void Shutdown() override { stop_.Stop(); }
+
+  ExporterStats stats() const override {
+    return {exported_.load(std::memory_order_relaxed), failed_.load(std::memory_order_relaxed),
+            retries_.load(std::memory_order_relaxed)};
+  }
+
+ private:
+  ExportResult Fail(uint64_t n) {
+    failed_.fetch_add(n, std::memory_order_relaxed);
+    return ExportResult::kFailure;
+  }
+
+  OtlpHttpExporterOptions options_;
+  net::Url url_;
+  std::unique_ptr<net::HttpClient> client_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string body_;        // reused across exports
+  std::string compressed_;  // reused across exports
+  Gzip gzip_;
+  otlp::Backoff backoff_;
+  otlp::StopSignal stop_;
+  std::atomic<uint64_t> exported_{0}, failed_{0}, retries_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<SpanExporter> MakeOtlpHttpExporter(OtlpHttpExporterOptions options) {
+  return std::make_unique<OtlpHttpExporter>(std::move(options));
+}
+
+}  // namespace weft
