@@ -49,7 +49,7 @@ struct Id {
     *out = id;
     return true;
   }
-  // The low 8 bytes as a big-endian integer (what ratio samplers compare).
+  // The low 8 bytes as a big-endian integer.
   uint64_t low64() const {
     uint64_t v = 0;
     for (size_t i = N >= 8 ? N - 8 : 0; i < N; ++i) v = v << 8 | bytes[i];
