@@ -253,6 +253,7 @@ Sdk Init(Options options) {
   core->info = std::make_shared<ProviderInfo>(MakeResource(options));
   core->info->InternScope("weft", "");  // scope 0: the default tracer's
   core->sampler = options.sampler ? options.sampler : ParentBasedSampler(AlwaysOnSampler());
+  core->sampler_follows_parent = core->sampler->FollowsParent();
   core->buffer_capacity = std::max<uint32_t>(options.max_span_bytes, 256);
   core->rpc_ids = options.rpc_ids;
   core->rpc_scheme = options.rpc_scheme;

@@ -30,6 +30,10 @@ class Sampler {
   virtual SamplingDecision ShouldSample(const SamplingParams& params) = 0;
   // For logs and the sampler.* attributes, e.g. "TraceIdRatioBased{0.25}".
   virtual std::string Description() const = 0;
+  // True if, whenever the parent is valid, the decision is exactly the parent's (sampled or
+  // debug → sample, else drop), as ParentBasedSampler's is. The tracer then decides child
+  // spans inline, without calling ShouldSample.
+  virtual bool FollowsParent() const { return false; }
 };
 
 // --- built-in samplers (sdk/src/sampling) ---

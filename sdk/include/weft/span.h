@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
+#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -136,14 +137,21 @@ class Span {
     flags_ = o.flags_;
     trace_state_ = std::move(o.trace_state_);
     active_ = std::exchange(o.active_, false);
-    previous_ = std::move(o.previous_);
+    if (active_) {
+      new (previous_storage_) Context(std::move(o.previous()));
+      o.previous().~Context();
+    }
   }
+  // The context that was current before this span became active; constructed only while
+  // active_ (so a span that never activates does not pay for building and destroying it).
+  Context& previous() { return *std::launder(reinterpret_cast<Context*>(previous_storage_)); }
   void deactivate() {
     active_ = false;
     Context& cur = Context::current_ref();
     // Only a span still current here restores: one moved to and ended on another thread,
     // or ended out of order, leaves that thread's context alone.
-    if (cur.span_.span_id == span_id_ && cur.span_.trace_id == trace_id_) cur = std::move(previous_);
+    if (cur.span_.span_id == span_id_ && cur.span_.trace_id == trace_id_) cur = std::move(previous());
+    previous().~Context();
   }
   void add_event(std::string_view name, const Attr* attrs, size_t n, uint64_t time_ns);
   void add_link(const SpanContext& linked, const Attr* attrs, size_t n);
@@ -155,7 +163,7 @@ class Span {
   uint8_t flags_ = 0;
   bool active_ = false;
   std::shared_ptr<const std::string> trace_state_;
-  Context previous_;
+  alignas(Context) unsigned char previous_storage_[sizeof(Context)];
 };
 
 }  // namespace weft

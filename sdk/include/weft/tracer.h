@@ -27,6 +27,7 @@ struct ProviderCore {
   // When set, root and SERVER spans start an RpcId counter even without an incoming one.
   bool rpc_ids = false;
   RpcIdScheme rpc_scheme = RpcIdScheme::kPerRequest;
+  bool sampler_follows_parent = false;  // sampler->FollowsParent(), cached
   std::atomic<bool> shut_down{false};
   std::atomic<uint64_t> spans_started{0};  // sampled spans; updated per thread batch
 };
@@ -36,6 +37,7 @@ struct ProviderCore {
 void AssignRpcId(ProviderCore* core, const Context& parent, SpanKind kind, SpanBuffer* buffer,
                  Context* next, Context* consumed);
 ProviderCore* GlobalProvider();
+inline const SpanContext kNoParent{};
 }  // namespace detail
 
 struct StartOptions {
@@ -76,14 +78,15 @@ inline Span Tracer::StartSpan(std::string_view name, const StartOptions& o) cons
   if (!core_) [[unlikely]]
     return s;
   const Context& parent_ctx = o.parent ? *o.parent : Context::Current();
-  static const SpanContext kNoParent;
-  const SpanContext& parent = o.root ? kNoParent : parent_ctx.span();
+  const SpanContext& parent = o.root ? detail::kNoParent : parent_ctx.span();
   const bool has_parent = parent.valid();
   s.trace_id_ = has_parent ? parent.trace_id : NewTraceId();
   const bool debug = parent.debug();
   const bool sample =
-      debug || core_->sampler->ShouldSample(SamplingParams{parent, s.trace_id_, name, o.kind}) ==
-                   SamplingDecision::kRecordAndSample;
+      debug || (has_parent && core_->sampler_follows_parent
+                    ? parent.sampled()
+                    : core_->sampler->ShouldSample(SamplingParams{parent, s.trace_id_, name, o.kind}) ==
+                          SamplingDecision::kRecordAndSample);
   if (!sample) {
     if (has_parent && !o.root) {
       // An unsampled child: it carries its parent's identity and needs no scope of its own;
@@ -118,16 +121,18 @@ inline Span Tracer::StartSpan(std::string_view name, const StartOptions& o) cons
   }
   if (o.activate) {
     Context& cur = Context::current_ref();
+    Context* previous;
     if (&parent_ctx == &cur) {
-      s.previous_.span_ = std::move(cur.span_);
-      s.previous_.extras_ = cur.extras_;
+      previous = new (s.previous_storage_) Context;
+      previous->span_ = std::move(cur.span_);
+      previous->extras_ = cur.extras_;
     } else {
-      s.previous_ = std::exchange(cur, parent_ctx);
+      previous = new (s.previous_storage_) Context(std::exchange(cur, parent_ctx));
     }
     cur.span_ = SpanContext{s.trace_id_, s.span_id_, s.flags_, false, s.trace_state_};
     if (s.buffer_ && (cur.extras_ || core_->rpc_ids)) [[unlikely]]
-      detail::AssignRpcId(core_, o.parent ? *o.parent : s.previous_, o.kind, s.buffer_, &cur,
-                          o.parent ? nullptr : &s.previous_);
+      detail::AssignRpcId(core_, o.parent ? *o.parent : *previous, o.kind, s.buffer_, &cur,
+                          o.parent ? nullptr : previous);
     s.active_ = true;
   } else if (s.buffer_ && (parent_ctx.extras_ || core_->rpc_ids)) [[unlikely]] {
     detail::AssignRpcId(core_, parent_ctx, o.kind, s.buffer_, nullptr, nullptr);

@@ -72,6 +72,7 @@ class ParentBased final : public Sampler {
   std::string Description() const override {
     return "ParentBased{root=" + root_->Description() + "}";
   }
+  bool FollowsParent() const override { return true; }
 
  private:
   const std::shared_ptr<Sampler> root_;
