@@ -97,8 +97,6 @@ describe('C++ SDK under a dead or stopped collector', { skip: SKIP || false }, (
   // exporter settings (10 s per attempt, 5 attempts).
   test('collector stopped, default exporter: shutdown ends within shutdown_timeout', {
     timeout: 60000,
-    todo: 'SDK bug: BatchProcessor::Shutdown joins the export thread while it is inside ' +
-      'SpanExporter::Export, which retries for up to max_attempts x timeout; the process hangs for minutes',
   }, async () => {
     const stopped = await startServer();
     try {
