@@ -48,8 +48,8 @@ for rate in $RATES; do
       --no-demo --head-budget-bytes 4000000000 >"$WORK/serve.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 300); do [[ -s "$ports" ]] && break; sleep 0.1; done
-    http_port="$(sed -n 's/.*"otlp_http":\([0-9]*\).*/\1/p' "$ports")"
-    query_port="$(sed -n 's/.*"query":\([0-9]*\).*/\1/p' "$ports")"
+    http_port="$(sed -n 's/.*"otlp_http":"[^"]*:\([0-9]*\)".*/\1/p' "$ports")"
+    query_port="$(sed -n 's/.*"query":"[^"]*:\([0-9]*\)".*/\1/p' "$ports")"
     timeout 900 "$LOAD" --endpoint "http://127.0.0.1:$http_port" --spans "$SPANS" --rate "$rate" \
       --threads "$THREADS" >"$WORK/load.json"
     accepted="$(curl -s "http://127.0.0.1:$query_port/metrics" |

@@ -4,8 +4,12 @@
 // Driven by bench/sdk_export_bench.sh (weft serve as the collector).
 //
 //   weft_sdk_export_load --endpoint http://127.0.0.1:4318 --spans 1000000 --rate 100000 --threads 1
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,9 +24,58 @@ namespace {
 
 double Seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
 
+// --sink: a minimal OTLP/HTTP collector that reads each request and answers 200 with an
+// empty ExportTraceServiceResponse, so the SDK's own cost can be measured at rates no real
+// collector on the same two cores could take. One connection at a time (the SDK exporter
+// uses one). Prints "SINK <port>" and runs until killed.
+int RunSink() {
+  const int ls = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(ls, 16) != 0 ||
+      getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    std::perror("sink");
+    return 1;
+  }
+  std::printf("SINK %d\n", ntohs(a.sin_port));
+  std::fflush(stdout);
+  static const char kOk[] =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n";
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    const int c = accept(ls, nullptr, nullptr);
+    if (c < 0) continue;
+    std::string pending;
+    for (;;) {
+      const ssize_t n = read(c, buf.data(), buf.size());
+      if (n <= 0) break;
+      pending.append(buf.data(), static_cast<size_t>(n));
+      for (;;) {  // answer every complete request in `pending`
+        const size_t end = pending.find("\r\n\r\n");
+        if (end == std::string::npos) break;
+        size_t body = 0;
+        for (size_t p = 0; p < end;) {
+          const size_t eol = pending.find("\r\n", p);
+          std::string line = pending.substr(p, eol - p);
+          for (auto& ch : line) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          if (line.rfind("content-length:", 0) == 0) body = std::stoul(line.substr(15));
+          p = eol + 2;
+        }
+        if (pending.size() < end + 4 + body) break;
+        pending.erase(0, end + 4 + body);
+        if (write(c, kOk, sizeof kOk - 1) < 0) break;
+      }
+    }
+    close(c);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--sink") == 0) return RunSink();
   std::string endpoint = "http://127.0.0.1:4318";
   long spans = 1'000'000, rate = 0, threads = 1;
   bool gzip = false;
@@ -43,7 +96,8 @@ int main(int argc, char** argv) {
     else {
       std::fprintf(stderr,
                    "usage: %s [--endpoint URL] [--spans N] [--rate SPANS_PER_S (0 = flat out)] "
-                   "[--threads T] [--gzip]\n",
+                   "[--threads T] [--gzip]\n       %s --sink   (a discarding OTLP/HTTP collector)\n",
+                   argv[0],
                    argv[0]);
       return 2;
     }

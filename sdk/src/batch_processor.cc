@@ -9,6 +9,8 @@
 // it belongs to an Sdk; a processor destroyed directly waits for them).
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -39,25 +41,34 @@ ThreadRings& thread_rings() {
 }
 std::atomic<uint64_t> g_next_processor_id{1};
 
-// Records copied out of the rings, 8-byte aligned, with their offsets.
+// Records copied out of the rings, 8-byte aligned, with their offsets. The storage grows
+// to the largest batch seen and is reused (no zero-filling on append).
 struct Batch {
-  std::vector<uint64_t> staging;
+  std::unique_ptr<uint64_t[]> staging;
+  size_t used = 0, capacity = 0;  // in 8-byte words
   std::vector<size_t> offsets;
   std::vector<const SpanRecord*> pointers;
   size_t size() const { return offsets.size(); }
   void clear() {
-    staging.clear();
+    used = 0;
     offsets.clear();
   }
   void add(const SpanRecord& r) {
-    const size_t at = staging.size();
-    staging.resize(at + r.size / 8);
-    std::memcpy(staging.data() + at, &r, sizeof(SpanRecord) + r.data_size);
-    offsets.push_back(at);
+    const size_t words = r.size / 8;
+    if (used + words > capacity) {
+      const size_t grown = std::max<size_t>({capacity * 2, used + words, 4096});
+      auto bigger = std::make_unique_for_overwrite<uint64_t[]>(grown);
+      if (used) std::memcpy(bigger.get(), staging.get(), used * 8);
+      staging = std::move(bigger);
+      capacity = grown;
+    }
+    std::memcpy(staging.get() + used, &r, sizeof(SpanRecord) + r.data_size);
+    offsets.push_back(used);
+    used += words;
   }
   std::span<const SpanRecord* const> records() {
     pointers.clear();
-    for (size_t at : offsets) pointers.push_back(reinterpret_cast<const SpanRecord*>(staging.data() + at));
+    for (size_t at : offsets) pointers.push_back(reinterpret_cast<const SpanRecord*>(staging.get() + at));
     return pointers;
   }
 };
