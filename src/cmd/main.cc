@@ -9,7 +9,7 @@ int exit_code = 0;
 }
 
 int main(int argc, char** argv) {
-  CLI::App app{"weft: distributed tracing in one binary (serve, loadgen, trace)", "weft"};
+  CLI::App app{"weft: distributed tracing in one binary (serve, loadgen, trace, demo)", "weft"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "weft 0.1.0");
   app.set_config("--config", "",
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   weft::cmd::register_serve_command(app);
   weft::cmd::register_loadgen_command(app);
   weft::cmd::register_trace_command(app);
+  weft::cmd::register_demo_command(app);
   CLI11_PARSE(app, argc, argv);
   return weft::cmd::exit_code;
 }
