@@ -156,8 +156,10 @@ void AssignRpcId(ProviderCore* core, const Context& parent, SpanKind kind, SpanB
     id = parent.rpc_reserved() ? state->Child(parent.rpc_reserved()) : state->NextCall();
     if (parent.rpc_reserved() && consumed) *consumed = consumed->WithRpcId(state, std::string(parent.rpc_id()));
   } else {
-    // INTERNAL spans carry the request's current RpcId along without taking a number.
-    if (next) *next = next->WithRpcId(state, std::string(parent.rpc_id()), parent.rpc_reserved());
+    // INTERNAL spans take no number: the context they make current already carries the
+    // request's RpcId state and current RpcId (inherited). The record keeps that RpcId for
+    // the log-line exporter (LOGFORMAT.md: lines between calls carry the last call's number).
+    if (!parent.rpc_id().empty()) PutStringField(buffer, span_field::kCurrentRpcId, parent.rpc_id());
     return;
   }
   PutStringField(buffer, span_field::kRpcId, id);

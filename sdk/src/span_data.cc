@@ -153,6 +153,9 @@ SpanData DecodeSpanRecord(const SpanRecord& rec, std::span<const Instrumentation
       case span_field::kRpcId:
         s.rpc_id = std::string(f.bytes);
         break;
+      case span_field::kCurrentRpcId:
+        s.current_rpc_id = std::string(f.bytes);
+        break;
     }
   }
   return s;

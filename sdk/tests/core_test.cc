@@ -228,6 +228,12 @@ TEST(CoreRpcId, PerRequestNumberingAcrossCallsAndForks) {
     std::thread ta(std::move(branch_a));
     ta.join();
     { Span cache = t.StartSpan("redis", SpanKind::kClient); }
+    {
+      Span work = t.StartSpan("render");  // INTERNAL: no number of its own
+      EXPECT_EQ(Context::Current().rpc_id(), "0.1");
+      Span inner = t.StartSpan("template", SpanKind::kClient);
+      EXPECT_EQ(Context::Current().rpc_id(), "0.6");
+    }
   }
   auto spans = p.spans();
   std::map<std::string, std::string> ids;
@@ -237,6 +243,13 @@ TEST(CoreRpcId, PerRequestNumberingAcrossCallsAndForks) {
   EXPECT_EQ(ids["a"], "0.3");
   EXPECT_EQ(ids["b"], "0.4");
   EXPECT_EQ(ids["redis"], "0.5");
+  EXPECT_EQ(ids["render"], "");
+  EXPECT_EQ(ids["template"], "0.6");
+  for (const auto& s : spans) {
+    if (s.name == "render") {
+      EXPECT_EQ(s.current_rpc_id, "0.1");
+    }
+  }
 }
 
 TEST(CoreBatch, ExportsEverythingOnFlushAndCountsDropsWhenFull) {

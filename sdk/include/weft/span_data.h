@@ -39,6 +39,7 @@ struct SpanData {
   std::string name;
   std::string trace_state;
   std::string rpc_id;
+  std::string current_rpc_id;  // INTERNAL spans in an RpcId request: the request's RpcId
   SpanKind kind = SpanKind::kInternal;
   uint64_t start_ns = 0;
   uint64_t end_ns = 0;

@@ -1,8 +1,9 @@
 #pragma once
 // SpanRecord: a finished span as the SDK queues and exports it. A fixed header followed by
 // `data_size` bytes that are OTLP `Span` message fields already in protobuf encoding: name
-// (5), trace_state (3), attributes (9), events (11), links (13), status (15) and weft's
-// rpc_id (1000). The header's fields (ids, times, kind, flags, drop counts) are encoded by
+// (5), trace_state (3), attributes (9), events (11), links (13), status (15), weft's
+// rpc_id (1000) and, for INTERNAL spans inside an RpcId request, the request's current
+// RpcId (1001, for the log-line exporter; OTLP receivers skip it as an unknown field). The header's fields (ids, times, kind, flags, drop counts) are encoded by
 // the exporter. Records are 8-byte aligned and copied whole (header + data) into queues.
 // The format is in-process only; it is not a wire or disk format.
 #include <cstdint>
@@ -49,7 +50,7 @@ static_assert(sizeof(SpanRecord) % 8 == 0);
 // Field numbers of OTLP `Span` used in SpanRecord data.
 namespace span_field {
 inline constexpr uint32_t kTraceState = 3, kName = 5, kAttributes = 9, kEvents = 11, kLinks = 13,
-                          kStatus = 15, kRpcId = 1000;
+                          kStatus = 15, kRpcId = 1000, kCurrentRpcId = 1001;
 }
 
 }  // namespace weft

@@ -75,6 +75,9 @@ void LineFormatter::AppendIdentity(const SpanRecord& r, std::string* out) {
     AppendStringField(out, "x_rpc_id", rpc_id_);
     return;
   }
+  // An INTERNAL span inside an RpcId request: its line carries the request's current RpcId
+  // (so a reader places it in the request) and its own span ids.
+  if (!current_rpc_id_.empty()) AppendStringField(out, "x_rpc_id", current_rpc_id_);
   out->append(",\"x_span_id\":\"");
   r.span_id.to_hex(hex);
   out->append(hex, 16);
@@ -103,6 +106,7 @@ void LineFormatter::AppendExtra(const std::vector<Attr>& attrs, std::string* out
 void LineFormatter::Format(const SpanRecord& r, std::string* out) {
   name_ = {};
   rpc_id_ = {};
+  current_rpc_id_ = {};
   std::string_view status_message;
   attrs_.clear();
   events_.clear();
@@ -115,6 +119,9 @@ void LineFormatter::Format(const SpanRecord& r, std::string* out) {
         break;
       case span_field::kRpcId:
         rpc_id_ = f.bytes;
+        break;
+      case span_field::kCurrentRpcId:
+        current_rpc_id_ = f.bytes;
         break;
       case span_field::kAttributes:
         Collect(f.bytes, &attrs_);

@@ -79,7 +79,7 @@ class LineFormatter {
 
   std::string resource_fields_;  // ,"x_department":...,"x_service":...[,"x_version":...]
   // Per-record scratch, reused.
-  std::string_view name_, rpc_id_;
+  std::string_view name_, rpc_id_, current_rpc_id_;
   std::vector<Attr> attrs_, event_attrs_;
   std::vector<std::string_view> events_;
 };
