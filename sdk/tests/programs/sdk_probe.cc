@@ -65,7 +65,7 @@ struct Flags {
       << "weft_sdk_probe: " << error << "\n"
       << "usage: weft_sdk_probe (--listen HOST:PORT | --emit N [--rate R] [--one-trace] [--wait])\n"
          "  [--endpoint URL|log:PATH|none] [--service NAME] [--propagators LIST]\n"
-         "  [--sampler always_on|always_off|ratio:R|parentbased_ratio:R|parentbased_always_on]\n"
+         "  [--sampler always_on|always_off|ratio:R|parentbased_ratio:R|parentbased_always_on|remote:URL]\n"
          "  [--downstream URL] [--export-interval-ms MS] [--shutdown-timeout-ms MS]\n"
          "  [--export-timeout-ms MS] [--max-attempts N] [--ring-bytes N] [--own-handler]\n"
          "  [--simple]\n";
@@ -137,13 +137,21 @@ double RatioOf(const std::string& spec, std::string_view prefix) {
   return r;
 }
 
-std::shared_ptr<weft::Sampler> MakeSampler(const std::string& spec) {
+std::shared_ptr<weft::Sampler> MakeSampler(const std::string& spec, const std::string& service) {
   if (spec == "always_on") return weft::AlwaysOnSampler();
   if (spec == "always_off") return weft::AlwaysOffSampler();
   if (spec == "parentbased_always_on") return weft::ParentBasedSampler(weft::AlwaysOnSampler());
   if (spec.starts_with("ratio:")) return weft::TraceIdRatioSampler(RatioOf(spec, "ratio:"));
   if (spec.starts_with("parentbased_ratio:"))
     return weft::ParentBasedSampler(weft::TraceIdRatioSampler(RatioOf(spec, "parentbased_ratio:")));
+  if (spec.starts_with("remote:")) {  // remote:<base URL of weft serve's query port>
+    weft::RemoteSamplerOptions r;
+    r.endpoint = spec.substr(7);
+    r.service_name = service;
+    r.poll_interval = std::chrono::milliseconds(100);
+    r.initial = weft::AlwaysOnSampler();
+    return weft::ParentBasedSampler(weft::RemoteSampler(std::move(r)));
+  }
   Usage("unknown sampler " + spec);
 }
 
@@ -362,7 +370,7 @@ int main(int argc, char** argv) {
   o.service_name = flags.service;
   o.endpoint = flags.endpoint;
   o.propagators = flags.propagators;
-  o.sampler = MakeSampler(flags.sampler);
+  o.sampler = MakeSampler(flags.sampler, flags.service);
   o.simple_processor = flags.simple;
   if (flags.export_interval_ms >= 0)
     o.batch.export_interval = std::chrono::milliseconds(flags.export_interval_ms);

@@ -102,7 +102,7 @@ export async function startServer(opts = {}) {
     async stop() {
       if (!exitInfo) {
         child.kill('SIGTERM');
-        const t = sleep(STOP_GRACE_MS).then(() => 'timeout');
+        const t = sleep(STOP_GRACE_MS, undefined, { ref: false }).then(() => 'timeout');
         if ((await Promise.race([exited, t])) === 'timeout') {
           child.kill('SIGKILL');
           await exited;
@@ -116,7 +116,7 @@ export async function startServer(opts = {}) {
     /** Send a signal to this server (only ours, by PID) and wait for its exit. */
     async signalAndWait(sig, timeoutMs = STOP_GRACE_MS) {
       if (!exitInfo) child.kill(sig);
-      const t = sleep(timeoutMs).then(() => 'timeout');
+      const t = sleep(timeoutMs, undefined, { ref: false }).then(() => 'timeout');
       if ((await Promise.race([exited, t])) === 'timeout') {
         child.kill('SIGKILL');
         await exited;
