@@ -22,7 +22,9 @@
 
 namespace {
 
-double Seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
+double Seconds(const timeval& t) {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+}
 
 // --sink: a minimal OTLP/HTTP collector that reads each request and answers 200 with an
 // empty ExportTraceServiceResponse, so the SDK's own cost can be measured at rates no real
@@ -59,7 +61,8 @@ int RunSink() {
         for (size_t p = 0; p < end;) {
           const size_t eol = pending.find("\r\n", p);
           std::string line = pending.substr(p, eol - p);
-          for (auto& ch : line) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          for (auto& ch : line)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
           if (line.rfind("content-length:", 0) == 0) body = std::stoul(line.substr(15));
           p = eol + 2;
         }
@@ -88,17 +91,22 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--endpoint") endpoint = next();
-    else if (a == "--spans") spans = std::atol(next());
-    else if (a == "--rate") rate = std::atol(next());
-    else if (a == "--threads") threads = std::atol(next());
-    else if (a == "--gzip") gzip = true;
+    if (a == "--endpoint")
+      endpoint = next();
+    else if (a == "--spans")
+      spans = std::atol(next());
+    else if (a == "--rate")
+      rate = std::atol(next());
+    else if (a == "--threads")
+      threads = std::atol(next());
+    else if (a == "--gzip")
+      gzip = true;
     else {
-      std::fprintf(stderr,
-                   "usage: %s [--endpoint URL] [--spans N] [--rate SPANS_PER_S (0 = flat out)] "
-                   "[--threads T] [--gzip]\n       %s --sink   (a discarding OTLP/HTTP collector)\n",
-                   argv[0],
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--endpoint URL] [--spans N] [--rate SPANS_PER_S (0 = flat out)] "
+          "[--threads T] [--gzip]\n       %s --sink   (a discarding OTLP/HTTP collector)\n",
+          argv[0], argv[0]);
       return 2;
     }
   }
@@ -120,12 +128,15 @@ int main(int argc, char** argv) {
   for (long t = 0; t < threads; ++t)
     workers.emplace_back([&, t] {
       const long mine = spans / threads + (t < spans % threads ? 1 : 0);
-      const double per_thread_rate = rate > 0 ? static_cast<double>(rate) / static_cast<double>(threads) : 0;
+      const double per_thread_rate =
+          rate > 0 ? static_cast<double>(rate) / static_cast<double>(threads) : 0;
       const auto t0 = std::chrono::steady_clock::now();
       for (long i = 0; i < mine; ++i) {
         if (per_thread_rate > 0 && (i & 255) == 0) {
-          const auto due = t0 + std::chrono::duration<double>(static_cast<double>(i) / per_thread_rate);
-          std::this_thread::sleep_until(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
+          const auto due =
+              t0 + std::chrono::duration<double>(static_cast<double>(i) / per_thread_rate);
+          std::this_thread::sleep_until(
+              std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
         }
         weft::Span span = tracer.StartSpan("GET /api/orders", weft::SpanKind::kServer);
         span.SetAttribute("http.request.method", "GET");
@@ -135,22 +146,27 @@ int main(int argc, char** argv) {
       }
     });
   for (auto& w : workers) w.join();
-  const double produce_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double produce_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const bool flushed = sdk.ForceFlush(std::chrono::milliseconds(120'000));
-  const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double total_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
   const double user = Seconds(after.ru_utime) - Seconds(before.ru_utime);
   const double sys = Seconds(after.ru_stime) - Seconds(before.ru_stime);
   const weft::SdkStats s = sdk.stats();
   std::printf(
-      "{\"spans\":%ld,\"threads\":%ld,\"rate\":%ld,\"produce_s\":%.3f,\"total_s\":%.3f,\"flushed\":%s,"
+      "{\"spans\":%ld,\"threads\":%ld,\"rate\":%ld,\"produce_s\":%.3f,\"total_s\":%.3f,\"flushed\":"
+      "%s,"
       "\"cpu_user_s\":%.3f,\"cpu_sys_s\":%.3f,\"cpu_us_per_span\":%.3f,\"spans_per_s\":%.0f,"
       "\"ended\":%llu,\"dropped\":%llu,\"exported\":%llu,\"failed\":%llu,\"retries\":%llu}\n",
       spans, threads, rate, produce_s, total_s, flushed ? "true" : "false", user, sys,
       (user + sys) * 1e6 / static_cast<double>(spans), static_cast<double>(spans) / total_s,
-      static_cast<unsigned long long>(s.processor.ended), static_cast<unsigned long long>(s.processor.dropped),
+      static_cast<unsigned long long>(s.processor.ended),
+      static_cast<unsigned long long>(s.processor.dropped),
       static_cast<unsigned long long>(s.exporter.exported_spans),
-      static_cast<unsigned long long>(s.exporter.failed_spans), static_cast<unsigned long long>(s.exporter.retries));
+      static_cast<unsigned long long>(s.exporter.failed_spans),
+      static_cast<unsigned long long>(s.exporter.retries));
   return 0;
 }

@@ -89,8 +89,7 @@ void ReportCounters(benchmark::State& state, weft::Sdk& sdk, uint64_t allocs_bef
   sdk.ForceFlush();
   const weft::ProcessorStats after = sdk.stats().processor;
   const double spans = static_cast<double>(state.iterations()) * state.threads();
-  state.counters["allocs/span"] =
-      static_cast<double>(g_allocations.load() - allocs_before) / spans;
+  state.counters["allocs/span"] = static_cast<double>(g_allocations.load() - allocs_before) / spans;
   state.counters["dropped%"] = 100.0 * static_cast<double>(after.dropped - before.dropped) / spans;
 }
 

@@ -68,7 +68,8 @@ struct Batch {
   }
   std::span<const SpanRecord* const> records() {
     pointers.clear();
-    for (size_t at : offsets) pointers.push_back(reinterpret_cast<const SpanRecord*>(staging.get() + at));
+    for (size_t at : offsets)
+      pointers.push_back(reinterpret_cast<const SpanRecord*>(staging.get() + at));
     return pointers;
   }
 };
@@ -143,9 +144,9 @@ class BatchProcessor final : public SpanProcessor {
     exporter_->Shutdown();  // no more retries or backoff
     // Wait for both threads until the deadline (plus a moment for the final drain).
     std::unique_lock lock(mu_);
-    const bool finished =
-        exited_cv_.wait_until(lock, std::max(deadline, Clock::now()) + std::chrono::milliseconds(200),
-                              [&] { return threads_exited_ == 2; });
+    const bool finished = exited_cv_.wait_until(
+        lock, std::max(deadline, Clock::now()) + std::chrono::milliseconds(200),
+        [&] { return threads_exited_ == 2; });
     lock.unlock();
     if (finished || !may_detach) {
       drain_thread_.join();
@@ -224,7 +225,8 @@ class BatchProcessor final : public SpanProcessor {
       {
         std::unique_lock lock(mu_);
         cv_.wait_for(lock, options_.export_interval, [&] {
-          return stopping_ || flush_requested_ > flush_done_ || wake_pending_.load(std::memory_order_relaxed);
+          return stopping_ || flush_requested_ > flush_done_ ||
+                 wake_pending_.load(std::memory_order_relaxed);
         });
         wake_pending_.store(false, std::memory_order_relaxed);
         flush_ticket = flush_requested_;
@@ -274,8 +276,10 @@ class BatchProcessor final : public SpanProcessor {
       for (const auto& ring : *rings) {
         const size_t room = options_.max_export_batch - filling_->size();
         const size_t n = ring->Drain(room, [&](const SpanRecord& r) {
-          if (dropping) dropped_at_shutdown_.fetch_add(1, std::memory_order_relaxed);
-          else filling_->add(r);
+          if (dropping)
+            dropped_at_shutdown_.fetch_add(1, std::memory_order_relaxed);
+          else
+            filling_->add(r);
         });
         if (n == room && !dropping) {
           HandOff();
@@ -340,7 +344,8 @@ class BatchProcessor final : public SpanProcessor {
         const ExportResult result = exporter_->Export(eb);
         std::lock_guard lock(xmu_);
         if (!abandoned_)
-          (result == ExportResult::kSuccess ? exported_ : failed_).fetch_add(n, std::memory_order_relaxed);
+          (result == ExportResult::kSuccess ? exported_ : failed_)
+              .fetch_add(n, std::memory_order_relaxed);
       }
       batch->clear();
       std::lock_guard lock(xmu_);
@@ -389,8 +394,8 @@ class BatchProcessor final : public SpanProcessor {
   std::mutex xmu_;
   std::condition_variable xcv_;
   Batch batches_[2];
-  Batch* filling_;           // drain thread only
-  Batch* ready_ = nullptr;   // waiting for the export thread
+  Batch* filling_;          // drain thread only
+  Batch* ready_ = nullptr;  // waiting for the export thread
   bool exporting_ = false;
   bool export_stop_ = false;
   size_t in_flight_ = 0;    // spans in the batch being exported

@@ -50,8 +50,8 @@ void CalibrateClock(bool initial) {
   }
   const Sample now = Take();
   if (now.tsc <= g_first.tsc || now.ns <= g_first.ns) return;
-  const uint64_t mult = static_cast<uint64_t>((static_cast<unsigned __int128>(now.ns - g_first.ns) << 32) /
-                                              (now.tsc - g_first.tsc));
+  const uint64_t mult = static_cast<uint64_t>(
+      (static_cast<unsigned __int128>(now.ns - g_first.ns) << 32) / (now.tsc - g_first.tsc));
   g_clock.seq.fetch_add(1, std::memory_order_acq_rel);  // odd: readers fall back
   g_clock.base_ns.store(now.ns, std::memory_order_relaxed);
   g_clock.base_tsc.store(now.tsc, std::memory_order_relaxed);

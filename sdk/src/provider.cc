@@ -89,14 +89,18 @@ std::shared_ptr<SpanExporter> ExporterForEndpoint(std::string endpoint, bool gzi
   if (endpoint.starts_with("log:")) {
     LogLineExporterOptions o;
     o.path = endpoint.substr(4);
-    if (o.path.empty()) throw std::invalid_argument("weft: endpoint 'log:' needs a file path, e.g. log:/var/log/app/trace.log");
+    if (o.path.empty())
+      throw std::invalid_argument(
+          "weft: endpoint 'log:' needs a file path, e.g. log:/var/log/app/trace.log");
     return MakeLogLineExporter(std::move(o));
   }
   if (endpoint.starts_with("http://")) {
     // A base URL (no path) gets OTLP's /v1/traces, as OTEL_EXPORTER_OTLP_ENDPOINT does.
     const size_t slash = endpoint.find('/', 7);
-    if (slash == std::string::npos) endpoint += "/v1/traces";
-    else if (slash == endpoint.size() - 1) endpoint += "v1/traces";
+    if (slash == std::string::npos)
+      endpoint += "/v1/traces";
+    else if (slash == endpoint.size() - 1)
+      endpoint += "v1/traces";
     OtlpHttpExporterOptions o;
     o.endpoint = endpoint;
     o.gzip = gzip;
@@ -128,7 +132,8 @@ Resource MakeResource(const Options& o) {
   r.attributes.emplace_back("process.pid", static_cast<int64_t>(getpid()));
   if (!has_host) {
     char host[256] = {};
-    if (gethostname(host, sizeof host - 1) == 0) r.attributes.emplace_back("host.name", std::string(host));
+    if (gethostname(host, sizeof host - 1) == 0)
+      r.attributes.emplace_back("host.name", std::string(host));
   }
   return r;
 }
@@ -139,8 +144,8 @@ namespace detail {
 
 ProviderCore* GlobalProvider() { return g_core.load(std::memory_order_acquire); }
 
-void AssignRpcId(ProviderCore* core, const Context& parent, SpanKind kind, SpanBuffer* buffer, Context* next,
-                 Context* consumed) {
+void AssignRpcId(ProviderCore* core, const Context& parent, SpanKind kind, SpanBuffer* buffer,
+                 Context* next, Context* consumed) {
   std::shared_ptr<RpcIdState> state = parent.shared_rpc_state();
   std::string id;
   const bool server = kind == SpanKind::kServer || kind == SpanKind::kConsumer;
@@ -154,12 +159,14 @@ void AssignRpcId(ProviderCore* core, const Context& parent, SpanKind kind, SpanB
     id = state->Self();  // the request that brought the RpcId in
   } else if (call || server) {
     id = parent.rpc_reserved() ? state->Child(parent.rpc_reserved()) : state->NextCall();
-    if (parent.rpc_reserved() && consumed) *consumed = consumed->WithRpcId(state, std::string(parent.rpc_id()));
+    if (parent.rpc_reserved() && consumed)
+      *consumed = consumed->WithRpcId(state, std::string(parent.rpc_id()));
   } else {
     // INTERNAL spans take no number: the context they make current already carries the
     // request's RpcId state and current RpcId (inherited). The record keeps that RpcId for
     // the log-line exporter (LOGFORMAT.md: lines between calls carry the last call's number).
-    if (!parent.rpc_id().empty()) PutStringField(buffer, span_field::kCurrentRpcId, parent.rpc_id());
+    if (!parent.rpc_id().empty())
+      PutStringField(buffer, span_field::kCurrentRpcId, parent.rpc_id());
     return;
   }
   PutStringField(buffer, span_field::kRpcId, id);
@@ -208,7 +215,9 @@ Tracer Sdk::tracer(std::string_view name, std::string_view version) const {
   return Tracer(state_->core, state_->core->info->InternScope(name, version));
 }
 
-const Propagator& Sdk::propagator() const { return state_ ? *state_->propagator : DefaultPropagator(); }
+const Propagator& Sdk::propagator() const {
+  return state_ ? *state_->propagator : DefaultPropagator();
+}
 
 const Resource& Sdk::resource() const {
   static const Resource kEmpty;
@@ -250,7 +259,8 @@ Sdk Init(Options options) {
   state->propagator = PropagatorFromNames(names, &error);
   if (!state->propagator) throw std::invalid_argument("weft: " + error);
 
-  state->exporter = options.exporter ? options.exporter : ExporterForEndpoint(options.endpoint, options.gzip);
+  state->exporter =
+      options.exporter ? options.exporter : ExporterForEndpoint(options.endpoint, options.gzip);
   auto* core = new detail::ProviderCore;
   core->info = std::make_shared<ProviderInfo>(MakeResource(options));
   core->info->InternScope("weft", "");  // scope 0: the default tracer's
@@ -259,8 +269,9 @@ Sdk Init(Options options) {
   core->buffer_capacity = std::max<uint32_t>(options.max_span_bytes, 256);
   core->rpc_ids = options.rpc_ids;
   core->rpc_scheme = options.rpc_scheme;
-  core->processor = options.simple_processor ? MakeSimpleProcessor(state->exporter, core->info)
-                                             : MakeBatchProcessor(state->exporter, core->info, options.batch);
+  core->processor = options.simple_processor
+                        ? MakeSimpleProcessor(state->exporter, core->info)
+                        : MakeBatchProcessor(state->exporter, core->info, options.batch);
   state->core = core;
   state->shutdown_timeout = options.shutdown_timeout;
   {

@@ -1,9 +1,9 @@
 // The out-of-line parts of Span: status, exceptions, events, links, and finishing.
 #include "weft/span.h"
 
+#include <cxxabi.h>
 #include <algorithm>
 #include <cstring>
-#include <cxxabi.h>
 
 #include <cstdlib>
 #include <memory>
@@ -32,7 +32,8 @@ Span& Span::SetStatus(StatusCode code, std::string_view message) {
   // The reserve never drops below kStatusReserve, so a code and a short message always fit.
   const uint32_t tail = b->capacity - b->used;  // includes the current reserve
   uint32_t len = code == StatusCode::kError ? static_cast<uint32_t>(message.size()) : 0;
-  while (len > 0 && detail::LenFieldSize(span_field::kStatus, StatusBodySize(len, code)) > tail) --len;
+  while (len > 0 && detail::LenFieldSize(span_field::kStatus, StatusBodySize(len, code)) > tail)
+    --len;
   while (len > 0 && len < message.size() && (static_cast<uint8_t>(message[len]) & 0xC0) == 0x80)
     --len;  // do not cut a UTF-8 sequence
   const uint32_t need = detail::LenFieldSize(span_field::kStatus, StatusBodySize(len, code));
@@ -97,7 +98,8 @@ void Span::add_link(const SpanContext& linked, const Attr* attrs, size_t n) {
     p = detail::PutLenHeader(p, 4, detail::KeyValueSize(attrs[i].key, attrs[i].value));
     p = detail::PutKeyValueBody(p, attrs[i].key, attrs[i].value);
   }
-  p = detail::PutFixed32(p, 6, 0x100u | (linked.flags & kTraceFlagSampled) | (linked.remote ? 0x200u : 0));
+  p = detail::PutFixed32(
+      p, 6, 0x100u | (linked.flags & kTraceFlagSampled) | (linked.remote ? 0x200u : 0));
   b->used = static_cast<uint32_t>(p - b->data());
 }
 

@@ -7,7 +7,7 @@
 namespace weft::detail {
 
 SpanBuffer* AllocateSpanBuffer(uint32_t capacity) {
-  void* p = ::operator new(sizeof(SpanBuffer) + capacity, std::align_val_t{64});
+  void* p = ::operator new (sizeof(SpanBuffer) + capacity, std::align_val_t{64});
   auto* b = static_cast<SpanBuffer*>(p);
   b->next_free = nullptr;
   b->capacity = capacity;
@@ -15,7 +15,7 @@ SpanBuffer* AllocateSpanBuffer(uint32_t capacity) {
   return b;
 }
 
-void FreeSpanBuffer(SpanBuffer* b) { ::operator delete(b, std::align_val_t{64}); }
+void FreeSpanBuffer(SpanBuffer* b) { ::operator delete (b, std::align_val_t{64}); }
 
 namespace {
 
@@ -32,8 +32,12 @@ uint32_t ValueSize(const Value& v) {
     uint32_t operator()(bool) const { return 2; }
     uint32_t operator()(int64_t i) const { return 1 + VarintSize(static_cast<uint64_t>(i)); }
     uint32_t operator()(double) const { return 9; }
-    uint32_t operator()(const std::string& s) const { return LenFieldSize(1, static_cast<uint32_t>(s.size())); }
-    uint32_t operator()(const Bytes& b) const { return LenFieldSize(7, static_cast<uint32_t>(b.data.size())); }
+    uint32_t operator()(const std::string& s) const {
+      return LenFieldSize(1, static_cast<uint32_t>(s.size()));
+    }
+    uint32_t operator()(const Bytes& b) const {
+      return LenFieldSize(7, static_cast<uint32_t>(b.data.size()));
+    }
     uint32_t operator()(const ValueArray& a) const {
       uint32_t n = 0;
       for (const Value& e : a) n += LenFieldSize(1, ValueSize(e));
@@ -57,7 +61,9 @@ uint8_t* PutValue(uint8_t* p, const Value& v) {
       *q++ = b ? 1 : 0;
       return q;
     }
-    uint8_t* operator()(int64_t i) const { return PutVarint(PutTag(p, 3, kVarint), static_cast<uint64_t>(i)); }
+    uint8_t* operator()(int64_t i) const {
+      return PutVarint(PutTag(p, 3, kVarint), static_cast<uint64_t>(i));
+    }
     uint8_t* operator()(double d) const {
       uint64_t bits;
       std::memcpy(&bits, &d, 8);
@@ -106,7 +112,8 @@ uint32_t AnyValueSize(const AttrValue& v) {
       return LenFieldSize(5, static_cast<uint32_t>(v.da.size()) * LenFieldSize(1, 9));
     case AttrValue::kStringArray: {
       uint32_t n = 0;
-      for (std::string_view s : v.sa) n += LenFieldSize(1, LenFieldSize(1, static_cast<uint32_t>(s.size())));
+      for (std::string_view s : v.sa)
+        n += LenFieldSize(1, LenFieldSize(1, static_cast<uint32_t>(s.size())));
       return LenFieldSize(5, n);
     }
     case AttrValue::kValue:
@@ -133,10 +140,13 @@ uint8_t* PutAnyValue(uint8_t* p, const AttrValue& v) {
       else if (v.type == AttrValue::kDoubleArray)
         n = static_cast<uint32_t>(v.da.size()) * LenFieldSize(1, 9);
       else
-        for (std::string_view s : v.sa) n += LenFieldSize(1, LenFieldSize(1, static_cast<uint32_t>(s.size())));
+        for (std::string_view s : v.sa)
+          n += LenFieldSize(1, LenFieldSize(1, static_cast<uint32_t>(s.size())));
       p = PutLenHeader(p, 5, n);
       if (v.type == AttrValue::kIntArray)
-        for (int64_t x : v.ia) p = PutScalarAnyValue(PutLenHeader(p, 1, 1 + VarintSize(static_cast<uint64_t>(x))), AttrValue(x));
+        for (int64_t x : v.ia)
+          p = PutScalarAnyValue(PutLenHeader(p, 1, 1 + VarintSize(static_cast<uint64_t>(x))),
+                                AttrValue(x));
       else if (v.type == AttrValue::kDoubleArray)
         for (double x : v.da) p = PutScalarAnyValue(PutLenHeader(p, 1, 9), AttrValue(x));
       else

@@ -73,10 +73,14 @@ class SpanRing {
     tail_.store(tail, std::memory_order_release);
     return n;
   }
-  bool Empty() const { return tail_.load(std::memory_order_relaxed) == head_.load(std::memory_order_acquire); }
+  bool Empty() const {
+    return tail_.load(std::memory_order_relaxed) == head_.load(std::memory_order_acquire);
+  }
 
   // Counters written only by the producer (plain load+store, no read-modify-write).
-  void CountEnded() { ended_.store(ended_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  void CountEnded() {
+    ended_.store(ended_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
   void CountDropped() {
     dropped_.store(dropped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }

@@ -15,7 +15,9 @@ std::string Value::ToString() const {
       return buf;
     }
     std::string operator()(const std::string& s) const { return '"' + s + '"'; }
-    std::string operator()(const Bytes& b) const { return "bytes(" + std::to_string(b.data.size()) + ")"; }
+    std::string operator()(const Bytes& b) const {
+      return "bytes(" + std::to_string(b.data.size()) + ")";
+    }
     std::string operator()(const ValueArray& a) const {
       std::string out = "[";
       for (size_t i = 0; i < a.size(); ++i) out += (i ? "," : "") + a[i].ToString();
@@ -23,7 +25,8 @@ std::string Value::ToString() const {
     }
     std::string operator()(const KeyValueList& kv) const {
       std::string out = "{";
-      for (size_t i = 0; i < kv.size(); ++i) out += (i ? ",\"" : "\"") + kv[i].first + "\":" + kv[i].second.ToString();
+      for (size_t i = 0; i < kv.size(); ++i)
+        out += (i ? ",\"" : "\"") + kv[i].first + "\":" + kv[i].second.ToString();
       return out + "}";
     }
   };

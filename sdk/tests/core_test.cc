@@ -203,7 +203,8 @@ TEST(CoreSampling, UnsampledSpansRecordNothingButKeepTheTrace) {
   }
   EXPECT_EQ(p.spans().size(), 0u);
   // A debug-flagged parent forces sampling.
-  SpanContext debug_parent{NewTraceId(), NewSpanId(), kTraceFlagDebug | kTraceFlagSampled, true, nullptr};
+  SpanContext debug_parent{NewTraceId(), NewSpanId(), kTraceFlagDebug | kTraceFlagSampled, true,
+                           nullptr};
   Context ctx = Context().WithSpan(debug_parent);
   {
     ContextScope scope(ctx);
@@ -220,7 +221,10 @@ TEST(CoreRpcId, PerRequestNumberingAcrossCallsAndForks) {
   {
     Span server = t.StartSpan("request", SpanKind::kServer);
     EXPECT_EQ(Context::Current().rpc_id(), "0.1");
-    { Span db = t.StartSpan("mysql", SpanKind::kClient); EXPECT_EQ(Context::Current().rpc_id(), "0.2"); }
+    {
+      Span db = t.StartSpan("mysql", SpanKind::kClient);
+      EXPECT_EQ(Context::Current().rpc_id(), "0.2");
+    }
     auto branch_a = Wrap([&] { Span c = t.StartSpan("a", SpanKind::kClient); });
     auto branch_b = Wrap([&] { Span c = t.StartSpan("b", SpanKind::kClient); });
     std::thread tb(std::move(branch_b));  // b runs first but keeps its forked number
@@ -275,7 +279,8 @@ TEST(CoreBatch, ManyThreadsNoSpanLostWhenTheRingsAreLargeEnough) {
   std::vector<std::thread> threads;
   for (int k = 0; k < 4; ++k)
     threads.emplace_back([&, k] {
-      for (int i = 0; i < 5000; ++i) t.StartSpan("w").SetAttribute("thread", k).SetAttribute("i", i);
+      for (int i = 0; i < 5000; ++i)
+        t.StartSpan("w").SetAttribute("thread", k).SetAttribute("i", i);
     });
   for (auto& th : threads) th.join();
   auto spans = p.spans();

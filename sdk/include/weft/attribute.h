@@ -41,8 +41,8 @@ struct AttrValue {
 
   AttrValue(bool x) : type(kBool), b(x) {}
   template <typename I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-  AttrValue(I x) : type(kInt), i(static_cast<int64_t>(x)) {}
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) AttrValue(I x)
+      : type(kInt), i(static_cast<int64_t>(x)) {}
   AttrValue(double x) : type(kDouble), d(x) {}
   AttrValue(float x) : type(kDouble), d(x) {}
   AttrValue(std::string_view x) : type(kString), s(x) {}

@@ -28,12 +28,16 @@ class Context {
 
   const SpanContext& span() const { return span_; }
   const Baggage* baggage() const { return extras_ ? extras_->baggage.get() : nullptr; }
-  std::shared_ptr<const Baggage> shared_baggage() const { return extras_ ? extras_->baggage : nullptr; }
+  std::shared_ptr<const Baggage> shared_baggage() const {
+    return extras_ ? extras_->baggage : nullptr;
+  }
   // The request's RpcId state (null unless an RpcId came in or RpcIds are enabled).
   RpcIdState* rpc_state() const { return extras_ ? extras_->rpc.get() : nullptr; }
   std::shared_ptr<RpcIdState> shared_rpc_state() const { return extras_ ? extras_->rpc : nullptr; }
   // The RpcId of the active span ("" if none): what an RpcId propagator injects.
-  std::string_view rpc_id() const { return extras_ ? std::string_view(extras_->rpc_id) : std::string_view(); }
+  std::string_view rpc_id() const {
+    return extras_ ? std::string_view(extras_->rpc_id) : std::string_view();
+  }
   // A number reserved for the first outgoing call of a forked branch (0 = none).
   uint32_t rpc_reserved() const { return extras_ ? extras_->rpc_reserved : 0; }
 
@@ -49,7 +53,8 @@ class Context {
     c.extras_ = std::make_shared<const ContextExtras>(std::move(e));
     return c;
   }
-  Context WithRpcId(std::shared_ptr<RpcIdState> state, std::string rpc_id, uint32_t reserved = 0) const {
+  Context WithRpcId(std::shared_ptr<RpcIdState> state, std::string rpc_id,
+                    uint32_t reserved = 0) const {
     Context c = *this;
     ContextExtras e = extras_ ? *extras_ : ContextExtras{};
     e.rpc = std::move(state);
@@ -86,7 +91,8 @@ class Context {
 // previous one. Scopes nest; they must end on the thread and in the reverse order they began.
 class [[nodiscard]] ContextScope {
  public:
-  explicit ContextScope(Context ctx) : previous_(std::exchange(Context::current_ref(), std::move(ctx))) {}
+  explicit ContextScope(Context ctx)
+      : previous_(std::exchange(Context::current_ref(), std::move(ctx))) {}
   ~ContextScope() { Context::current_ref() = std::move(previous_); }
   ContextScope(const ContextScope&) = delete;
   ContextScope& operator=(const ContextScope&) = delete;
@@ -101,7 +107,8 @@ class [[nodiscard]] ContextScope {
 // Java's TransmittableThreadLocal does for executors.
 template <typename F>
 auto Wrap(F&& f) {
-  return [ctx = Context::Current().Fork(), f = std::forward<F>(f)](auto&&... args) mutable -> decltype(auto) {
+  return [ctx = Context::Current().Fork(),
+          f = std::forward<F>(f)](auto&&... args) mutable -> decltype(auto) {
     ContextScope scope(ctx);
     return f(std::forward<decltype(args)>(args)...);
   };

@@ -3,11 +3,11 @@
 // OTLP/HTTP or OTLP/gRPC, a trace log file, or memory (tests). Export is called from one
 // thread at a time (the processor's), never from the application's threads with the batch
 // processor.
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,7 +71,10 @@ class SpanExporter {
   // Retries (with backoff, bounded) are the exporter's business; the processor calls once.
   virtual ExportResult Export(const ExportBatch& batch) = 0;
   // Makes anything buffered durable (the log exporter fsyncs).
-  virtual bool Flush(std::chrono::milliseconds timeout) { (void)timeout; return true; }
+  virtual bool Flush(std::chrono::milliseconds timeout) {
+    (void)timeout;
+    return true;
+  }
   virtual void Shutdown() {}
   virtual ExporterStats stats() const { return {}; }
 };

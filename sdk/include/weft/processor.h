@@ -12,10 +12,10 @@
 namespace weft {
 
 struct ProcessorStats {
-  uint64_t ended = 0;      // spans handed to OnEnd
-  uint64_t dropped = 0;    // queue full, or ended after shutdown
-  uint64_t exported = 0;   // batches the exporter reported as success, in spans
-  uint64_t failed = 0;     // in batches the exporter reported as failure, in spans
+  uint64_t ended = 0;     // spans handed to OnEnd
+  uint64_t dropped = 0;   // queue full, or ended after shutdown
+  uint64_t exported = 0;  // batches the exporter reported as success, in spans
+  uint64_t failed = 0;    // in batches the exporter reported as failure, in spans
 };
 
 class SpanProcessor {

@@ -75,7 +75,9 @@ PropagationStats GetPropagationStats();
 // The propagator installed by weft::Init (tracecontext,baggage by default).
 const Propagator& GlobalPropagator();
 // Shorthands over GlobalPropagator() and the current Context.
-inline void Inject(TextMapCarrier& carrier) { GlobalPropagator().Inject(Context::Current(), carrier); }
+inline void Inject(TextMapCarrier& carrier) {
+  GlobalPropagator().Inject(Context::Current(), carrier);
+}
 inline Context Extract(const TextMapCarrier& carrier) {
   return GlobalPropagator().Extract(carrier, Context::Current());
 }

@@ -54,7 +54,9 @@ class Span {
   uint8_t flags() const { return flags_; }
   // The span's own context (as a parent for remote calls); includes baggage and RpcId
   // only through Context::Current() while active.
-  SpanContext span_context() const { return SpanContext{trace_id_, span_id_, flags_, false, trace_state_}; }
+  SpanContext span_context() const {
+    return SpanContext{trace_id_, span_id_, flags_, false, trace_state_};
+  }
 
   // Any AttrValue: scalars, arrays, bytes, owned Values.
   Span& SetAttribute(std::string_view key, const AttrValue& value) {
@@ -64,7 +66,8 @@ class Span {
   }
   // Typed overloads for the common scalars: no type switch on the hot path.
   Span& SetAttribute(std::string_view key, std::string_view value) {
-    if (buffer_ && !detail::PutStringKeyValue(buffer_, span_field::kAttributes, key, value)) [[unlikely]]
+    if (buffer_ && !detail::PutStringKeyValue(buffer_, span_field::kAttributes, key, value))
+        [[unlikely]]
       ++buffer_->rec.dropped_attributes;
     return *this;
   }
@@ -75,20 +78,22 @@ class Span {
     return SetAttribute(key, std::string_view(value));
   }
   template <typename I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-  Span& SetAttribute(std::string_view key, I value) {
-    if (buffer_ && !detail::PutIntKeyValue(buffer_, span_field::kAttributes, key, static_cast<int64_t>(value)))
-        [[unlikely]]
+  requires(std::is_integral_v<I> &&
+           !std::is_same_v<I, bool>) Span& SetAttribute(std::string_view key, I value) {
+    if (buffer_ && !detail::PutIntKeyValue(buffer_, span_field::kAttributes, key,
+                                           static_cast<int64_t>(value))) [[unlikely]]
       ++buffer_->rec.dropped_attributes;
     return *this;
   }
   Span& SetAttribute(std::string_view key, double value) {
-    if (buffer_ && !detail::PutDoubleKeyValue(buffer_, span_field::kAttributes, key, value)) [[unlikely]]
+    if (buffer_ && !detail::PutDoubleKeyValue(buffer_, span_field::kAttributes, key, value))
+        [[unlikely]]
       ++buffer_->rec.dropped_attributes;
     return *this;
   }
   Span& SetAttribute(std::string_view key, bool value) {
-    if (buffer_ && !detail::PutBoolKeyValue(buffer_, span_field::kAttributes, key, value)) [[unlikely]]
+    if (buffer_ && !detail::PutBoolKeyValue(buffer_, span_field::kAttributes, key, value))
+        [[unlikely]]
       ++buffer_->rec.dropped_attributes;
     return *this;
   }
@@ -98,7 +103,8 @@ class Span {
     return *this;
   }
   // An event at `time_ns` (0 = now).
-  Span& AddEvent(std::string_view name, std::initializer_list<Attr> attrs = {}, uint64_t time_ns = 0) {
+  Span& AddEvent(std::string_view name, std::initializer_list<Attr> attrs = {},
+                 uint64_t time_ns = 0) {
     if (buffer_) add_event(name, attrs.begin(), attrs.size(), time_ns);
     return *this;
   }
@@ -150,7 +156,8 @@ class Span {
     Context& cur = Context::current_ref();
     // Only a span still current here restores: one moved to and ended on another thread,
     // or ended out of order, leaves that thread's context alone.
-    if (cur.span_.span_id == span_id_ && cur.span_.trace_id == trace_id_) cur = std::move(previous());
+    if (cur.span_.span_id == span_id_ && cur.span_.trace_id == trace_id_)
+      cur = std::move(previous());
     previous().~Context();
   }
   void add_event(std::string_view name, const Attr* attrs, size_t n, uint64_t time_ns);

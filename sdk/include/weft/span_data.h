@@ -62,7 +62,8 @@ struct SpanData {
 
 // Decodes a record; `scopes` (may be empty) names the scope. A record whose data does not
 // parse (it always does, unless memory was corrupted) yields what was read before the fault.
-SpanData DecodeSpanRecord(const SpanRecord& record, std::span<const InstrumentationScope> scopes = {});
+SpanData DecodeSpanRecord(const SpanRecord& record,
+                          std::span<const InstrumentationScope> scopes = {});
 // Decodes an OTLP AnyValue / KeyValue message body.
 Value DecodeAnyValue(std::string_view bytes);
 std::pair<std::string, Value> DecodeKeyValue(std::string_view bytes);

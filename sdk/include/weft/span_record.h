@@ -3,9 +3,10 @@
 // `data_size` bytes that are OTLP `Span` message fields already in protobuf encoding: name
 // (5), trace_state (3), attributes (9), events (11), links (13), status (15), weft's
 // rpc_id (1000) and, for INTERNAL spans inside an RpcId request, the request's current
-// RpcId (1001, for the log-line exporter; OTLP receivers skip it as an unknown field). The header's fields (ids, times, kind, flags, drop counts) are encoded by
-// the exporter. Records are 8-byte aligned and copied whole (header + data) into queues.
-// The format is in-process only; it is not a wire or disk format.
+// RpcId (1001, for the log-line exporter; OTLP receivers skip it as an unknown field). The header's
+// fields (ids, times, kind, flags, drop counts) are encoded by the exporter. Records are 8-byte
+// aligned and copied whole (header + data) into queues. The format is in-process only; it is not a
+// wire or disk format.
 #include <cstdint>
 #include <string_view>
 

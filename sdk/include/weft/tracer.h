@@ -83,10 +83,11 @@ inline Span Tracer::StartSpan(std::string_view name, const StartOptions& o) cons
   s.trace_id_ = has_parent ? parent.trace_id : NewTraceId();
   const bool debug = parent.debug();
   const bool sample =
-      debug || (has_parent && core_->sampler_follows_parent
-                    ? parent.sampled()
-                    : core_->sampler->ShouldSample(SamplingParams{parent, s.trace_id_, name, o.kind}) ==
-                          SamplingDecision::kRecordAndSample);
+      debug ||
+      (has_parent && core_->sampler_follows_parent
+           ? parent.sampled()
+           : core_->sampler->ShouldSample(SamplingParams{parent, s.trace_id_, name, o.kind}) ==
+                 SamplingDecision::kRecordAndSample);
   if (!sample) {
     if (has_parent && !o.root) {
       // An unsampled child: it carries its parent's identity and needs no scope of its own;

@@ -27,8 +27,8 @@ struct Value {
   Value() = default;
   Value(bool b) : v(b) {}
   template <typename I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-  Value(I i) : v(static_cast<int64_t>(i)) {}
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) Value(I i)
+      : v(static_cast<int64_t>(i)) {}
   Value(double d) : v(d) {}
   Value(const char* s) : v(std::string(s)) {}
   Value(std::string s) : v(std::move(s)) {}

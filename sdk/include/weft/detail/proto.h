@@ -19,7 +19,9 @@ constexpr uint32_t VarintSize(uint64_t v) {
 }
 constexpr uint32_t TagSize(uint32_t field) { return VarintSize(uint64_t{field} << 3); }
 // Size of a length-delimited field holding `len` bytes.
-constexpr uint32_t LenFieldSize(uint32_t field, uint32_t len) { return TagSize(field) + VarintSize(len) + len; }
+constexpr uint32_t LenFieldSize(uint32_t field, uint32_t len) {
+  return TagSize(field) + VarintSize(len) + len;
+}
 
 inline uint8_t* PutVarint(uint8_t* p, uint64_t v) {
   while (v >= 0x80) {

@@ -173,7 +173,8 @@ inline bool PutDoubleKeyValue(SpanBuffer* b, uint32_t field, std::string_view ke
   b->used = static_cast<uint32_t>(p + 9 - b->data());
   return true;
 }
-inline bool PutStringKeyValue(SpanBuffer* b, uint32_t field, std::string_view key, std::string_view v) {
+inline bool PutStringKeyValue(SpanBuffer* b, uint32_t field, std::string_view key,
+                              std::string_view v) {
   uint8_t* p;
   const uint32_t len = static_cast<uint32_t>(v.size());
   if (!PutKeyValueHeader(b, field, key, 1 + VarintSize(len) + len, &p)) return false;
