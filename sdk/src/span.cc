@@ -22,6 +22,14 @@ uint32_t StatusBodySize(uint32_t message_len, StatusCode code) {
 }
 }  // namespace
 
+void Span::Finish(uint64_t end_ns) {
+  if (active_) deactivate();
+  if (!buffer_) return;
+  const uint64_t end = end_ns ? end_ns : NowNanos();
+  buffer_->rec.end_ns = end > buffer_->rec.start_ns ? end : buffer_->rec.start_ns;
+  detail::FinishSpan(core_, std::exchange(buffer_, nullptr));
+}
+
 Span& Span::SetStatus(StatusCode code, std::string_view message) {
   if (!buffer_ || code == StatusCode::kUnset) return *this;
   SpanRecord& r = buffer_->rec;

@@ -126,11 +126,8 @@ class Span {
   // Ends the span at `end_ns` (0 = now) and, if it is active on this thread, restores the
   // context that was current before it. Later calls do nothing.
   void End(uint64_t end_ns = 0) {
-    if (active_) deactivate();
-    if (!buffer_) return;
-    const uint64_t end = end_ns ? end_ns : NowNanos();
-    buffer_->rec.end_ns = end > buffer_->rec.start_ns ? end : buffer_->rec.start_ns;
-    detail::FinishSpan(core_, std::exchange(buffer_, nullptr));
+    if (active_ || buffer_) [[unlikely]]
+      Finish(end_ns);
   }
 
  private:
@@ -160,6 +157,9 @@ class Span {
       cur = std::move(previous());
     previous().~Context();
   }
+  // End's work for a span that is active or recording (kept apart so that the destructor of
+  // an unsampled span inlines to two tests).
+  void Finish(uint64_t end_ns);
   void add_event(std::string_view name, const Attr* attrs, size_t n, uint64_t time_ns);
   void add_link(const SpanContext& linked, const Attr* attrs, size_t n);
 

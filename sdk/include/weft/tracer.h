@@ -58,6 +58,8 @@ class Tracer {
   Tracer(detail::ProviderCore* core, uint16_t scope) : core_(core), scope_(scope) {}
 
   Span StartSpan(std::string_view name, const StartOptions& options = {}) const;
+  // Everything but the unsampled-child shortcut (which StartSpan inlines into the caller).
+  Span StartSpanFull(std::string_view name, const StartOptions& options) const;
   Span StartSpan(std::string_view name, SpanKind kind) const {
     StartOptions o;
     o.kind = kind;
@@ -73,7 +75,24 @@ class Tracer {
 // A tracer of the provider installed by weft::Init (non-recording if none is).
 Tracer GetTracer(std::string_view name = "weft", std::string_view version = "");
 
-inline Span Tracer::StartSpan(std::string_view name, const StartOptions& o) const {
+// The common unsampled case, small enough to inline: a child of an unsampled parent under a
+// parent-following sampler carries its parent's identity and records nothing.
+[[gnu::always_inline]] inline Span Tracer::StartSpan(std::string_view name,
+                                                     const StartOptions& o) const {
+  if (core_ && core_->sampler_follows_parent && !o.root) [[likely]] {
+    const SpanContext& p = o.parent ? o.parent->span() : Context::Current().span();
+    if (!(p.flags & (kTraceFlagSampled | kTraceFlagDebug)) && p.valid()) {
+      Span s;
+      s.trace_id_ = p.trace_id;
+      s.span_id_ = p.span_id;
+      s.flags_ = p.flags;
+      return s;
+    }
+  }
+  return StartSpanFull(name, o);
+}
+
+inline Span Tracer::StartSpanFull(std::string_view name, const StartOptions& o) const {
   Span s;
   if (!core_) [[unlikely]]
     return s;
