@@ -3,6 +3,7 @@
 // pipeline (Init, a processor, the in-memory exporter).
 #include <gtest/gtest.h>
 
+#include <coroutine>
 #include <thread>
 
 #include "weft/span_data.h"
@@ -169,6 +170,52 @@ TEST(CoreContext, WrapCarriesTheContextIntoAnotherThread) {
   EXPECT_EQ(spans[1].name, "orphan");
   EXPECT_FALSE(spans[1].parent_span_id.valid());
   EXPECT_NE(spans[1].trace_id, spans[2].trace_id);
+}
+
+// A minimal coroutine that suspends once; the test resumes it on another thread.
+struct Task {
+  struct promise_type {
+    Task get_return_object() {
+      return Task{std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+  std::coroutine_handle<promise_type> handle;
+};
+
+TEST(CoreContext, WrapResumesACoroutineInTheCapturedContext) {
+  Pipeline p;
+  Tracer t = p.sdk.tracer();
+  std::coroutine_handle<> suspended;
+  struct Suspend {
+    std::coroutine_handle<>* out;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { *out = h; }
+    void await_resume() const noexcept {}
+  };
+  auto body = [&]() -> Task {
+    co_await Suspend{&suspended};
+    Span after_resume = t.StartSpan("after-resume");  // runs on the other thread
+  };
+  SpanId parent_id;
+  Task task;
+  {
+    Span parent = t.StartSpan("request");
+    parent_id = parent.span_id();
+    task = body();
+    ASSERT_TRUE(suspended);
+    auto resume = Wrap(suspended);  // captures the current context with the handle
+    parent.End();
+    std::thread(std::move(resume)).join();
+  }
+  task.handle.destroy();
+  auto spans = p.spans();
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[1].name, "after-resume");
+  EXPECT_EQ(spans[1].parent_span_id, parent_id);
 }
 
 TEST(CoreContext, NonActiveSpansAndExplicitParents) {
