@@ -28,9 +28,8 @@ class OtlpGrpcExporter final : public SpanExporter {
       : options_(std::move(options)),
         channel_(grpc::CreateChannel(options_.endpoint, grpc::InsecureChannelCredentials())),
         stub_(channel_),
-        backoff_(options_.initial_backoff, options_.max_backoff) {
-    if (options_.max_attempts < 1) options_.max_attempts = 1;
-  }
+        retrier_(options_.initial_backoff, options_.max_backoff, options_.timeout,
+                 options_.max_attempts) {}
 
   ExportResult Export(const ExportBatch& batch) override {
     const uint64_t n = batch.spans.size();
@@ -39,38 +38,24 @@ class OtlpGrpcExporter final : public SpanExporter {
     grpc::Slice slice(body_.data(), body_.size());  // copied: gRPC may outlive the call's view
     const grpc::ByteBuffer request(&slice, 1);
 
-    using Clock = std::chrono::steady_clock;
-    const Clock::time_point budget_end = Clock::now() + options_.timeout * options_.max_attempts;
-    const int attempts = stop_.stopped() ? 1 : options_.max_attempts;
-    for (int attempt = 1;; ++attempt) {
+    return retrier_.Run(n, [&] {
       grpc::ByteBuffer response;
       const grpc::Status status = Call(request, &response);
-      if (status.ok()) {
-        std::string bytes;
-        std::vector<grpc::Slice> slices;
-        if (response.Dump(&slices).ok())
-          for (const grpc::Slice& s : slices)
-            bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-        const uint64_t rejected = std::min<uint64_t>(
-            n, static_cast<uint64_t>(std::max<int64_t>(0, otlp::RejectedSpans(bytes))));
-        exported_.fetch_add(n - rejected, std::memory_order_relaxed);
-        failed_.fetch_add(rejected, std::memory_order_relaxed);
-        return ExportResult::kSuccess;
-      }
-      if (!Retryable(status.error_code()) || attempt >= attempts) return Fail(n);
-      const std::chrono::milliseconds delay = backoff_.Delay(attempt);
-      if (Clock::now() + delay >= budget_end) return Fail(n);
-      if (!stop_.SleepFor(delay)) return Fail(n);
-      retries_.fetch_add(1, std::memory_order_relaxed);
-    }
+      if (!status.ok())
+        return otlp::AttemptResult{Retryable(status.error_code()) ? otlp::AttemptResult::kRetryable
+                                                                  : otlp::AttemptResult::kFinal};
+      otlp::AttemptResult accepted{otlp::AttemptResult::kAccepted};
+      std::vector<grpc::Slice> slices;
+      if (response.Dump(&slices).ok())
+        for (const grpc::Slice& s : slices)
+          accepted.response.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      return accepted;
+    });
   }
 
-  void Shutdown() override { stop_.Stop(); }
+  void Shutdown() override { retrier_.Stop(); }
 
-  ExporterStats stats() const override {
-    return {exported_.load(std::memory_order_relaxed), failed_.load(std::memory_order_relaxed),
-            retries_.load(std::memory_order_relaxed)};
-  }
+  ExporterStats stats() const override { return retrier_.stats(); }
 
  private:
   // One unary call, waited for.
@@ -95,18 +80,11 @@ class OtlpGrpcExporter final : public SpanExporter {
     return result;
   }
 
-  ExportResult Fail(uint64_t n) {
-    failed_.fetch_add(n, std::memory_order_relaxed);
-    return ExportResult::kFailure;
-  }
-
   OtlpGrpcExporterOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   grpc::GenericStub stub_;
   std::string body_;  // reused across exports
-  otlp::Backoff backoff_;
-  otlp::StopSignal stop_;
-  std::atomic<uint64_t> exported_{0}, failed_{0}, retries_{0};
+  otlp::ExportRetrier retrier_;
 };
 
 }  // namespace

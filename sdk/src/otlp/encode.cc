@@ -15,6 +15,7 @@
 
 #include "weft/detail/proto.h"
 #include "weft/detail/proto_reader.h"
+#include "weft/detail/span_buffer.h"
 #include "weft/span_context.h"
 
 namespace weft::otlp {
@@ -23,86 +24,13 @@ using namespace weft::detail;
 
 namespace {
 
-// --- owned Values (resource attributes) ---
-
-uint32_t KeyValueBodySize(const std::string& key, const Value& v);
-
-uint32_t AnyValueBodySize(const Value& value) {
-  struct Visitor {
-    uint32_t operator()(std::monostate) const { return 0; }
-    uint32_t operator()(bool) const { return 2; }
-    uint32_t operator()(int64_t i) const { return 1 + VarintSize(static_cast<uint64_t>(i)); }
-    uint32_t operator()(double) const { return 9; }
-    uint32_t operator()(const std::string& s) const {
-      return LenFieldSize(1, static_cast<uint32_t>(s.size()));
-    }
-    uint32_t operator()(const Bytes& b) const {
-      return LenFieldSize(7, static_cast<uint32_t>(b.data.size()));
-    }
-    uint32_t operator()(const ValueArray& a) const {
-      uint32_t n = 0;
-      for (const Value& e : a) n += LenFieldSize(1, AnyValueBodySize(e));
-      return LenFieldSize(5, n);
-    }
-    uint32_t operator()(const KeyValueList& kv) const {
-      uint32_t n = 0;
-      for (const auto& [k, e] : kv) n += LenFieldSize(1, KeyValueBodySize(k, e));
-      return LenFieldSize(6, n);
-    }
-  };
-  return std::visit(Visitor{}, value.v);
-}
-
+// Resource attributes are owned Values; the span buffer's encoder (detail/span_buffer.h)
+// already writes any Value as an AnyValue, so it serves here too.
 uint32_t KeyValueBodySize(const std::string& key, const Value& v) {
-  return LenFieldSize(1, static_cast<uint32_t>(key.size())) + LenFieldSize(2, AnyValueBodySize(v));
+  return KeyValueSize(key, AttrValue(v));
 }
-
-uint8_t* PutKeyValueBody(uint8_t* p, const std::string& key, const Value& v);
-
-uint8_t* PutAnyValueBody(uint8_t* p, const Value& value) {
-  switch (value.v.index()) {
-    case 0:
-      return p;
-    case 1:
-      p = PutTag(p, 2, kVarint);
-      *p++ = value.as<bool>() ? 1 : 0;
-      return p;
-    case 2:
-      return PutVarint(PutTag(p, 3, kVarint), static_cast<uint64_t>(value.as<int64_t>()));
-    case 3: {
-      uint64_t bits;
-      const double d = value.as<double>();
-      std::memcpy(&bits, &d, 8);
-      return PutFixed64(p, 4, bits);
-    }
-    case 4:
-      return PutString(p, 1, value.as<std::string>());
-    case 5:
-      return PutString(p, 7, value.as<Bytes>().data);
-    case 6: {
-      const ValueArray& a = value.as<ValueArray>();
-      uint32_t n = 0;
-      for (const Value& e : a) n += LenFieldSize(1, AnyValueBodySize(e));
-      p = PutLenHeader(p, 5, n);
-      for (const Value& e : a) p = PutAnyValueBody(PutLenHeader(p, 1, AnyValueBodySize(e)), e);
-      return p;
-    }
-    case 7: {
-      const KeyValueList& kv = value.as<KeyValueList>();
-      uint32_t n = 0;
-      for (const auto& [k, e] : kv) n += LenFieldSize(1, KeyValueBodySize(k, e));
-      p = PutLenHeader(p, 6, n);
-      for (const auto& [k, e] : kv)
-        p = PutKeyValueBody(PutLenHeader(p, 1, KeyValueBodySize(k, e)), k, e);
-      return p;
-    }
-  }
-  return p;
-}
-
 uint8_t* PutKeyValueBody(uint8_t* p, const std::string& key, const Value& v) {
-  p = PutString(p, 1, key);
-  return PutAnyValueBody(PutLenHeader(p, 2, AnyValueBodySize(v)), v);
+  return detail::PutKeyValueBody(p, key, AttrValue(v));
 }
 
 uint32_t ResourceBodySize(const Resource& r) {
@@ -121,17 +49,11 @@ uint32_t ScopeBodySize(const InstrumentationScope* s) {
 
 // --- spans ---
 
-inline bool NonZero(const SpanId& id) {
-  uint64_t v;
-  std::memcpy(&v, id.bytes.data(), 8);
-  return v != 0;
-}
-
 // Size of the Span message body of a record.
 inline uint32_t SpanBodySize(const SpanRecord& r) {
   // trace_id 2+16, span_id 2+8, start 1+8, end 1+8, flags 2+4.
   uint32_t n = 18 + 10 + 9 + 9 + 6 + r.data_size;
-  if (NonZero(r.parent_span_id)) n += 10;
+  if (r.parent_span_id.valid()) n += 10;
   if (r.kind != SpanKind::kUnspecified) n += 2;
   if (r.dropped_attributes) n += 1 + VarintSize(r.dropped_attributes);
   if (r.dropped_events) n += 1 + VarintSize(r.dropped_events);
@@ -143,7 +65,7 @@ inline uint8_t* PutSpan(uint8_t* p, const SpanRecord& r) {
   p = PutLenHeader(p, 2, SpanBodySize(r));  // ScopeSpans.spans
   p = PutBytes(p, 1, r.trace_id.bytes.data(), 16);
   p = PutBytes(p, 2, r.span_id.bytes.data(), 8);
-  if (NonZero(r.parent_span_id)) p = PutBytes(p, 4, r.parent_span_id.bytes.data(), 8);
+  if (r.parent_span_id.valid()) p = PutBytes(p, 4, r.parent_span_id.bytes.data(), 8);
   if (r.kind != SpanKind::kUnspecified) {
     p = PutTag(p, 6, kVarint);
     *p++ = static_cast<uint8_t>(r.kind);
@@ -170,7 +92,7 @@ struct Scratch {
 
 uint32_t OtlpSpanFlags(const SpanRecord& r) {
   uint32_t flags = (r.flags & ~uint32_t{kTraceFlagDebug} & 0xFFu) | kSpanFlagsContextHasIsRemote;
-  if (r.parent_remote && NonZero(r.parent_span_id)) flags |= kSpanFlagsContextIsRemote;
+  if (r.parent_remote && r.parent_span_id.valid()) flags |= kSpanFlagsContextIsRemote;
   return flags;
 }
 

@@ -61,12 +61,13 @@ bool Retryable(int status) {
 class OtlpHttpExporter final : public SpanExporter {
  public:
   explicit OtlpHttpExporter(OtlpHttpExporterOptions options)
-      : options_(std::move(options)), backoff_(options_.initial_backoff, options_.max_backoff) {
+      : options_(std::move(options)),
+        retrier_(options_.initial_backoff, options_.max_backoff, options_.timeout,
+                 options_.max_attempts) {
     std::string error;
     if (!net::ParseHttpUrl(options_.endpoint, &url_, &error))
       throw std::invalid_argument("weft: OTLP/HTTP endpoint \"" + options_.endpoint +
                                   "\": " + error);
-    if (options_.max_attempts < 1) options_.max_attempts = 1;
     client_ = std::make_unique<net::HttpClient>(url_.host, url_.port, options_.timeout);
     headers_.emplace_back("Content-Type", "application/x-protobuf");
     if (options_.gzip) headers_.emplace_back("Content-Encoding", "gzip");
@@ -79,45 +80,26 @@ class OtlpHttpExporter final : public SpanExporter {
     otlp::EncodeExportRequest(batch, &body_);
     std::string_view payload = body_;
     if (options_.gzip) {
-      if (!gzip_.Compress(body_, &compressed_)) return Fail(n);
+      if (!gzip_.Compress(body_, &compressed_)) return retrier_.Fail(n);
       payload = compressed_;
     }
 
-    using Clock = std::chrono::steady_clock;
-    const Clock::time_point deadline = Clock::now() + options_.timeout * options_.max_attempts;
-    // After Shutdown one attempt is still made (the final flush), but no retries.
-    const int attempts = stop_.stopped() ? 1 : options_.max_attempts;
-    for (int attempt = 1;; ++attempt) {
+    return retrier_.Run(n, [&] {
       net::HttpResult r = client_->Request("POST", url_.path, headers_, payload);
-      if (r.status >= 200 && r.status < 300) {
-        const uint64_t rejected = std::min<uint64_t>(
-            n, static_cast<uint64_t>(std::max<int64_t>(0, otlp::RejectedSpans(r.body))));
-        exported_.fetch_add(n - rejected, std::memory_order_relaxed);
-        failed_.fetch_add(rejected, std::memory_order_relaxed);
-        return ExportResult::kSuccess;
-      }
-      if (!Retryable(r.status) || attempt >= attempts) return Fail(n);
-      const std::chrono::milliseconds delay = backoff_.Delay(
-          attempt, r.retry_after.empty() ? std::nullopt : otlp::ParseRetryAfter(r.retry_after));
-      if (Clock::now() + delay >= deadline) return Fail(n);
-      if (!stop_.SleepFor(delay)) return Fail(n);
-      retries_.fetch_add(1, std::memory_order_relaxed);
-    }
+      if (r.status >= 200 && r.status < 300)
+        return otlp::AttemptResult{otlp::AttemptResult::kAccepted, std::move(r.body)};
+      return otlp::AttemptResult{
+          Retryable(r.status) ? otlp::AttemptResult::kRetryable : otlp::AttemptResult::kFinal,
+          {},
+          r.retry_after.empty() ? std::nullopt : otlp::ParseRetryAfter(r.retry_after)};
+    });
   }
 
-  void Shutdown() override { stop_.Stop(); }
+  void Shutdown() override { retrier_.Stop(); }
 
-  ExporterStats stats() const override {
-    return {exported_.load(std::memory_order_relaxed), failed_.load(std::memory_order_relaxed),
-            retries_.load(std::memory_order_relaxed)};
-  }
+  ExporterStats stats() const override { return retrier_.stats(); }
 
  private:
-  ExportResult Fail(uint64_t n) {
-    failed_.fetch_add(n, std::memory_order_relaxed);
-    return ExportResult::kFailure;
-  }
-
   OtlpHttpExporterOptions options_;
   net::Url url_;
   std::unique_ptr<net::HttpClient> client_;
@@ -125,9 +107,7 @@ class OtlpHttpExporter final : public SpanExporter {
   std::string body_;        // reused across exports
   std::string compressed_;  // reused across exports
   Gzip gzip_;
-  otlp::Backoff backoff_;
-  otlp::StopSignal stop_;
-  std::atomic<uint64_t> exported_{0}, failed_{0}, retries_{0};
+  otlp::ExportRetrier retrier_;
 };
 
 }  // namespace

@@ -2,13 +2,18 @@
 // Retry policy shared by the OTLP exporters: exponential backoff with jitter, a server hint
 // (Retry-After / RetryInfo) honoured up to the cap, and a sleep that Shutdown() cuts short.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <string>
 #include <string_view>
+
+#include "otlp/encode.h"
+#include "weft/exporter.h"
 
 namespace weft::otlp {
 
@@ -73,6 +78,64 @@ class StopSignal {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopped_ = false;
+};
+
+// What one export attempt came to, as the transport saw it.
+struct AttemptResult {
+  enum Kind : uint8_t { kAccepted, kRetryable, kFinal };
+  Kind kind;
+  std::string response;  // kAccepted: the ExportTraceServiceResponse bytes
+  std::optional<std::chrono::milliseconds> retry_hint = std::nullopt;  // Retry-After
+};
+
+// The retry loop and counters both OTLP exporters share: up to max_attempts attempts
+// within timeout * max_attempts, jittered backoff (or the server's hint) between them, a
+// backoff that Stop() cuts short, and one attempt only once stopped (the final flush).
+class ExportRetrier {
+ public:
+  ExportRetrier(std::chrono::milliseconds initial_backoff, std::chrono::milliseconds max_backoff,
+                std::chrono::milliseconds timeout, int max_attempts)
+      : backoff_(initial_backoff, max_backoff),
+        timeout_(timeout),
+        max_attempts_(std::max(max_attempts, 1)) {}
+
+  // Runs `attempt()` (→ AttemptResult) for a batch of n spans and counts the outcome.
+  template <typename Attempt>
+  ExportResult Run(uint64_t n, Attempt&& attempt) {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point deadline = Clock::now() + timeout_ * max_attempts_;
+    const int attempts = stop_.stopped() ? 1 : max_attempts_;
+    for (int i = 1;; ++i) {
+      const AttemptResult r = attempt();
+      if (r.kind == AttemptResult::kAccepted) {
+        const uint64_t rejected = std::min<uint64_t>(
+            n, static_cast<uint64_t>(std::max<int64_t>(0, RejectedSpans(r.response))));
+        exported_.fetch_add(n - rejected, std::memory_order_relaxed);
+        failed_.fetch_add(rejected, std::memory_order_relaxed);
+        return ExportResult::kSuccess;
+      }
+      if (r.kind == AttemptResult::kFinal || i >= attempts) return Fail(n);
+      const std::chrono::milliseconds delay = backoff_.Delay(i, r.retry_hint);
+      if (Clock::now() + delay >= deadline || !stop_.SleepFor(delay)) return Fail(n);
+      retries_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  ExportResult Fail(uint64_t n) {
+    failed_.fetch_add(n, std::memory_order_relaxed);
+    return ExportResult::kFailure;
+  }
+  void Stop() { stop_.Stop(); }
+  ExporterStats stats() const {
+    return {exported_.load(std::memory_order_relaxed), failed_.load(std::memory_order_relaxed),
+            retries_.load(std::memory_order_relaxed)};
+  }
+
+ private:
+  Backoff backoff_;
+  StopSignal stop_;
+  const std::chrono::milliseconds timeout_;
+  const int max_attempts_;
+  std::atomic<uint64_t> exported_{0}, failed_{0}, retries_{0};
 };
 
 }  // namespace weft::otlp
