@@ -1,6 +1,7 @@
 #include "api/native_api.h"
 
 #include <limits>
+#include <thread>
 
 #include "api/json_writer.h"
 #include "api/native_json.h"
@@ -168,6 +169,37 @@ http::Response attribute_values(QueryService& service, std::string_view key,
 }
 
 }  // namespace
+
+bool route_native_admin(QueryService& service, const http::Request& req,
+                        const http::Responder& respond) {
+  std::string_view path = req.path;
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const bool flush = path == "/api/v1/admin/flush";
+  if (!flush && path != "/api/v1/admin/compact") return false;
+  if (req.method != "POST") {
+    respond(error_response(kStyle, 405, "use POST for " + std::string(path)));
+    return true;
+  }
+  std::thread([&service, respond, flush] {
+    auto t0 = std::chrono::steady_clock::now();
+    Status s = flush ? service.flush() : service.compact();
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+    observe_query_latency("native", flush ? "/api/v1/admin/flush" : "/api/v1/admin/compact",
+                          took.count());
+    if (!s.is_ok()) return respond(error_response(kStyle, s));
+    StoreStats st = service.store_stats();
+    JsonWriter w;
+    w.begin_object()
+        .kv_u64("blocks", st.blocks)
+        .kv_u64("blockBytes", st.block_bytes)
+        .kv_u64("blockSpans", st.block_spans)
+        .kv_u64("headSpans", st.spans - st.block_spans)
+        .kv_u64("walBytes", st.wal_bytes)
+        .end_object();
+    respond(http::Response::json(200, w.take()));
+  }).detach();
+  return true;
+}
 
 RouteResult route_native(QueryService& service, const http::Request& req) {
   std::string_view path = req.path;

@@ -9,4 +9,10 @@ namespace weft::api {
 
 RouteResult route_native(query::QueryService& service, const http::Request& req);
 
+// POST /api/v1/admin/flush and /api/v1/admin/compact: run on a thread of their own (they
+// take as long as writing a block) and answer through `respond`. False if `req` is not one
+// of them.
+bool route_native_admin(query::QueryService& service, const http::Request& req,
+                        const http::Responder& respond);
+
 }  // namespace weft::api

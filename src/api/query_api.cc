@@ -14,6 +14,9 @@ http::Handler make_query_api_handler(query::QueryService& service,
     std::string_view path = req.path;
     if (path == "/api/sampling" || path == "/api/sampling/") {
       run_timed("jaeger", respond, [&] { return route_sampling(sampling, req); });
+    } else if (path.starts_with("/api/v1/admin/")) {
+      if (!route_native_admin(service, req, respond))
+        run_timed("native", respond, [&] { return route_native(service, req); });
     } else if (path.starts_with("/api/v1/") || path == "/api/v1") {
       run_timed("native", respond, [&] { return route_native(service, req); });
     } else if (path.starts_with("/api/v3/") || path == "/api/v3") {

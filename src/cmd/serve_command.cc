@@ -64,8 +64,33 @@ void register_serve_command(CLI::App& app) {
       ->capture_default_str();
   serve
       ->add_option("--head-budget-bytes", o.head_budget_bytes,
-                   "Memory the in-memory head may hold; past it the oldest traces are evicted")
+                   "Memory the in-memory head may hold; past it the head is cut into a block "
+                   "on disk (nothing is evicted unflushed)")
       ->envname("WEFT_HEAD_BUDGET_BYTES")
+      ->capture_default_str();
+  serve
+      ->add_option("--block-max-age", o.block_max_age,
+                   "Cut the head into a block at least this often (e.g. 30s, 5m; 0 = only by "
+                   "size and at shutdown)")
+      ->envname("WEFT_BLOCK_MAX_AGE")
+      ->capture_default_str();
+  serve
+      ->add_option("--retention", o.retention,
+                   "Drop blocks whose newest trace started longer ago than this (e.g. 72h, 7d; "
+                   "0 = keep forever)")
+      ->envname("WEFT_RETENTION")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-disk", o.max_disk,
+                   "Disk budget of the data directory (e.g. 10GiB, 500MB; 0 = none): the oldest "
+                   "blocks are dropped to stay under it")
+      ->envname("WEFT_MAX_DISK")
+      ->capture_default_str();
+  serve
+      ->add_option("--compaction", o.compaction,
+                   "Merge small blocks in the background: on or off")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->envname("WEFT_COMPACTION")
       ->capture_default_str();
   serve
       ->add_option("--wal-segment-bytes", o.wal_segment_bytes,

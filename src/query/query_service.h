@@ -68,6 +68,11 @@ class QueryService {
   Result<std::vector<DependencyLink>> dependencies(uint64_t start_unix_nano,
                                                    uint64_t end_unix_nano);
 
+  // Store maintenance (admin API): see Store::flush / Store::compact.
+  Status flush() { return store_.flush(); }
+  Status compact() { return store_.compact(); }
+  StoreStats store_stats() const { return store_.stats(); }
+
   Result<std::vector<std::string>> attribute_keys();
   Result<std::vector<std::string>> attribute_values(const std::string& key, size_t limit);
 

@@ -19,6 +19,7 @@
 #include "ingest/ingestor.h"
 #include "ingest/otlp_http_handler.h"
 #include "ingest/zipkin_handler.h"
+#include "query/params.h"
 #include "query/query_service.h"
 #include "server/demo_traffic.h"
 #include "server/http_server.h"
@@ -48,6 +49,10 @@ Result<EmbeddedStoreOptions> store_options(const ServeOptions& o) {
   s.head_budget_bytes = o.head_budget_bytes;
   s.wal_segment_bytes = o.wal_segment_bytes;
   s.max_pending_bytes = o.max_pending_bytes;
+  WEFT_ASSIGN_OR_RETURN(s.block_max_age_nanos, query::parse_duration("--block-max-age", o.block_max_age));
+  WEFT_ASSIGN_OR_RETURN(s.retention_nanos, query::parse_duration("--retention", o.retention));
+  WEFT_ASSIGN_OR_RETURN(s.max_disk_bytes, parse_byte_size("--max-disk", o.max_disk));
+  s.compaction = o.compaction != "off";
   return s;
 }
 
@@ -63,10 +68,20 @@ void register_store_gauges(Store& store) {
                      stat(&StoreStats::head_bytes));
   reg.callback_gauge("weft_head_budget_bytes", "Memory budget of the head",
                      stat(&StoreStats::head_budget_bytes));
-  reg.callback_gauge("weft_head_evicted_traces", "Traces evicted from a full head since start",
-                     stat(&StoreStats::evicted_traces));
-  reg.callback_gauge("weft_head_evicted_spans", "Spans evicted from a full head since start",
-                     stat(&StoreStats::evicted_spans));
+  reg.callback_gauge("weft_store_blocks", "Live blocks", stat(&StoreStats::blocks));
+  reg.callback_gauge("weft_store_block_bytes", "Bytes in live block files",
+                     stat(&StoreStats::block_bytes));
+  reg.callback_gauge("weft_store_block_spans", "Spans in live blocks",
+                     stat(&StoreStats::block_spans));
+  reg.callback_gauge("weft_store_flushes_total", "Blocks cut from the head since start",
+                     stat(&StoreStats::flushes));
+  reg.callback_gauge("weft_store_compactions_total", "Block merges since start",
+                     stat(&StoreStats::compactions));
+  reg.callback_gauge("weft_store_retention_dropped_blocks_total",
+                     "Blocks dropped by retention (age or disk budget) since start",
+                     stat(&StoreStats::retention_dropped_blocks));
+  reg.callback_gauge("weft_store_flush_errors_total", "Failed block writes since start (retried)",
+                     stat(&StoreStats::flush_errors));
   reg.callback_gauge("weft_wal_bytes", "Bytes in live WAL segments", stat(&StoreStats::wal_bytes));
   reg.callback_gauge("weft_wal_segments", "Live WAL segments", stat(&StoreStats::wal_segments));
   reg.callback_gauge("weft_wal_syncs", "fsync calls on the WAL since start",

@@ -3,6 +3,7 @@
 // variables and an optional YAML file (in that order of precedence).
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "ingest/limits.h"
@@ -25,9 +26,17 @@ struct ServeOptions {
 
   std::string fsync = "request";  // request | interval | never
   uint32_t fsync_interval_ms = 1000;
-  uint64_t head_budget_bytes = 1ull << 30;
+  uint64_t head_budget_bytes = 256ull << 20;  // one more may be in flight to a block
   uint64_t wal_segment_bytes = 64ull << 20;
   uint64_t max_pending_bytes = 256ull << 20;
+  // Blocks (docs/format/block.md): the head is cut at least this often; blocks whose newest
+  // trace is older than `retention` are dropped ("0": never); the oldest blocks are dropped
+  // to keep the data directory under `max_disk` ("0": no budget). Durations as "30s", "15m",
+  // "72h", "7d"; sizes as "512MiB", "10GB", "1073741824".
+  std::string block_max_age = "5m";
+  std::string retention = "0";
+  std::string max_disk = "0";
+  std::string compaction = "on";  // on | off
   ingest::Limits limits;
 
   bool demo = false;  // generate gentle demo traffic into the store
@@ -44,6 +53,10 @@ struct HostPort {
 };
 Result<HostPort> parse_host_port(const std::string& addr, const std::string& default_host,
                                  uint16_t default_port);
+
+// "1073741824", "512MiB", "10GB", "1.5GiB" (B, KB/MB/GB/TB = 1000^n, KiB/MiB/GiB/TiB =
+// 1024^n; case-insensitive) in bytes. `what` names the option in the error.
+Result<uint64_t> parse_byte_size(std::string_view what, std::string_view text);
 
 // Runs the server until SIGINT/SIGTERM; returns the process exit code.
 // REQUIRES: called from the main thread before any other thread is started (it blocks the

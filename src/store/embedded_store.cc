@@ -1,15 +1,29 @@
-// The embedded store: ties the lock file, WAL recovery, the group-commit writer and the
-// head together behind the Store interface.
+// The embedded store: ties the lock file, WAL recovery, the group-commit writer, the head,
+// the block set and its background thread together behind the Store interface.
+//
+// Threads and what they own:
+//  * writer thread (GroupCommitWriter): the WAL; applies durable batches to the head; between
+//    groups (tick) cuts the head when it is over budget or too old — roll the WAL, then
+//    freeze the head — and deletes WAL segments the blocks already hold.
+//  * block thread: writes the frozen head into a block, then compaction and retention;
+//    the only thread that changes the BlockSet.
+//  * any thread: queries, over a Sources snapshot taken under sources_mu_.
 #include "store/embedded_store.h"
 
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <system_error>
+#include <thread>
 
+#include "store/block_set.h"
+#include "store/fault_point.h"
 #include "store/head/head.h"
 #include "store/lock_file.h"
+#include "store/sources.h"
 #include "store/wal/group_commit.h"
 #include "store/wal/segment_name.h"
 #include "store/wal/wal_log.h"
@@ -18,27 +32,46 @@
 namespace weft {
 namespace {
 
+using store::BlockSet;
 using store::GroupCommitWriter;
 using store::Head;
 using store::LockFile;
+using store::Sources;
 using store::WalLog;
+
+// The head never evicts: the store cuts it into a block instead.
+constexpr uint64_t kNoEviction = UINT64_MAX;
+constexpr uint64_t kRetentionEveryNanos = 5'000'000'000ull;
+constexpr auto kFlushRetryDelay = std::chrono::seconds(1);
+
+void log_error(const char* what, const Status& s) {
+  std::fprintf(stderr, "weft: store: %s: %s\n", what, s.to_string().c_str());
+}
 
 class EmbeddedStore final : public Store {
  public:
-  EmbeddedStore(std::unique_ptr<LockFile> lock, std::unique_ptr<Head> head,
-                std::unique_ptr<WalLog> log, uint64_t recovered_spans, uint64_t corruptions)
-      : lock_(std::move(lock)),
-        head_(std::move(head)),
+  EmbeddedStore(const EmbeddedStoreOptions& o, std::unique_ptr<LockFile> lock,
+                std::shared_ptr<Head> head, std::unique_ptr<WalLog> log,
+                std::unique_ptr<BlockSet> blocks, uint64_t recovered_spans, uint64_t corruptions)
+      : options_(o),
+        lock_(std::move(lock)),
         log_(std::move(log)),
+        blocks_(std::move(blocks)),
+        head_(std::move(head)),
         recovered_spans_(recovered_spans),
-        wal_corruptions_(corruptions) {}
+        wal_corruptions_(corruptions) {
+    head_started_ = head_->stats().spans ? options_.clock->monotonic_nanos() : 0;
+  }
 
-  // Separate from the constructor: the writer thread calls back into `this`.
-  void start(const EmbeddedStoreOptions& o) {
-    GroupCommitWriter::Options w{o.fsync, o.fsync_interval_ms, o.max_pending_bytes};
+  // Separate from the constructor: the threads call back into `this`.
+  void start() {
+    GroupCommitWriter::Options w{options_.fsync, options_.fsync_interval_ms,
+                                 options_.max_pending_bytes};
+    block_thread_ = std::thread([this] { run_block_thread(); });
     writer_ = std::make_unique<GroupCommitWriter>(
-        log_.get(), w, o.clock,
-        [this](uint64_t seq, std::vector<SpanBatch>& batches) { apply(seq, batches); });
+        log_.get(), w, options_.clock,
+        [this](uint64_t, std::vector<SpanBatch>& batches) { apply(batches); },
+        [this] { tick(); });
   }
 
   ~EmbeddedStore() override { (void)close(); }
@@ -48,63 +81,340 @@ class EmbeddedStore final : public Store {
   }
 
   Result<std::optional<Trace>> get_trace(const TraceId& id) override {
-    return head_->get_trace(id);
+    return store::sources_get_trace(sources(), id);
   }
   Result<std::vector<TraceSummary>> search(const TraceQuery& query) override {
-    return head_->search(query);
+    return store::sources_search(sources(), query);
   }
-  Result<std::vector<std::string>> services() override { return head_->services(); }
+  Result<std::vector<std::string>> services() override {
+    return store::sources_services(sources());
+  }
   Result<std::vector<OperationInfo>> operations(const std::string& service) override {
-    return head_->operations(service);
+    return store::sources_operations(sources(), service);
   }
   Result<std::vector<DependencyLink>> dependencies(uint64_t start, uint64_t end) override {
-    return head_->dependencies(start, end);
+    return store::sources_dependencies(sources(), start, end);
   }
-  Result<std::vector<std::string>> attribute_keys() override { return head_->attribute_keys(); }
+  Result<std::vector<std::string>> attribute_keys() override {
+    return store::sources_attribute_keys(sources());
+  }
   Result<std::vector<std::string>> attribute_values(const std::string& key, size_t limit) override {
-    return head_->attribute_values(key, limit);
+    return store::sources_attribute_values(sources(), key, limit);
   }
 
   StoreStats stats() const override {
-    store::HeadStats h = head_->stats();
+    Sources src = sources();
+    store::HeadStats h = src.head->stats();
     StoreStats s;
+    s.head_bytes = h.bytes;
     s.spans = h.spans;
     s.traces = h.traces;
-    s.head_bytes = h.bytes;
-    s.head_budget_bytes = h.budget_bytes;
-    s.evicted_traces = h.evicted_traces;
-    s.evicted_spans = h.evicted_spans;
+    if (src.frozen) {
+      store::HeadStats f = src.frozen->stats();
+      s.head_bytes += f.bytes;
+      s.spans += f.spans;
+      s.traces += f.traces;
+    }
+    s.duplicate_spans = h.duplicate_spans + frozen_duplicates_.load();
+    s.head_budget_bytes = options_.head_budget_bytes;
+    store::BlockSetStats b = blocks_->stats();
+    s.blocks = b.blocks;
+    s.block_bytes = b.bytes;
+    s.block_spans = b.spans;
+    s.spans += b.spans;
+    s.flushes = b.flushes;
+    s.compactions = b.compactions;
+    s.retention_dropped_blocks = b.retention_dropped_blocks;
+    s.flush_errors = flush_errors_.load();
     s.wal_bytes = log_->bytes();
     s.wal_segments = log_->segments();
     s.wal_syncs = log_->syncs();
     s.recovered_spans = recovered_spans_;
     s.wal_corruptions = wal_corruptions_;
-    s.duplicate_spans = h.duplicate_spans;
     return s;
   }
 
+  Status flush() override {
+    std::unique_lock lock(mu_);
+    if (closed_) return unavailable("shutting down");
+    const uint64_t want = ++cut_requests_;
+    lock.unlock();
+    writer_->wake();
+    lock.lock();
+    // The cut answering this request, then its block (or the first failure to write it).
+    cv_.wait(lock, [&] { return cuts_served_ >= want || closed_; });
+    const uint64_t failures = flush_errors_.load();
+    cv_.wait(lock, [&] { return !frozen_ || closed_ || flush_errors_.load() > failures; });
+    return frozen_ ? last_flush_status_ : Status::ok();
+  }
+
+  Status compact() override {
+    std::unique_lock lock(mu_);
+    if (closed_) return unavailable("shutting down");
+    const uint64_t want = ++compact_requests_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return compacts_served_ >= want || closed_; });
+    return last_compact_status_;
+  }
+
   Status close() override {
-    std::lock_guard lock(close_mu_);
+    std::lock_guard close_lock(close_mu_);
     if (!writer_) return close_status_;
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;  // a tick waiting for the block thread gives up
+    }
+    cv_.notify_all();
+    // Drain and close the WAL; then no thread but this one and the block thread is left.
     close_status_ = writer_->close();
+    writer_.reset();
+    // The last cut: everything up to the (closed) active segment goes into a block, so the
+    // next open has no WAL to replay. If a block cannot be written (disk full), the spans
+    // stay in the WAL and are replayed at the next open.
+    const uint64_t failures = flush_errors_.load();
+    auto written = [&] { return !frozen_ || flush_errors_.load() > failures; };
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, written);
+    }
+    bool idle;
+    {
+      std::lock_guard lock(mu_);
+      idle = !frozen_;
+    }
+    if (close_status_.is_ok() && idle) {
+      freeze(log_->active_seq());
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, written);
+      if (frozen_) close_status_ = last_flush_status_;
+    }
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+    block_thread_.join();
+    if (close_status_.is_ok()) {
+      Status s = log_->remove_through(blocks_->wal_flushed_through());
+      if (!s.is_ok()) log_error("deleting flushed WAL segments", s);
+      // The active segment (empty or flushed) goes too: a closed log appends no more.
+      if (log_->active_seq() <= blocks_->wal_flushed_through()) {
+        std::error_code ec;
+        std::filesystem::remove(store::segment_path(options_.data_dir + "/wal", log_->active_seq()),
+                                ec);
+      }
+    }
     return close_status_;
   }
 
  private:
-  // Writer thread: the batches are durable; make them visible, then drop WAL segments
-  // eviction left without live traces.
-  void apply(uint64_t seq, std::vector<SpanBatch>& batches) {
-    head_->apply(batches, seq);
-    for (uint64_t dead : head_->take_dead_segments(log_->active_seq())) {
-      Status s = log_->remove(dead);
-      if (!s.is_ok()) std::fprintf(stderr, "weft: wal: %s\n", s.to_string().c_str());
+  Sources sources() const {
+    Sources s;
+    {
+      std::shared_lock lock(sources_mu_);
+      s.head = head_;
+      s.frozen = frozen_;
+    }
+    // After the heads: a flush publishes its block before it drops the frozen head, so a
+    // query sees the spans at least once (sources_search and get_trace keep them once).
+    s.blocks = blocks_->snapshot();
+    return s;
+  }
+
+  // Writer thread.
+  void apply(std::vector<SpanBatch>& batches) {
+    std::shared_ptr<Head> head;
+    {
+      std::shared_lock lock(sources_mu_);
+      head = head_;
+    }
+    if (head_started_ == 0) head_started_ = options_.clock->monotonic_nanos();
+    head->apply(batches, 0);
+  }
+
+  // Writer thread, between groups.
+  void tick() {
+    const uint64_t flushed = wal_flushed_through_.load();
+    if (flushed > wal_deleted_through_) {
+      Status s = log_->remove_through(flushed);
+      if (s.is_ok()) {
+        wal_deleted_through_ = flushed;
+        store::fault_point("flush.wal_deleted");
+      } else {
+        log_error("deleting flushed WAL segments", s);
+      }
+    }
+    std::unique_lock lock(mu_);
+    const bool requested = cut_requests_ > cuts_served_;
+    const uint64_t bytes = head_->stats().bytes;
+    const bool has_spans = head_started_ != 0;
+    const bool full = bytes > options_.head_budget_bytes;
+    const bool old = has_spans && options_.block_max_age_nanos &&
+                     options_.clock->monotonic_nanos() - head_started_ >= options_.block_max_age_nanos;
+    if (!requested && !full && !old) return;
+    if (frozen_) {
+      // The previous cut is still being written. A full head waits for it here: the writer
+      // stops taking groups, pending bytes grow, and ingest answers RESOURCE_EXHAUSTED.
+      if (!full) return;
+      cv_.wait(lock, [&] { return !frozen_ || stopping_; });
+      if (frozen_) return;
+    }
+    const uint64_t served = cut_requests_;
+    lock.unlock();
+    if (!has_spans) {
+      // Nothing to cut; a flush() waiting for it is answered at once.
+      lock.lock();
+      cuts_served_ = served;
+      cv_.notify_all();
+      return;
+    }
+    const uint64_t through = log_->active_seq();
+    Status s = log_->roll();
+    if (!s.is_ok()) {
+      log_error("rolling the WAL to cut the head", s);
+      return;  // tried again next tick
+    }
+    freeze(through);
+    lock.lock();
+    cuts_served_ = served;
+    cv_.notify_all();
+  }
+
+  // Hands the head (whose spans all lie in WAL segments <= wal_through) to the block thread
+  // and starts a new one. REQUIRES: no frozen head; called by the thread that applies.
+  void freeze(uint64_t wal_through) {
+    auto fresh = std::make_shared<Head>(kNoEviction);
+    std::lock_guard lock(mu_);
+    {
+      std::unique_lock src(sources_mu_);
+      frozen_ = std::move(head_);
+      head_ = std::move(fresh);
+    }
+    head_started_ = 0;
+    frozen_through_ = wal_through;
+    cv_.notify_all();
+  }
+
+  // Block thread.
+  void run_block_thread() {
+    uint64_t last_retention = 0;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] {
+        return closed_ || frozen_ || compact_requests_ > compacts_served_;
+      });
+      if (frozen_) {
+        std::shared_ptr<const Head> frozen = frozen_;
+        const uint64_t through = frozen_through_;
+        lock.unlock();
+        Status s = write_frozen(*frozen, through);
+        lock.lock();
+        last_flush_status_ = s;
+        if (s.is_ok()) {
+          {
+            std::unique_lock src(sources_mu_);
+            frozen_duplicates_ += frozen->stats().duplicate_spans;
+            frozen_.reset();
+          }
+          wal_flushed_through_ = blocks_->wal_flushed_through();
+          cv_.notify_all();
+          lock.unlock();
+          if (writer_) writer_->wake();
+          lock.lock();
+        } else {
+          ++flush_errors_;
+          cv_.notify_all();
+          log_error("writing a block (will retry)", s);
+          if (closed_) return;
+          cv_.wait_for(lock, kFlushRetryDelay, [&] { return closed_; });
+          if (closed_) return;
+        }
+        continue;
+      }
+      if (closed_) return;
+      const bool asked = compact_requests_ > compacts_served_;
+      const uint64_t asked_upto = compact_requests_;
+      lock.unlock();
+      Status cs = Status::ok();
+      if (options_.compaction || asked) {
+        // In the background one merge per wake-up, so a due flush never waits long; when
+        // asked, until nothing is left to merge.
+        do {
+          Result<bool> merged = blocks_->compact_step();
+          if (!merged.is_ok()) {
+            cs = merged.status();
+            log_error("compaction", cs);
+            break;
+          }
+          if (!*merged) break;
+        } while (asked);
+      }
+      const uint64_t now = options_.clock->monotonic_nanos();
+      if (asked || now - last_retention >= kRetentionEveryNanos) {
+        last_retention = now;
+        apply_retention();
+      }
+      lock.lock();
+      if (asked) {
+        compacts_served_ = asked_upto;
+        last_compact_status_ = cs;
+        cv_.notify_all();
+      }
     }
   }
 
+  Status write_frozen(const Head& frozen, uint64_t through) {
+    std::vector<TraceId> ids = frozen.sorted_trace_ids();
+    if (ids.empty()) return blocks_->mark_wal_flushed(through);
+    return blocks_->flush(
+        [&](store::BlockWriter& w) {
+          for (const TraceId& id : ids) {
+            std::optional<Trace> t = frozen.get_trace(id);
+            if (t) WEFT_RETURN_IF_ERROR(w.add_trace(*t));
+          }
+          return Status::ok();
+        },
+        through);
+  }
+
+  void apply_retention() {
+    if (!options_.retention_nanos && !options_.max_disk_bytes) return;
+    const uint64_t now = options_.clock->now_unix_nanos();
+    const uint64_t oldest =
+        options_.retention_nanos && now > options_.retention_nanos ? now - options_.retention_nanos : 0;
+    Result<uint32_t> dropped =
+        blocks_->drop_for_retention(oldest, options_.max_disk_bytes, log_->bytes());
+    if (!dropped.is_ok()) log_error("retention", dropped.status());
+  }
+
+  const EmbeddedStoreOptions options_;
   std::unique_ptr<LockFile> lock_;
-  std::unique_ptr<Head> head_;
   std::unique_ptr<WalLog> log_;
+  std::unique_ptr<BlockSet> blocks_;
   std::unique_ptr<GroupCommitWriter> writer_;
+  std::thread block_thread_;
+
+  mutable std::shared_mutex sources_mu_;
+  std::shared_ptr<Head> head_;          // GUARDED_BY(sources_mu_) (written by the applier)
+  std::shared_ptr<const Head> frozen_;  // GUARDED_BY(sources_mu_ and mu_ to write)
+
+  std::mutex mu_;  // with cv_: cut/flush/compact hand-offs between threads
+  std::condition_variable cv_;
+  uint64_t frozen_through_ = 0;    // GUARDED_BY(mu_)
+  uint64_t cut_requests_ = 0;      // GUARDED_BY(mu_)
+  uint64_t cuts_served_ = 0;       // GUARDED_BY(mu_)
+  uint64_t compact_requests_ = 0;  // GUARDED_BY(mu_)
+  uint64_t compacts_served_ = 0;   // GUARDED_BY(mu_)
+  Status last_flush_status_;       // GUARDED_BY(mu_)
+  Status last_compact_status_;     // GUARDED_BY(mu_)
+  bool closed_ = false;            // GUARDED_BY(mu_): the block thread is to stop
+  bool stopping_ = false;          // GUARDED_BY(mu_): close() has begun
+
+  uint64_t head_started_ = 0;  // applier only: when the head got its first span (0: empty)
+  std::atomic<uint64_t> wal_flushed_through_{0};
+  uint64_t wal_deleted_through_ = 0;  // writer thread only
+  std::atomic<uint64_t> frozen_duplicates_{0};
+  std::atomic<uint64_t> flush_errors_{0};
   const uint64_t recovered_spans_;
   const uint64_t wal_corruptions_;
   std::mutex close_mu_;
@@ -127,17 +437,23 @@ Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& o
   WEFT_RETURN_IF_ERROR(make_dir(wal_dir));
   WEFT_ASSIGN_OR_RETURN(auto lock, LockFile::acquire(dir + "/LOCK"));
 
-  auto head = std::make_unique<Head>(options.head_budget_bytes);
+  store::BlockSetOptions bo;
+  bo.data_dir = dir;
+  bo.page_spans = options.block_page_spans;
+  WEFT_ASSIGN_OR_RETURN(auto blocks, BlockSet::open(bo));
+  const uint64_t flushed = blocks->wal_flushed_through();
+
+  // Segments the blocks already hold are deleted unread; the rest are replayed.
+  auto head = std::make_shared<Head>(kNoEviction);
   std::vector<SpanBatch> one(1);
   WEFT_ASSIGN_OR_RETURN(store::WalRecoveryResult recovered,
                         store::recover_wal(wal_dir, [&](uint64_t seq, SpanBatch&& batch) {
+                          if (seq <= flushed) return;
                           one[0] = std::move(batch);
                           head->apply(one, seq);
                         }));
-
   std::map<uint64_t, uint64_t> sizes;
   for (uint64_t seq : recovered.segments) {
-    head->note_segment(seq);
     std::error_code ec;
     auto size = std::filesystem::file_size(store::segment_path(wal_dir, seq), ec);
     sizes[seq] = ec ? 0 : size;
@@ -145,14 +461,15 @@ Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& o
   store::WalFileFactory factory = options.wal_file_factory
                                       ? store::WalFileFactory(options.wal_file_factory)
                                       : store::WalFileFactory(store::open_posix_wal_file);
-  WEFT_ASSIGN_OR_RETURN(auto log, WalLog::open(wal_dir, options.wal_segment_bytes, factory, sizes));
-  // Segments whose traces recovery had to evict again (or that held nothing) go now.
-  for (uint64_t dead : head->take_dead_segments(log->active_seq()))
-    WEFT_RETURN_IF_ERROR(log->remove(dead));
+  WEFT_ASSIGN_OR_RETURN(auto log,
+                        WalLog::open(wal_dir, options.wal_segment_bytes, factory, sizes, flushed + 1));
+  WEFT_RETURN_IF_ERROR(log->remove_through(flushed));
 
-  auto s = std::make_unique<EmbeddedStore>(std::move(lock), std::move(head), std::move(log),
-                                           recovered.spans, recovered.corruptions);
-  s->start(options);
+  const uint64_t replayed = head->stats().spans;
+  auto s = std::make_unique<EmbeddedStore>(options, std::move(lock), std::move(head),
+                                           std::move(log), std::move(blocks), replayed,
+                                           recovered.corruptions);
+  s->start();
   return std::unique_ptr<Store>(std::move(s));
 }
 

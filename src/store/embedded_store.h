@@ -1,10 +1,15 @@
 #pragma once
 // The embedded store: weft's own storage engine for one machine (DESIGN.md §6,
-// docs/format/wal.md). Writes go to a write-ahead log with group commit and then to the
-// head, an in-memory index of recent traces that answers every query.
+// docs/format/wal.md, block.md, manifest.md). Writes go to a write-ahead log with group
+// commit and then to the head, an in-memory index of recent traces. Past its memory budget
+// (or its age limit) the head is frozen and a block thread writes it into an immutable
+// columnar block; compaction merges blocks, retention drops them. Queries see the head,
+// the frozen head and the blocks as one store.
 //
 //   write() ─ encode + compress (caller's thread) ─► queue ─► writer thread: one writev for
 //   everything queued ─► fsync (per policy) ─► apply to the head ─► done(OK)
+//   writer thread, between groups: head over budget/age ─► roll the WAL, freeze the head
+//   block thread: frozen head ─► block file ─► manifest ─► (writer) delete WAL segments
 //
 // One process at a time: open takes an flock on <data_dir>/LOCK.
 #include <cstdint>
@@ -31,7 +36,15 @@ struct EmbeddedStoreOptions {
   };
   Fsync fsync = Fsync::kPerRequest;
   uint32_t fsync_interval_ms = 1000;
-  uint64_t head_budget_bytes = 512ull << 20;  // beyond this the oldest traces are evicted
+  // Beyond this the head is cut into a block. Ingest waits (and, past max_pending_bytes,
+  // answers RESOURCE_EXHAUSTED) only while a full head waits for the previous cut to be
+  // written. Nothing is evicted unflushed.
+  uint64_t head_budget_bytes = 512ull << 20;
+  uint64_t block_max_age_nanos = 300'000'000'000ull;  // cut the head at least this often
+  uint64_t retention_nanos = 0;   // drop blocks whose newest trace is older; 0: keep all
+  uint64_t max_disk_bytes = 0;    // drop the oldest blocks to stay under; 0: no budget
+  bool compaction = true;
+  uint32_t block_page_spans = 2048;
   uint64_t wal_segment_bytes = 64ull << 20;   // a segment rolls once it reaches this size
   uint64_t max_pending_bytes = 64ull << 20;   // writes waiting beyond this: RESOURCE_EXHAUSTED
   Clock* clock = &Clock::system();
@@ -41,8 +54,9 @@ struct EmbeddedStoreOptions {
   std::function<Result<std::unique_ptr<store::WalFile>>(const std::string& path)> wal_file_factory;
 };
 
-// Opens (creating if needed) the store in options.data_dir, replays its WAL into the head
-// and starts the writer thread. Fails with UNAVAILABLE if another process holds the
+// Opens (creating if needed) the store in options.data_dir: reads the manifest (deleting
+// orphan block files), opens the blocks, replays the WAL segments the blocks do not hold
+// into the head, and starts the writer and block threads. Fails with UNAVAILABLE if another process holds the
 // directory's lock, with DATA_LOSS if a WAL segment has an unknown format version, and with
 // IO_ERROR if the directory cannot be created or read.
 Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& options);

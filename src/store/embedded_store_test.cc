@@ -239,35 +239,52 @@ TEST(EmbeddedStore, OverloadAnswersResourceExhausted) {
   EXPECT_EQ(store->stats().spans, uint64_t(ok.load()));
 }
 
-TEST(EmbeddedStore, SegmentsRollAndEvictionDeletesDeadSegments) {
+TEST(EmbeddedStore, PastTheBudgetTheHeadIsCutIntoBlocksAndNothingIsLost) {
   TempDir dir;
   auto o = options_for(dir);
   o.fsync = EmbeddedStoreOptions::Fsync::kNever;
   o.wal_segment_bytes = 4096;
   o.head_budget_bytes = 200 * 1024;
-  auto store = open_or_die(o);
-  for (int i = 1; i <= 2000; ++i) {
-    KeyValueList attrs{{"payload", std::string(64, static_cast<char>('a' + i % 26))}};
-    ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(i, 1, 0, "a", "op", i, 1,
-                                                           SpanKind::kServer, attrs)}))
-                    .is_ok());
+  constexpr int kTraces = 2000;
+  {
+    auto store = open_or_die(o);
+    for (int i = 1; i <= kTraces; ++i) {
+      KeyValueList attrs{{"payload", std::string(64, static_cast<char>('a' + i % 26))}};
+      ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(i, 1, 0, "a", "op", i, 1,
+                                                             SpanKind::kServer, attrs)}))
+                      .is_ok());
+    }
+    // Cuts happen between groups on the writer thread; give the block thread a moment.
+    for (int i = 0; i < 500 && store->stats().flushes == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    StoreStats st = store->stats();
+    EXPECT_GT(st.flushes, 0u);
+    EXPECT_EQ(st.spans, uint64_t{kTraces});
+    EXPECT_TRUE(store->get_trace(trace_id(1))->has_value());  // oldest still there
+    EXPECT_TRUE(store->get_trace(trace_id(kTraces))->has_value());
+    // WAL segments already in blocks are deleted.
+    auto segs = store::list_segments(o.data_dir + "/wal");
+    ASSERT_TRUE(segs.is_ok());
+    EXPECT_LT(segs->size(), 60u);
+    ASSERT_TRUE(store->close().is_ok());
   }
-  StoreStats st = store->stats();
-  EXPECT_GT(st.evicted_traces, 0u);
-  EXPECT_LE(st.head_bytes, o.head_budget_bytes);
-  EXPECT_FALSE(store->get_trace(trace_id(1))->has_value());    // oldest gone
-  EXPECT_TRUE(store->get_trace(trace_id(2000))->has_value());  // newest kept
-  // Only segments with live traces remain on disk, and there are several of them.
-  auto segs = store::list_segments(o.data_dir + "/wal");
-  ASSERT_TRUE(segs.is_ok());
-  EXPECT_EQ(segs->size(), st.wal_segments);
-  EXPECT_GT(segs->size(), 1u);
-  EXPECT_LT(segs->size(), 60u);
-  store.reset();
-  // Recovery brings back what was live (and maybe a few more older traces of kept segments).
+  // A clean close cuts the rest: nothing to replay, everything in blocks, each span once.
   auto again = open_or_die(o);
-  EXPECT_TRUE(again->get_trace(trace_id(2000))->has_value());
-  EXPECT_LE(again->stats().head_bytes, o.head_budget_bytes);
+  StoreStats st = again->stats();
+  EXPECT_EQ(st.recovered_spans, 0u);
+  EXPECT_EQ(st.block_spans, uint64_t{kTraces});
+  for (int i = 1; i <= kTraces; i += 97) {
+    auto t = again->get_trace(trace_id(i));
+    ASSERT_TRUE(t.is_ok() && t->has_value()) << i;
+    EXPECT_EQ((*t)->spans.size(), 1u);
+  }
+  TraceQuery q;
+  q.service = "a";
+  q.limit = 5;
+  auto found = again->search(q);
+  ASSERT_TRUE(found.is_ok());
+  ASSERT_EQ(found->size(), 5u);
+  EXPECT_EQ((*found)[0].trace_id, trace_id(kTraces));  // newest first across blocks
 }
 
 TEST(EmbeddedStore, IntervalFsyncSyncsPeriodically) {

@@ -29,6 +29,13 @@ struct StoreStats {
   uint64_t recovered_spans = 0;  // replayed from the WAL at open
   uint64_t wal_corruptions = 0;  // damaged WAL tails/segments/records dropped at open
   uint64_t duplicate_spans = 0;  // spans dropped because their trace already held the ID
+  uint64_t blocks = 0;           // live blocks
+  uint64_t block_bytes = 0;      // their files' bytes
+  uint64_t block_spans = 0;
+  uint64_t flushes = 0;          // blocks cut from the head since start
+  uint64_t compactions = 0;      // merges since start
+  uint64_t retention_dropped_blocks = 0;
+  uint64_t flush_errors = 0;     // failed block writes (retried)
 };
 
 class Store {
@@ -65,6 +72,13 @@ class Store {
                                                             size_t limit) = 0;
 
   virtual StoreStats stats() const = 0;
+
+  // Makes everything acknowledged so far part of the store's long-term form (the embedded
+  // store: cuts the head into a block) and returns once that is durable.
+  virtual Status flush() = 0;
+  // Merges what the store would merge in the background, until nothing is left to merge;
+  // returns once durable.
+  virtual Status compact() = 0;
 
   // Stops accepting writes, waits for pending ones to become durable, syncs. Idempotent.
   virtual Status close() = 0;

@@ -161,6 +161,22 @@ std::optional<Trace> Head::get_trace(const TraceId& id) const {
   return out;
 }
 
+bool Head::has_trace(const TraceId& id) const {
+  std::shared_lock lock(mu_);
+  return traces_.contains(id);
+}
+
+std::vector<TraceId> Head::sorted_trace_ids() const {
+  std::vector<TraceId> ids;
+  {
+    std::shared_lock lock(mu_);
+    ids.reserve(traces_.size());
+    for (const auto& [id, entry] : traces_) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 std::vector<std::string> Head::services() const {
   std::shared_lock lock(mu_);
   return index_.services();

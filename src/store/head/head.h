@@ -53,6 +53,9 @@ class Head {
   std::vector<uint64_t> take_dead_segments(uint64_t active_segment);
 
   std::optional<Trace> get_trace(const TraceId& id) const;
+  bool has_trace(const TraceId& id) const;
+  // Every trace ID held, ascending (what a block is cut from).
+  std::vector<TraceId> sorted_trace_ids() const;
   // model/query.h semantics (see search.cc); query.limit == 0 means no limit.
   std::vector<TraceSummary> search(const TraceQuery& query) const;
   std::vector<std::string> services() const;

@@ -62,4 +62,11 @@ TraceSummary TraceEntry::summary() const {
   return out;
 }
 
+TraceSummary summarize_trace(const Trace& trace) {
+  TraceEntry e;
+  e.id = trace.trace_id;
+  for (const Span& s : trace.spans) e.add_span(s);
+  return e.summary();
+}
+
 }  // namespace weft::store

@@ -38,4 +38,7 @@ struct TraceEntry {
   TraceSummary summary() const;
 };
 
+// The search summary of a whole trace (spans from any source), as TraceEntry computes it.
+TraceSummary summarize_trace(const Trace& trace);
+
 }  // namespace weft::store

@@ -1,5 +1,6 @@
 #include "store/wal/group_commit.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "store/wal/span_codec.h"
@@ -9,8 +10,13 @@ namespace weft::store {
 
 using Fsync = EmbeddedStoreOptions::Fsync;
 
-GroupCommitWriter::GroupCommitWriter(WalLog* log, Options options, Clock* clock, ApplyFn apply)
-    : log_(log), options_(options), clock_(clock), apply_(std::move(apply)) {
+GroupCommitWriter::GroupCommitWriter(WalLog* log, Options options, Clock* clock, ApplyFn apply,
+                                     TickFn tick)
+    : log_(log),
+      options_(options),
+      clock_(clock),
+      apply_(std::move(apply)),
+      tick_(std::move(tick)) {
   last_sync_nanos_ = clock_->monotonic_nanos();
   thread_ = std::thread([this] { run(); });
 }
@@ -42,6 +48,14 @@ void GroupCommitWriter::write(SpanBatch batch, std::function<void(Status)> done)
   cv_.notify_one();
 }
 
+void GroupCommitWriter::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_one();
+}
+
 Status GroupCommitWriter::admit() {
   std::lock_guard lock(mu_);
   if (stopping_) return unavailable("shutting down");
@@ -59,11 +73,14 @@ void GroupCommitWriter::run() {
     bool stop;
     {
       std::unique_lock lock(mu_);
-      auto ready = [&] { return !queue_.empty() || stopping_; };
-      if (interval && unsynced_)
-        cv_.wait_for(lock, std::chrono::milliseconds(options_.fsync_interval_ms), ready);
-      else
+      auto ready = [&] { return !queue_.empty() || stopping_ || woken_; };
+      uint32_t wait_ms = tick_ ? kTickMillis : UINT32_MAX;
+      if (interval && unsynced_) wait_ms = std::min(wait_ms, options_.fsync_interval_ms);
+      if (wait_ms == UINT32_MAX)
         cv_.wait(lock, ready);
+      else
+        cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), ready);
+      woken_ = false;
       group.swap(queue_);
       stop = stopping_ && group.empty();
     }
@@ -82,6 +99,7 @@ void GroupCommitWriter::run() {
       unsynced_ = false;
       last_sync_nanos_ = clock_->monotonic_nanos();
     }
+    if (tick_) tick_();
     if (stop) return;
   }
 }

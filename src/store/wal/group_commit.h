@@ -36,14 +36,22 @@ class GroupCommitWriter {
   // Applies durable batches to the head; called on the writer thread with the sequence
   // number of the segment that holds them. Must not fail.
   using ApplyFn = std::function<void(uint64_t segment_seq, std::vector<SpanBatch>& batches)>;
+  // Runs on the writer thread after every group and at least every `kTickMillis` when
+  // idle, and when wake() is called: the place for work that must touch the log between
+  // groups (rolling it when the head is cut, deleting segments already in blocks).
+  using TickFn = std::function<void()>;
+  static constexpr uint32_t kTickMillis = 200;
 
   // `log` must outlive this writer. Starts the writer thread.
-  GroupCommitWriter(WalLog* log, Options options, Clock* clock, ApplyFn apply);
+  GroupCommitWriter(WalLog* log, Options options, Clock* clock, ApplyFn apply,
+                    TickFn tick = nullptr);
   ~GroupCommitWriter();  // calls close()
 
   // Calls `done` exactly once: on the writer thread after commit, or at once on the
   // caller's thread when refused (shutting down, overloaded, batch too large).
   void write(SpanBatch batch, std::function<void(Status)> done);
+  // Makes the writer thread run `tick` soon even if nothing is queued.
+  void wake();
 
   // Refuses new writes (UNAVAILABLE "shutting down"), drains the queue, syncs and closes
   // the log, joins the thread. Idempotent; returns the first error of the final sync.
@@ -63,12 +71,14 @@ class GroupCommitWriter {
   const Options options_;
   Clock* const clock_;
   const ApplyFn apply_;
+  const TickFn tick_;
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;   // GUARDED_BY(mu_)
   uint64_t pending_bytes_ = 0;  // GUARDED_BY(mu_): queued or being committed
   bool stopping_ = false;       // GUARDED_BY(mu_)
+  bool woken_ = false;          // GUARDED_BY(mu_)
   Status close_status_;         // GUARDED_BY(close_mu_)
   std::mutex close_mu_;
   bool closed_ = false;  // GUARDED_BY(close_mu_)

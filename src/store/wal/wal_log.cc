@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "store/wal/segment_name.h"
@@ -10,10 +11,12 @@ namespace weft::store {
 
 Result<std::unique_ptr<WalLog>> WalLog::open(std::string wal_dir, uint64_t segment_bytes,
                                              WalFileFactory factory,
-                                             const std::map<uint64_t, uint64_t>& existing) {
+                                             const std::map<uint64_t, uint64_t>& existing,
+                                             uint64_t min_next_seq) {
   std::unique_ptr<WalLog> log(new WalLog(std::move(wal_dir), segment_bytes, std::move(factory)));
   log->sizes_ = existing;
   if (!existing.empty()) log->next_seq_ = existing.rbegin()->first + 1;
+  log->next_seq_ = std::max(log->next_seq_, min_next_seq);
   WEFT_RETURN_IF_ERROR(log->roll());
   return log;
 }
@@ -71,6 +74,14 @@ Status WalLog::sync() {
   sizes_[active_->seq()] = active_->size();
   (void)roll();
   return unavailable(s.message());
+}
+
+Status WalLog::remove_through(uint64_t seq) {
+  std::vector<uint64_t> doomed;
+  for (const auto& [s, size] : sizes_)
+    if (s <= seq && s != active_seq()) doomed.push_back(s);
+  for (uint64_t s : doomed) WEFT_RETURN_IF_ERROR(remove(s));
+  return Status::ok();
 }
 
 Status WalLog::remove(uint64_t seq) {

@@ -23,10 +23,13 @@ namespace weft::store {
 class WalLog {
  public:
   // `existing` are the segments recovery found (they are read-only from now on), with
-  // their sizes. New segments are numbered after the largest of them.
+  // their sizes. New segments are numbered after the largest of them, and never below
+  // `min_next_seq` (segments already flushed into blocks and deleted keep their numbers
+  // retired: the manifest refers to them by number).
   static Result<std::unique_ptr<WalLog>> open(std::string wal_dir, uint64_t segment_bytes,
                                               WalFileFactory factory,
-                                              const std::map<uint64_t, uint64_t>& existing);
+                                              const std::map<uint64_t, uint64_t>& existing,
+                                              uint64_t min_next_seq = 1);
 
   // Appends one record per payload, all-or-nothing, rolling first if the active segment is
   // full. Returns the sequence number of the segment written.
@@ -36,6 +39,11 @@ class WalLog {
   Status sync();
   // Deletes segment `seq`. REQUIRES: seq != active_seq().
   Status remove(uint64_t seq);
+  // Deletes every segment numbered <= `seq` except the active one.
+  Status remove_through(uint64_t seq);
+  // Syncs and closes the active segment and starts the next one: records appended from now
+  // on go to a segment numbered above every segment that exists.
+  Status roll();
   // Syncs and closes the active segment. Idempotent.
   Status close();
 
@@ -47,7 +55,6 @@ class WalLog {
  private:
   WalLog(std::string dir, uint64_t segment_bytes, WalFileFactory factory)
       : dir_(std::move(dir)), segment_bytes_(segment_bytes), factory_(std::move(factory)) {}
-  Status roll();
   void publish_stats();
 
   const std::string dir_;

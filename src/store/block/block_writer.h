@@ -1,0 +1,56 @@
+#pragma once
+// BlockWriter: writes one immutable columnar block (docs/format/block.md) from whole traces
+// given in ascending trace-ID order. Streaming: it holds the current page's columns, the
+// dictionaries and the index entries, never the whole block, so memory stays bounded by
+// the page size plus dictionaries however many traces go in (flush and compaction both
+// rely on that).
+//
+// The file is written at `path` (the caller passes a temporary name and renames it after
+// finish()); finish() writes the footer and fsyncs the file. A writer that is destroyed
+// without finish() leaves a partial file the caller must delete.
+//
+// Thread-safety: none; one thread uses a writer.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "model/span.h"
+#include "store/block/block_meta.h"
+
+namespace weft::store {
+
+struct BlockWriterOptions {
+  uint64_t id = 0;
+  uint32_t level = 0;
+  // A page is closed once it holds at least this many spans (whole traces only: a
+  // 100k-span trace is one page of its own).
+  uint32_t page_spans = 2048;
+  int zstd_level = 3;
+  // Values of one attribute key kept in the block's dictionary; later distinct values of
+  // that key are stored raw (and go into the raw-value bloom filter).
+  uint32_t max_dict_values_per_key = 1024;
+};
+
+class BlockWriter {
+ public:
+  // Creates (truncating) the file at `path`. IO_ERROR / UNAVAILABLE (disk full) on failure.
+  static Result<std::unique_ptr<BlockWriter>> create(const std::string& path,
+                                                     const BlockWriterOptions& options);
+  virtual ~BlockWriter() = default;
+
+  // Adds one whole trace. REQUIRES: trace.spans non-empty, every span's trace_id ==
+  // trace.trace_id, no two spans with the same span ID, trace IDs strictly ascending
+  // across calls. Spans may come in any order; the block stores them by (start, span ID).
+  virtual Status add_trace(const Trace& trace) = 0;
+
+  // Writes the last page, the footer and the trailer, fsyncs and closes the file.
+  // Returns the block's meta (file_bytes set). REQUIRES: at least one trace added.
+  virtual Result<BlockMeta> finish() = 0;
+
+  // Bytes written so far (pages only), for cutting compaction output by size.
+  virtual uint64_t bytes_written() const = 0;
+  virtual uint64_t spans_added() const = 0;
+};
+
+}  // namespace weft::store

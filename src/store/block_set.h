@@ -1,0 +1,102 @@
+#pragma once
+// BlockSet: the live blocks of a data directory and every change to them — a flush adds a
+// level-0 block cut from the head, compaction replaces blocks by their merge, retention
+// drops whole blocks — each made durable through the manifest (manifest.h) in the order
+// that keeps a crash at any point safe:
+//
+//   write <id>.blk.tmp, fsync ─► rename to <id>.blk, fsync dir ─► write MANIFEST ─► publish
+//   to readers ─► delete what the manifest no longer names
+//
+// A block file the manifest does not name is an orphan and is deleted at open.
+//
+// Thread-safety: changes (flush, compact_step, drop_for_retention) come from one thread at
+// a time (the store's block thread); snapshot() and stats() may be called from any thread.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "store/block/block_reader.h"
+#include "store/block/block_writer.h"
+#include "store/manifest.h"
+
+namespace weft::store {
+
+struct BlockSetOptions {
+  std::string data_dir;
+  uint32_t page_spans = 2048;
+  // Compaction merges `compaction_fan_in` consecutive blocks of one level into one block of
+  // the next level, as long as the result stays under `max_block_spans`.
+  uint32_t compaction_fan_in = 4;
+  uint32_t max_level = 4;
+  uint64_t max_block_spans = 8'000'000;
+};
+
+struct BlockSetStats {
+  uint64_t blocks = 0;
+  uint64_t bytes = 0;
+  uint64_t spans = 0;
+  uint64_t flushes = 0;
+  uint64_t compactions = 0;
+  uint64_t retention_dropped_blocks = 0;
+  uint64_t orphans_removed = 0;  // at open
+};
+
+class BlockSet {
+ public:
+  using Blocks = std::vector<std::shared_ptr<BlockReader>>;
+  using Snapshot = std::shared_ptr<const Blocks>;
+
+  // Reads the manifest (none: an empty set), deletes orphans and temporary files, opens every
+  // live block. DATA_LOSS if the manifest or a live block is damaged.
+  static Result<std::unique_ptr<BlockSet>> open(const BlockSetOptions& options);
+
+  // WAL segments numbered up to this are already in blocks.
+  uint64_t wal_flushed_through() const { return manifest_.wal_flushed_through; }
+
+  // The live blocks, ascending id; immutable, safe to use while the set changes.
+  Snapshot snapshot() const;
+  BlockSetStats stats() const;
+
+  // Writes a new level-0 block from `write_traces` (which adds at least one trace to the
+  // writer, in ascending trace-ID order) and records that the WAL up to `wal_through` is in
+  // blocks.
+  Status flush(const std::function<Status(BlockWriter&)>& write_traces, uint64_t wal_through);
+  // Records that the WAL up to `wal_through` holds nothing the blocks lack (an empty head
+  // was cut).
+  Status mark_wal_flushed(uint64_t wal_through);
+
+  // One compaction: merges the oldest run of `compaction_fan_in` consecutive blocks of one
+  // level (joining the spans of traces they share, each span once). False if nothing was due.
+  Result<bool> compact_step();
+
+  // Drops every block whose newest trace started before `oldest_start` (0: none by age),
+  // then the oldest blocks while block bytes + `other_bytes` exceed `max_disk_bytes`
+  // (0: no budget). Returns how many blocks were dropped.
+  Result<uint32_t> drop_for_retention(uint64_t oldest_start, uint64_t max_disk_bytes,
+                                      uint64_t other_bytes);
+
+ private:
+  explicit BlockSet(BlockSetOptions options) : options_(std::move(options)) {}
+  // Writes a block through `fill` into a temporary file, renames it into place. `fault`
+  // names the crash point after the rename.
+  Result<std::shared_ptr<BlockReader>> write_block(
+      uint32_t level, const std::function<Status(BlockWriter&)>& fill, const char* fault);
+  // Makes `next` the manifest and the published set of blocks, then deletes the files of
+  // `removed`. `fault` names the crash point between the manifest and the deletion.
+  Status commit(Manifest next, Blocks blocks, const std::vector<uint64_t>& removed,
+                const char* fault);
+  std::string path_of(uint64_t id) const;
+
+  const BlockSetOptions options_;
+  Manifest manifest_;  // block thread only
+  Blocks blocks_;      // block thread only; mirrors manifest_.blocks
+  mutable std::mutex mu_;
+  Snapshot published_;   // GUARDED_BY(mu_)
+  BlockSetStats stats_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace weft::store

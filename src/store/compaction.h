@@ -1,0 +1,37 @@
+#pragma once
+// Compaction and retention policy, and the merge of blocks (docs/format/manifest.md).
+//
+// Compaction: blocks cut from the head are level 0. Once a level holds `fan_in` blocks,
+// the oldest `fan_in` of them (by id: creation order, so neighbours in time) are merged
+// into one block of the next level, as long as the result stays under `max_spans`; the
+// merge joins the spans of a trace that arrived late into different blocks, keeping each
+// span ID once. Memory is bounded: the merge holds one page of every input at a time.
+//
+// Retention drops whole blocks: by age (the block's newest trace start) and then, oldest
+// first, by a disk budget.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/status.h"
+#include "store/block/block_reader.h"
+#include "store/block/block_writer.h"
+
+namespace weft::store {
+
+// Indexes into `blocks` (ascending id) of the run to merge next; empty if none is due.
+std::vector<size_t> plan_compaction(const std::vector<std::shared_ptr<BlockReader>>& blocks,
+                                    uint32_t fan_in, uint32_t max_level, uint64_t max_spans);
+
+// Adds the traces of `inputs` to `out` in ascending trace-ID order, the spans of one trace
+// from several inputs joined (first occurrence of a span ID wins).
+Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out);
+
+// Ids of the blocks retention drops: those whose newest trace started before
+// `oldest_start`, then oldest-first while the rest plus `other_bytes` exceed
+// `max_disk_bytes` (0: no budget).
+std::vector<uint64_t> plan_retention(const std::vector<std::shared_ptr<BlockReader>>& blocks,
+                                     uint64_t oldest_start, uint64_t max_disk_bytes,
+                                     uint64_t other_bytes);
+
+}  // namespace weft::store

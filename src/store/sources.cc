@@ -1,0 +1,184 @@
+#include "store/sources.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+#include "store/head/trace_entry.h"
+
+namespace weft::store {
+namespace {
+
+std::vector<const Head*> heads_of(const Sources& s) {
+  std::vector<const Head*> h{s.head.get()};
+  if (s.frozen) h.push_back(s.frozen.get());
+  return h;
+}
+
+// How many sources may hold spans of `id` (exact for heads, bloom filters for blocks).
+size_t holders(const Sources& s, const TraceId& id) {
+  size_t n = 0;
+  for (const Head* h : heads_of(s)) n += h->has_trace(id);
+  for (const auto& b : *s.blocks) n += b->may_contain(id);
+  return n;
+}
+
+bool in_bounds(const TraceSummary& t, const TraceQuery& q) {
+  if (t.start_unix_nano < q.start_unix_nano || t.start_unix_nano > q.end_unix_nano) return false;
+  if (q.duration_of_span) return true;
+  if (q.min_duration_nanos && t.duration_nanos() < *q.min_duration_nanos) return false;
+  if (q.max_duration_nanos && t.duration_nanos() > *q.max_duration_nanos) return false;
+  return true;
+}
+
+template <typename T, typename Fn>
+std::vector<T> sorted_union(const Sources& s, Fn&& of) {
+  std::set<T> all;
+  for (const Head* h : heads_of(s))
+    for (auto& v : of.head(*h)) all.insert(std::move(v));
+  for (const auto& b : *s.blocks)
+    for (auto& v : of.block(*b)) all.insert(std::move(v));
+  return {all.begin(), all.end()};
+}
+
+}  // namespace
+
+Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& id) {
+  std::vector<Trace> parts;
+  for (const Head* h : heads_of(s))
+    if (auto t = h->get_trace(id)) parts.push_back(std::move(*t));
+  for (const auto& b : *s.blocks) {
+    if (!b->may_contain(id)) continue;
+    WEFT_ASSIGN_OR_RETURN(std::optional<Trace> t, b->get_trace(id));
+    if (t) parts.push_back(std::move(*t));
+  }
+  if (parts.empty()) return std::optional<Trace>();
+  if (parts.size() == 1) return std::optional<Trace>(std::move(parts[0]));
+  Trace whole;
+  whole.trace_id = id;
+  std::unordered_set<SpanId, FixedIdHash> seen;
+  for (Trace& p : parts)
+    for (Span& sp : p.spans)
+      if (seen.insert(sp.span_id).second) whole.spans.push_back(std::move(sp));
+  std::sort(whole.spans.begin(), whole.spans.end(), [](const Span& a, const Span& b) {
+    if (a.start_time_unix_nano != b.start_time_unix_nano)
+      return a.start_time_unix_nano < b.start_time_unix_nano;
+    return a.span_id < b.span_id;
+  });
+  return std::optional<Trace>(std::move(whole));
+}
+
+Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQuery& q) {
+  BlockSearchState state;
+  state.limit = q.limit;
+  if (q.start_unix_nano > q.end_unix_nano) return state.out;
+  for (const Head* h : heads_of(s))
+    for (TraceSummary& t : h->search(q)) state.offer(std::move(t), q.order);
+
+  // Newest first: blocks by their newest trace, so the walk can stop at the first block
+  // that cannot improve the result.
+  std::vector<const BlockReader*> blocks;
+  for (const auto& b : *s.blocks) {
+    const BlockMeta& m = b->meta();
+    if (m.max_start < q.start_unix_nano || m.min_start > q.end_unix_nano) continue;
+    blocks.push_back(b.get());
+  }
+  std::sort(blocks.begin(), blocks.end(), [](const BlockReader* a, const BlockReader* b) {
+    return a->meta().max_start > b->meta().max_start;
+  });
+  for (const BlockReader* b : blocks) {
+    if (q.order == TraceOrder::kNewestFirst &&
+        !state.could_take(q.order, std::min(b->meta().max_start, q.end_unix_nano), UINT64_MAX))
+      break;
+    WEFT_RETURN_IF_ERROR(b->search(q, &state));
+  }
+
+  // Results whose trace is split across sources: summarise the whole trace. A trace may
+  // also have been offered twice (found in two sources): keep it once.
+  std::vector<TraceSummary> out;
+  std::unordered_set<TraceId, FixedIdHash> done;
+  bool reorder = false;
+  for (TraceSummary& t : state.out) {
+    if (!done.insert(t.trace_id).second) continue;
+    if (holders(s, t.trace_id) > 1) {
+      WEFT_ASSIGN_OR_RETURN(std::optional<Trace> whole, sources_get_trace(s, t.trace_id));
+      if (whole) {
+        t = summarize_trace(*whole);
+        reorder = true;
+        if (!in_bounds(t, q)) continue;
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  if (reorder) {
+    BlockSearchState sorted;
+    sorted.limit = 0;
+    for (TraceSummary& t : out) sorted.offer(std::move(t), q.order);
+    out = std::move(sorted.out);
+  }
+  return out;
+}
+
+std::vector<std::string> sources_services(const Sources& s) {
+  struct {
+    std::vector<std::string> head(const Head& h) { return h.services(); }
+    std::vector<std::string> block(const BlockReader& b) { return b.services(); }
+  } of;
+  return sorted_union<std::string>(s, of);
+}
+
+std::vector<OperationInfo> sources_operations(const Sources& s, const std::string& service) {
+  struct {
+    const std::string& service;
+    std::vector<OperationInfo> head(const Head& h) { return h.operations(service); }
+    std::vector<OperationInfo> block(const BlockReader& b) { return b.operations(service); }
+  } of{service};
+  return sorted_union<OperationInfo>(s, of);
+}
+
+std::vector<std::string> sources_attribute_keys(const Sources& s) {
+  struct {
+    std::vector<std::string> head(const Head& h) { return h.attribute_keys(); }
+    std::vector<std::string> block(const BlockReader& b) { return b.attribute_keys(); }
+  } of;
+  return sorted_union<std::string>(s, of);
+}
+
+std::vector<std::string> sources_attribute_values(const Sources& s, const std::string& key,
+                                                  size_t limit) {
+  struct {
+    const std::string& key;
+    size_t limit;
+    std::vector<std::string> head(const Head& h) { return h.attribute_values(key, limit); }
+    std::vector<std::string> block(const BlockReader& b) { return b.attribute_values(key, limit); }
+  } of{key, limit};
+  std::vector<std::string> all = sorted_union<std::string>(s, of);
+  if (limit && all.size() > limit) all.resize(limit);
+  return all;
+}
+
+Result<std::vector<DependencyLink>> sources_dependencies(const Sources& s, uint64_t start,
+                                                         uint64_t end) {
+  std::vector<DependencyLink> links;
+  for (const Head* h : heads_of(s))
+    for (DependencyLink& l : h->dependencies(start, end)) links.push_back(std::move(l));
+  for (const auto& b : *s.blocks) {
+    const BlockMeta& m = b->meta();
+    if (m.max_start < start || m.min_start > end) continue;
+    WEFT_RETURN_IF_ERROR(b->dependencies(start, end, &links));
+  }
+  std::map<std::pair<std::string, std::string>, DependencyLink> merged;
+  for (DependencyLink& l : links) {
+    DependencyLink& m = merged[{l.parent, l.child}];
+    m.parent = l.parent;
+    m.child = l.child;
+    m.call_count += l.call_count;
+    m.error_count += l.error_count;
+  }
+  std::vector<DependencyLink> out;
+  for (auto& [k, l] : merged) out.push_back(std::move(l));
+  return out;
+}
+
+}  // namespace weft::store

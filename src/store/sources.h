@@ -1,0 +1,40 @@
+#pragma once
+// Sources: one consistent view of everything the embedded store holds — the head taking
+// writes, the frozen head being written into a block, and the live blocks — and the queries
+// of the Store interface answered over all of them (docs/architecture.md, "Read path").
+//
+// A trace may be split across sources (spans that arrived after its first part was cut
+// into a block, until compaction joins them): trace by ID joins the parts, each span ID
+// once; a search result whose trace another source may also hold is re-summarised from
+// the whole trace, and rechecked against the query's time window and duration bounds.
+//
+// Thread-safety: a Sources value is immutable; every function may run concurrently.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/query.h"
+#include "store/block_set.h"
+#include "store/head/head.h"
+
+namespace weft::store {
+
+struct Sources {
+  std::shared_ptr<const Head> head;    // never null
+  std::shared_ptr<const Head> frozen;  // null unless a flush is under way
+  BlockSet::Snapshot blocks;           // never null
+};
+
+Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& id);
+Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQuery& q);
+std::vector<std::string> sources_services(const Sources& s);
+std::vector<OperationInfo> sources_operations(const Sources& s, const std::string& service);
+Result<std::vector<DependencyLink>> sources_dependencies(const Sources& s, uint64_t start,
+                                                         uint64_t end);
+std::vector<std::string> sources_attribute_keys(const Sources& s);
+std::vector<std::string> sources_attribute_values(const Sources& s, const std::string& key,
+                                                  size_t limit);
+
+}  // namespace weft::store
