@@ -10,6 +10,7 @@ PACKAGES=(
   libboost-dev rapidjson-dev libzstd-dev libxxhash-dev zlib1g-dev
   libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev
   nodejs npm
 )
 

@@ -100,14 +100,55 @@ http::Response string_list(std::string_view key, const std::vector<std::string>&
   return http::Response::json(200, w.take());
 }
 
-http::Response get_trace(QueryService& service, std::string_view id_text) {
+// A page (offset, limit) or sub-tree (root, depth) of the trace, when asked for.
+Result<std::optional<query::TracePart>> select_part(Trace&& trace, const http::Request& req) {
+  auto param = [&](const char* name) -> std::optional<std::string> {
+    auto v = req.param(name);
+    return v && !v->empty() ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+  };
+  auto offset = param("offset"), limit = param("limit"), root = param("root"),
+       depth = param("depth");
+  if (root) {
+    if (offset || limit) return invalid_argument("root: cannot be combined with offset/limit");
+    auto id = SpanId::from_hex(*root);
+    if (!id) return invalid_argument("root: must be 16 hex digits (a span ID), got \"" + *root + "\"");
+    uint32_t levels = UINT32_MAX;
+    if (depth) {
+      WEFT_ASSIGN_OR_RETURN(uint64_t d, query::parse_uint("depth", *depth));
+      levels = static_cast<uint32_t>(std::min<uint64_t>(d, UINT32_MAX));
+    }
+    WEFT_ASSIGN_OR_RETURN(query::TracePart part, query::trace_subtree(std::move(trace), *id, levels));
+    return std::optional<query::TracePart>(std::move(part));
+  }
+  if (depth) return invalid_argument("depth: needs root");
+  if (!offset && !limit) return std::optional<query::TracePart>();
+  uint64_t from = 0, count = UINT64_MAX;
+  if (offset) {
+    WEFT_ASSIGN_OR_RETURN(from, query::parse_uint("offset", *offset));
+  }
+  if (limit) {
+    WEFT_ASSIGN_OR_RETURN(count, query::parse_uint("limit", *limit));
+    if (count == 0) return invalid_argument("limit: must be at least 1");
+  }
+  return std::optional<query::TracePart>(query::trace_page(std::move(trace), from, count));
+}
+
+http::Response get_trace(QueryService& service, std::string_view id_text, const http::Request& req) {
   auto id = query::parse_trace_id("traceId", id_text);
   if (!id.is_ok()) return error_response(kStyle, id.status());
   auto trace = service.get_trace(*id);
   if (!trace.is_ok()) return error_response(kStyle, trace.status());
   if (!*trace) return error_response(kStyle, 404, "trace " + id->to_hex() + " not found");
+  auto part = select_part(std::move(**trace), req);
+  if (!part.is_ok()) {
+    int code = part.status().code() == StatusCode::kNotFound ? 404 : 400;
+    return error_response(kStyle, code, part.status().message());
+  }
   JsonWriter w;
-  write_native_trace(w, **trace);
+  if (*part)
+    write_native_trace_part(w, **part);
+  else
+    write_native_trace(w, **trace);
   return http::Response::json(200, w.take());
 }
 
@@ -209,7 +250,7 @@ RouteResult route_native(QueryService& service, const http::Request& req) {
     return {route, fn()};
   };
   if (auto id = match_segment(path, "/api/v1/traces/"))
-    return answer("/api/v1/traces/{id}", [&] { return get_trace(service, *id); });
+    return answer("/api/v1/traces/{id}", [&] { return get_trace(service, *id, req); });
   if (path == "/api/v1/search")
     return answer("/api/v1/search", [&] { return search(service, req); });
   if (path == "/api/v1/services") {

@@ -22,6 +22,41 @@ const rapidjson::Value& span_named(const rapidjson::Value& trace, const std::str
   return trace;
 }
 
+TEST_F(NativeApiTest, LargeTracesComeInPagesOrAsASubTree) {
+  // Pages: spans in the trace's order (start time), with the whole trace's figures.
+  auto r = get("/api/v1/traces/" + hex(kRich) + "?offset=0&limit=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = parse(r);
+  EXPECT_EQ(d["spanCount"].GetInt(), 3);
+  EXPECT_EQ(d["returnedSpanCount"].GetInt(), 2);
+  EXPECT_EQ(d["offset"].GetInt(), 0);
+  EXPECT_EQ(d["nextOffset"].GetInt(), 2);
+  ASSERT_EQ(d["spans"].Size(), 2u);
+  EXPECT_EQ(str(d["spans"][0]["name"]), "GET /checkout");
+  EXPECT_EQ(str(d["endTimeUnixNano"]), std::to_string(kT0 + 300 * kMs));
+  r = get("/api/v1/traces/" + hex(kRich) + "?offset=2&limit=2");
+  d = parse(r);
+  ASSERT_EQ(d["spans"].Size(), 1u);
+  EXPECT_EQ(str(d["spans"][0]["name"]), "render");
+  EXPECT_FALSE(d.HasMember("nextOffset"));
+
+  // Sub-tree: the span and what is below it, to a depth.
+  r = get("/api/v1/traces/" + hex(kRich) + "?root=" + span_id(2).to_hex());
+  ASSERT_EQ(r.status, 200) << r.body;
+  d = parse(r);
+  ASSERT_EQ(d["spans"].Size(), 1u);
+  EXPECT_EQ(str(d["spans"][0]["name"]), "charge");
+  r = get("/api/v1/traces/" + hex(kRich) + "?root=" + span_id(1).to_hex() + "&depth=1");
+  EXPECT_EQ(parse(r)["spans"].Size(), 3u);
+  r = get("/api/v1/traces/" + hex(kRich) + "?root=" + span_id(1).to_hex() + "&depth=0");
+  EXPECT_EQ(parse(r)["spans"].Size(), 1u);
+
+  EXPECT_EQ(get("/api/v1/traces/" + hex(kRich) + "?root=" + span_id(9).to_hex()).status, 404);
+  EXPECT_EQ(get("/api/v1/traces/" + hex(kRich) + "?root=xyz").status, 400);
+  EXPECT_EQ(get("/api/v1/traces/" + hex(kRich) + "?limit=0").status, 400);
+  EXPECT_EQ(get("/api/v1/traces/" + hex(kRich) + "?depth=2").status, 400);
+}
+
 TEST_F(NativeApiTest, TraceIsFaithful) {
   auto r = get("/api/v1/traces/" + hex(kRich));
   ASSERT_EQ(r.status, 200) << r.body;

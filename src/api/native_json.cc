@@ -89,23 +89,34 @@ const char* native_status_code(SpanStatusCode code) {
   }
 }
 
-void write_native_trace(JsonWriter& w, const Trace& trace) {
+namespace {
+
+// The trace object; `part` (null for a whole trace) adds what a page or sub-tree leaves out.
+void write_trace_object(JsonWriter& w, const Trace& trace, const query::TracePart* part) {
   Dedup<Resource> resources;
   Dedup<InstrumentationScope> scopes;
-  uint64_t start = trace.spans.front().start_time_unix_nano, end = 0;
+  uint64_t start = trace.spans.empty() ? 0 : trace.spans.front().start_time_unix_nano, end = 0;
   for (const Span& s : trace.spans) {
     resources.add(s.resource.get());
     scopes.add(s.scope.get());
     start = std::min(start, s.start_time_unix_nano);
     end = std::max(end, s.end_time_unix_nano);
   }
+  if (part) {
+    start = part->start_unix_nano;
+    end = part->end_unix_nano;
+  }
   w.begin_object()
       .kv("traceId", trace.trace_id.to_hex())
-      .kv_u64("spanCount", trace.spans.size())
+      .kv_u64("spanCount", part ? part->total_spans : trace.spans.size())
       .key("startTimeUnixNano")
       .u64_string(start)
       .key("endTimeUnixNano")
       .u64_string(end);
+  if (part) {
+    w.kv_u64("returnedSpanCount", trace.spans.size()).kv_u64("offset", part->offset);
+    if (part->next_offset) w.kv_u64("nextOffset", *part->next_offset);
+  }
   w.key("resources").begin_array();
   for (const Resource* r : resources.distinct) {
     w.begin_object();
@@ -126,6 +137,14 @@ void write_native_trace(JsonWriter& w, const Trace& trace) {
   for (size_t i = 0; i < trace.spans.size(); ++i)
     write_span(w, trace.spans[i], resources.of_span[i], scopes.of_span[i]);
   w.end_array().end_object();
+}
+
+}  // namespace
+
+void write_native_trace(JsonWriter& w, const Trace& trace) { write_trace_object(w, trace, nullptr); }
+
+void write_native_trace_part(JsonWriter& w, const query::TracePart& part) {
+  write_trace_object(w, part.spans, &part);
 }
 
 void write_native_summary(JsonWriter& w, const TraceSummary& s) {

@@ -153,13 +153,20 @@ Status BlockSet::mark_wal_flushed(uint64_t wal_through) {
   return commit(std::move(next), blocks_, {}, "flush");
 }
 
-Result<bool> BlockSet::compact_step() {
-  std::vector<size_t> run = plan_compaction(blocks_, options_.compaction_fan_in,
-                                            options_.max_level, options_.max_block_spans);
+Result<bool> BlockSet::compact_step(bool full) {
+  std::vector<size_t> run =
+      full ? plan_full_compaction(blocks_, options_.max_level, options_.max_block_spans,
+                                  options_.max_merge_inputs)
+           : plan_compaction(blocks_, options_.compaction_fan_in, options_.max_level,
+                             options_.max_block_spans);
   if (run.empty()) return false;
   Blocks inputs;
-  for (size_t i : run) inputs.push_back(blocks_[i]);
-  const uint32_t level = inputs.front()->meta().level + 1;
+  uint32_t level = 0;
+  for (size_t i : run) {
+    inputs.push_back(blocks_[i]);
+    level = std::max(level, blocks_[i]->meta().level + 1);
+  }
+  level = std::min(level, options_.max_level);
   WEFT_ASSIGN_OR_RETURN(
       auto merged,
       write_block(level, [&](BlockWriter& w) { return merge_blocks(inputs, w); }, "compact"));

@@ -33,6 +33,8 @@ struct BlockSetOptions {
   uint32_t compaction_fan_in = 4;
   uint32_t max_level = 4;
   uint64_t max_block_spans = 8'000'000;
+  // Inputs of one merge at most (each holds one decoded page in memory while merging).
+  uint32_t max_merge_inputs = 16;
 };
 
 struct BlockSetStats {
@@ -71,7 +73,9 @@ class BlockSet {
 
   // One compaction: merges the oldest run of `compaction_fan_in` consecutive blocks of one
   // level (joining the spans of traces they share, each span once). False if nothing was due.
-  Result<bool> compact_step();
+  // `full` (an explicit compaction): merges any run of consecutive blocks the span limit
+  // allows (plan_full_compaction), so repeated steps leave the fewest blocks.
+  Result<bool> compact_step(bool full = false);
 
   // Drops every block whose newest trace started before `oldest_start` (0: none by age),
   // then the oldest blocks while block bytes + `other_bytes` exceed `max_disk_bytes`

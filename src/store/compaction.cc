@@ -57,6 +57,31 @@ std::vector<size_t> plan_compaction(const std::vector<std::shared_ptr<BlockReade
   return {};
 }
 
+std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<BlockReader>>& blocks,
+                                         uint32_t max_level, uint64_t max_spans,
+                                         uint32_t max_inputs) {
+  std::vector<size_t> run;
+  uint64_t spans = 0;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const BlockMeta& m = blocks[i]->meta();
+    const bool fits = m.level < max_level && run.size() < max_inputs && spans + m.spans <= max_spans;
+    if (fits) {
+      run.push_back(i);
+      spans += m.spans;
+      continue;
+    }
+    if (run.size() >= 2) return run;
+    run.clear();
+    spans = 0;
+    if (m.level < max_level && m.spans <= max_spans) {
+      run.push_back(i);
+      spans = m.spans;
+    }
+  }
+  if (run.size() >= 2) return run;
+  return {};
+}
+
 Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out) {
   std::vector<BlockCursor> cursors;
   std::vector<size_t> live;

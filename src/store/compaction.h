@@ -23,6 +23,14 @@ namespace weft::store {
 std::vector<size_t> plan_compaction(const std::vector<std::shared_ptr<BlockReader>>& blocks,
                                     uint32_t fan_in, uint32_t max_level, uint64_t max_spans);
 
+// What an explicit compaction (Store::compact) merges next: the oldest run of at least two
+// consecutive blocks (by id) below `max_level` whose spans together stay under `max_spans`,
+// at most `max_inputs` of them, whatever their levels; empty if no two such blocks remain.
+// Repeated, it leaves the fewest blocks the span limit allows.
+std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<BlockReader>>& blocks,
+                                         uint32_t max_level, uint64_t max_spans,
+                                         uint32_t max_inputs);
+
 // Adds the traces of `inputs` to `out` in ascending trace-ID order, the spans of one trace
 // from several inputs joined (first occurrence of a span ID wins).
 Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out);

@@ -67,11 +67,11 @@ class EmbeddedStore final : public Store {
   void start() {
     GroupCommitWriter::Options w{options_.fsync, options_.fsync_interval_ms,
                                  options_.max_pending_bytes};
-    block_thread_ = std::thread([this] { run_block_thread(); });
     writer_ = std::make_unique<GroupCommitWriter>(
         log_.get(), w, options_.clock,
         [this](uint64_t, std::vector<SpanBatch>& batches) { apply(batches); },
         [this] { tick(); });
+    block_thread_ = std::thread([this] { run_block_thread(); });
   }
 
   ~EmbeddedStore() override { (void)close(); }
@@ -159,15 +159,16 @@ class EmbeddedStore final : public Store {
 
   Status close() override {
     std::lock_guard close_lock(close_mu_);
-    if (!writer_) return close_status_;
+    if (close_started_) return close_status_;
+    close_started_ = true;
     {
       std::lock_guard lock(mu_);
       stopping_ = true;  // a tick waiting for the block thread gives up
     }
     cv_.notify_all();
     // Drain and close the WAL; then no thread but this one and the block thread is left.
+    // The writer object stays: later writes are answered "shutting down" by it.
     close_status_ = writer_->close();
-    writer_.reset();
     // The last cut: everything up to the (closed) active segment goes into a block, so the
     // next open has no WAL to replay. If a block cannot be written (disk full), the spans
     // stay in the WAL and are replayed at the next open.
@@ -182,8 +183,8 @@ class EmbeddedStore final : public Store {
       std::lock_guard lock(mu_);
       idle = !frozen_;
     }
-    if (close_status_.is_ok() && idle) {
-      freeze(log_->active_seq());
+    if (close_status_.is_ok() && idle && options_.flush_on_close) {
+      freeze(log_->last_seq());  // the log is closed: its last segment
       std::unique_lock lock(mu_);
       cv_.wait(lock, written);
       if (frozen_) close_status_ = last_flush_status_;
@@ -195,15 +196,12 @@ class EmbeddedStore final : public Store {
     cv_.notify_all();
     block_thread_.join();
     if (close_status_.is_ok()) {
+      // The log is closed, so this includes its last segment.
       Status s = log_->remove_through(blocks_->wal_flushed_through());
       if (!s.is_ok()) log_error("deleting flushed WAL segments", s);
-      // The active segment (empty or flushed) goes too: a closed log appends no more.
-      if (log_->active_seq() <= blocks_->wal_flushed_through()) {
-        std::error_code ec;
-        std::filesystem::remove(store::segment_path(options_.data_dir + "/wal", log_->active_seq()),
-                                ec);
-      }
     }
+    // The directory is free for another store (or process) once this one is closed.
+    lock_.reset();
     return close_status_;
   }
 
@@ -319,7 +317,7 @@ class EmbeddedStore final : public Store {
           wal_flushed_through_ = blocks_->wal_flushed_through();
           cv_.notify_all();
           lock.unlock();
-          if (writer_) writer_->wake();
+          writer_->wake();
           lock.lock();
         } else {
           ++flush_errors_;
@@ -335,12 +333,18 @@ class EmbeddedStore final : public Store {
       const bool asked = compact_requests_ > compacts_served_;
       const uint64_t asked_upto = compact_requests_;
       lock.unlock();
+      // Retention first: what it drops need not be merged.
+      const uint64_t now = options_.clock->monotonic_nanos();
+      if (asked || now - last_retention >= kRetentionEveryNanos) {
+        last_retention = now;
+        apply_retention();
+      }
       Status cs = Status::ok();
       if (options_.compaction || asked) {
         // In the background one merge per wake-up, so a due flush never waits long; when
         // asked, until nothing is left to merge.
         do {
-          Result<bool> merged = blocks_->compact_step();
+          Result<bool> merged = blocks_->compact_step(/*full=*/asked);
           if (!merged.is_ok()) {
             cs = merged.status();
             log_error("compaction", cs);
@@ -348,11 +352,6 @@ class EmbeddedStore final : public Store {
           }
           if (!*merged) break;
         } while (asked);
-      }
-      const uint64_t now = options_.clock->monotonic_nanos();
-      if (asked || now - last_retention >= kRetentionEveryNanos) {
-        last_retention = now;
-        apply_retention();
       }
       lock.lock();
       if (asked) {
@@ -418,7 +417,8 @@ class EmbeddedStore final : public Store {
   const uint64_t recovered_spans_;
   const uint64_t wal_corruptions_;
   std::mutex close_mu_;
-  Status close_status_;
+  bool close_started_ = false;  // GUARDED_BY(close_mu_)
+  Status close_status_;         // GUARDED_BY(close_mu_)
 };
 
 Status make_dir(const std::string& path) {

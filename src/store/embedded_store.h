@@ -47,6 +47,9 @@ struct EmbeddedStoreOptions {
   uint32_t block_page_spans = 2048;
   uint64_t wal_segment_bytes = 64ull << 20;   // a segment rolls once it reaches this size
   uint64_t max_pending_bytes = 64ull << 20;   // writes waiting beyond this: RESOURCE_EXHAUSTED
+  // close() cuts the head into a last block, so the next open replays no WAL. Tests turn it
+  // off to leave the WAL as a crash would.
+  bool flush_on_close = true;
   Clock* clock = &Clock::system();
 
   // Test hook: opens WAL segment files for writing (nullptr: POSIX files). Lets tests

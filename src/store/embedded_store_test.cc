@@ -54,6 +54,7 @@ TEST(EmbeddedStore, WriteThenReadBack) {
 TEST(EmbeddedStore, RecoversAcknowledgedSpansAfterReopen) {
   TempDir dir;
   auto o = options_for(dir);
+  o.flush_on_close = false;  // the WAL is left as after a crash
   std::vector<Span> written;
   {
     auto store = open_or_die(o);
@@ -77,11 +78,30 @@ TEST(EmbeddedStore, RecoversAcknowledgedSpansAfterReopen) {
   }
 }
 
+TEST(EmbeddedStore, CleanCloseLeavesEverythingInBlocksAndNoWal) {
+  TempDir dir;
+  auto o = options_for(dir);
+  {
+    auto store = open_or_die(o);
+    for (int i = 1; i <= 20; ++i)
+      ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(i, 1, 0, "a", "op", i, 1)})).is_ok());
+  }
+  auto segs = store::list_segments(o.data_dir + "/wal");
+  ASSERT_TRUE(segs.is_ok());
+  EXPECT_TRUE(segs->empty());
+  auto store = open_or_die(o);
+  EXPECT_EQ(store->stats().recovered_spans, 0u);
+  EXPECT_EQ(store->stats().spans, 20u);
+  EXPECT_EQ(store->stats().block_spans, 20u);
+  for (int i = 1; i <= 20; ++i) EXPECT_TRUE(store->get_trace(trace_id(i))->has_value()) << i;
+}
+
 // A crash in the middle of the last record (simulated by cutting the newest segment):
 // reopening recovers every earlier acknowledged batch and cuts the torn tail.
 TEST(EmbeddedStore, CrashMidRecordRecoversEverythingBefore) {
   TempDir dir;
   auto o = options_for(dir);
+  o.flush_on_close = false;  // the WAL is left as after a crash
   {
     auto store = open_or_die(o);
     for (int i = 1; i <= 3; ++i)
@@ -129,6 +149,7 @@ TEST(EmbeddedStore, DiskFullFailsTheBatchAndTheStoreKeepsWorking) {
   auto plan = std::make_shared<FaultPlan>();
   auto o = options_for(dir);
   o.wal_file_factory = fault_factory(plan);
+  o.flush_on_close = false;  // the reopen below reads the WAL the disk-full episode left
   {
     auto store = open_or_die(o);
     ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(1, 1, 0, "a", "ok1", 0, 1)})).is_ok());

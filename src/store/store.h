@@ -76,8 +76,9 @@ class Store {
   // Makes everything acknowledged so far part of the store's long-term form (the embedded
   // store: cuts the head into a block) and returns once that is durable.
   virtual Status flush() = 0;
-  // Merges what the store would merge in the background, until nothing is left to merge;
-  // returns once durable.
+  // Merges stored data into its most compact form now (the embedded store: merges
+  // neighbouring blocks until no two fit together under the block size limit), without
+  // waiting for the background policy; returns once durable.
   virtual Status compact() = 0;
 
   // Stops accepting writes, waits for pending ones to become durable, syncs. Idempotent.

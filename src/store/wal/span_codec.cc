@@ -95,11 +95,35 @@ void put_value(std::string& out, const AnyValue& v) {
 
 void put_id(std::string& out, std::string_view raw) { out.append(raw); }
 
+void put_resource(std::string& o, const Resource& r) {
+  put_kvs(o, r.attributes);
+  put_varint64(o, r.dropped_attributes_count);
+  put_str(o, r.schema_url);
+}
+
+void put_scope(std::string& o, const InstrumentationScope& sc) {
+  put_str(o, sc.name);
+  put_str(o, sc.version);
+  put_kvs(o, sc.attributes);
+  put_varint64(o, sc.dropped_attributes_count);
+  put_str(o, sc.schema_url);
+}
+
+void put_link(std::string& o, const SpanLink& l) {
+  put_id(o, l.trace_id.as_bytes());
+  put_id(o, l.span_id.as_bytes());
+  put_str(o, l.trace_state);
+  put_kvs(o, l.attributes);
+  put_varint64(o, l.dropped_attributes_count);
+  put_varint64(o, l.flags);
+}
+
 // Cursor over codec bytes; every getter fails (returns false) instead of reading past the end.
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
   bool empty() const { return in_.empty(); }
+  std::string_view rest() const { return in_; }
 
   bool varint(uint64_t* v) { return get_varint64(in_, v); }
   bool u32(uint32_t* v) {
@@ -198,6 +222,17 @@ class Reader {
       if (!str(&kv.key) || !value(&kv.value, depth)) return false;
     return true;
   }
+  bool resource(Resource* res) {
+    return kvs(&res->attributes) && u32(&res->dropped_attributes_count) && str(&res->schema_url);
+  }
+  bool scope(InstrumentationScope* sc) {
+    return str(&sc->name) && str(&sc->version) && kvs(&sc->attributes) &&
+           u32(&sc->dropped_attributes_count) && str(&sc->schema_url);
+  }
+  bool link(SpanLink* l) {
+    return id(&l->trace_id) && id(&l->span_id) && str(&l->trace_state) && kvs(&l->attributes) &&
+           u32(&l->dropped_attributes_count) && u32(&l->flags);
+  }
 
  private:
   std::string_view in_;
@@ -232,19 +267,9 @@ void encode_span_batch(const SpanBatch& batch, std::string* out) {
 
   put_varint64(o, kSpanCodecVersion);
   put_varint64(o, resources.size());
-  for (const Resource* r : resources) {
-    put_kvs(o, r->attributes);
-    put_varint64(o, r->dropped_attributes_count);
-    put_str(o, r->schema_url);
-  }
+  for (const Resource* r : resources) put_resource(o, *r);
   put_varint64(o, scopes.size());
-  for (const InstrumentationScope* sc : scopes) {
-    put_str(o, sc->name);
-    put_str(o, sc->version);
-    put_kvs(o, sc->attributes);
-    put_varint64(o, sc->dropped_attributes_count);
-    put_str(o, sc->schema_url);
-  }
+  for (const InstrumentationScope* sc : scopes) put_scope(o, *sc);
   put_varint64(o, batch.spans.size());
   for (size_t i = 0; i < batch.spans.size(); ++i) {
     const Span& s = batch.spans[i];
@@ -270,14 +295,7 @@ void encode_span_batch(const SpanBatch& batch, std::string* out) {
     }
     put_varint64(o, s.dropped_events_count);
     put_varint64(o, s.links.size());
-    for (const SpanLink& l : s.links) {
-      put_id(o, l.trace_id.as_bytes());
-      put_id(o, l.span_id.as_bytes());
-      put_str(o, l.trace_state);
-      put_kvs(o, l.attributes);
-      put_varint64(o, l.dropped_attributes_count);
-      put_varint64(o, l.flags);
-    }
+    for (const SpanLink& l : s.links) put_link(o, l);
     put_varint64(o, s.dropped_links_count);
     o.push_back(static_cast<char>(s.status.code));
     put_str(o, s.status.message);
@@ -298,9 +316,7 @@ Result<SpanBatch> decode_span_batch(std::string_view in) {
   resources.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     auto res = std::make_shared<Resource>();
-    if (!r.kvs(&res->attributes) || !r.u32(&res->dropped_attributes_count) ||
-        !r.str(&res->schema_url))
-      return corrupt("resource");
+    if (!r.resource(res.get())) return corrupt("resource");
     resources.push_back(std::move(res));
   }
   if (!r.count(&n)) return corrupt("scope count");
@@ -308,9 +324,7 @@ Result<SpanBatch> decode_span_batch(std::string_view in) {
   scopes.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     auto sc = std::make_shared<InstrumentationScope>();
-    if (!r.str(&sc->name) || !r.str(&sc->version) || !r.kvs(&sc->attributes) ||
-        !r.u32(&sc->dropped_attributes_count) || !r.str(&sc->schema_url))
-      return corrupt("scope");
+    if (!r.scope(sc.get())) return corrupt("scope");
     scopes.push_back(std::move(sc));
   }
 
@@ -346,11 +360,8 @@ Result<SpanBatch> decode_span_batch(std::string_view in) {
     if (!r.u32(&s.dropped_events_count)) return corrupt("dropped events");
     if (!r.count(&n)) return corrupt("link count");
     s.links.resize(n);
-    for (SpanLink& l : s.links) {
-      if (!r.id(&l.trace_id) || !r.id(&l.span_id) || !r.str(&l.trace_state) ||
-          !r.kvs(&l.attributes) || !r.u32(&l.dropped_attributes_count) || !r.u32(&l.flags))
-        return corrupt("link");
-    }
+    for (SpanLink& l : s.links)
+      if (!r.link(&l)) return corrupt("link");
     if (!r.u32(&s.dropped_links_count) || !r.byte(&code) ||
         code > static_cast<uint8_t>(SpanStatusCode::kError) || !r.str(&s.status.message) ||
         !r.str(&s.rpc_id))
@@ -359,6 +370,38 @@ Result<SpanBatch> decode_span_batch(std::string_view in) {
   }
   if (!r.empty()) return corrupt("trailer (bytes after the last span)");
   return batch;
+}
+
+namespace {
+// Runs `f` on a Reader over *in and advances *in past what it consumed.
+template <typename F>
+bool read_from(std::string_view* in, F&& f) {
+  Reader r(*in);
+  if (!f(r)) return false;
+  *in = r.rest();
+  return true;
+}
+}  // namespace
+
+void encode_value(const AnyValue& v, std::string* out) { put_value(*out, v); }
+bool decode_value(std::string_view* in, AnyValue* out) {
+  return read_from(in, [&](Reader& r) { return r.value(out, 0); });
+}
+void encode_kvlist(const KeyValueList& kvs, std::string* out) { put_kvs(*out, kvs); }
+bool decode_kvlist(std::string_view* in, KeyValueList* out) {
+  return read_from(in, [&](Reader& r) { return r.kvs(out); });
+}
+void encode_resource(const Resource& r, std::string* out) { put_resource(*out, r); }
+bool decode_resource(std::string_view* in, Resource* out) {
+  return read_from(in, [&](Reader& r) { return r.resource(out); });
+}
+void encode_scope(const InstrumentationScope& s, std::string* out) { put_scope(*out, s); }
+bool decode_scope(std::string_view* in, InstrumentationScope* out) {
+  return read_from(in, [&](Reader& r) { return r.scope(out); });
+}
+void encode_link(const SpanLink& l, std::string* out) { put_link(*out, l); }
+bool decode_link(std::string_view* in, SpanLink* out) {
+  return read_from(in, [&](Reader& r) { return r.link(out); });
 }
 
 namespace {

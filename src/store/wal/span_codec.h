@@ -25,6 +25,21 @@ void encode_span_batch(const SpanBatch& batch, std::string* out);
 // unknown codec version; never reads past `in`.
 Result<SpanBatch> decode_span_batch(std::string_view in);
 
+// Pieces of the codec, for formats built from them (the block format, docs/format/block.md,
+// stores values, resources, scopes and links in these encodings). Encoders append to
+// `*out`; decoders consume from the front of `*in` and return false (leaving `*in`
+// unspecified) on malformed or truncated bytes, never reading past it.
+void encode_value(const AnyValue& v, std::string* out);
+bool decode_value(std::string_view* in, AnyValue* out);
+void encode_kvlist(const KeyValueList& kvs, std::string* out);
+bool decode_kvlist(std::string_view* in, KeyValueList* out);
+void encode_resource(const Resource& r, std::string* out);
+bool decode_resource(std::string_view* in, Resource* out);
+void encode_scope(const InstrumentationScope& s, std::string* out);
+bool decode_scope(std::string_view* in, InstrumentationScope* out);
+void encode_link(const SpanLink& l, std::string* out);
+bool decode_link(std::string_view* in, SpanLink* out);
+
 // A WAL record payload: zstd(encode_span_batch(batch)).
 std::string encode_wal_payload(const SpanBatch& batch);
 Result<SpanBatch> decode_wal_payload(std::string_view payload);

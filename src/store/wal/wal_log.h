@@ -48,6 +48,9 @@ class WalLog {
   Status close();
 
   uint64_t active_seq() const { return active_ ? active_->seq() : 0; }
+  // The highest segment number this log has created (the active one while open, the last
+  // one after close()); 0 if none.
+  uint64_t last_seq() const { return next_seq_ - 1; }
   uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
   uint64_t segments() const { return segment_count_.load(std::memory_order_relaxed); }
   uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }

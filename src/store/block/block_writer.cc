@@ -1,0 +1,172 @@
+// BlockWriter: traces -> pages (PageEncoder) -> compressed streams in the file; the
+// dictionaries, blooms and page directory go into the footer at finish().
+#include "store/block/block_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/crc32c.h"
+#include "store/block/block_footer.h"
+#include "store/block/bloom_filter.h"
+#include "store/block/column_streams.h"
+#include "store/block/page_encoder.h"
+
+namespace weft::store {
+namespace {
+
+using namespace block;
+
+class BlockWriterImpl final : public BlockWriter {
+ public:
+  BlockWriterImpl(std::string path, int fd, const BlockWriterOptions& options)
+      : path_(std::move(path)),
+        fd_(fd),
+        options_(options),
+        dicts_(options.max_dict_values_per_key),
+        page_(&dicts_) {}
+  ~BlockWriterImpl() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status write_header() {
+    std::string h(kMagic);
+    coding::put_fixed32(h, kFormatVersion);
+    coding::put_fixed32(h, crc32c::mask(crc32c::value(h)));
+    return write(h);
+  }
+
+  Status add_trace(const Trace& trace) override {
+    if (finished_) return invalid_argument("block writer: add_trace after finish");
+    if (trace.spans.empty()) return invalid_argument("block writer: trace without spans");
+    if (added_traces_ > 0 && !(last_trace_ < trace.trace_id))
+      return invalid_argument("block writer: trace " + trace.trace_id.to_hex() +
+                              " is not after " + last_trace_.to_hex());
+    for (const Span& s : trace.spans)
+      if (s.trace_id != trace.trace_id)
+        return invalid_argument("block writer: span " + s.span_id.to_hex() + " of trace " +
+                                s.trace_id.to_hex() + " in trace " + trace.trace_id.to_hex());
+    last_trace_ = trace.trace_id;
+    ++added_traces_;
+    trace_hashes_.push_back(hash_trace_id(trace.trace_id));
+    uint64_t start = UINT64_MAX, end = 0;
+    for (const Span& s : trace.spans) {
+      start = std::min(start, s.start_time_unix_nano);
+      end = std::max(end, std::max(s.start_time_unix_nano, s.end_time_unix_nano));
+    }
+    meta_.min_start = std::min(meta_.min_start, start);
+    meta_.max_start = std::max(meta_.max_start, start);
+    meta_.max_end = std::max(meta_.max_end, end);
+    meta_.spans += trace.spans.size();
+    meta_.traces += 1;
+    page_.add_trace(trace);
+    if (page_.spans() >= options_.page_spans) return flush_page();
+    return Status::ok();
+  }
+
+  Result<BlockMeta> finish() override {
+    if (finished_) return invalid_argument("block writer: finish called twice");
+    if (added_traces_ == 0) return invalid_argument("block writer: no traces");
+    if (page_.traces() > 0) WEFT_RETURN_IF_ERROR(flush_page());
+    finished_ = true;
+    Footer f;
+    f.meta = meta_;
+    f.meta.id = options_.id;
+    f.meta.level = options_.level;
+    dicts_.fill_footer(&f);
+    f.trace_bloom = BloomFilter::build(std::move(trace_hashes_), kTraceBloomBitsPerKey);
+    f.raw_bloom = BloomFilter::build(std::move(dicts_.raw_hashes), kRawBloomBitsPerKey);
+    f.pages = std::move(pages_);
+    std::string raw;
+    encode_footer(f, &raw);
+    std::string stored;
+    (void)zstd_compress(raw, options_.zstd_level, &stored);  // a frame even if not smaller
+    const uint64_t footer_offset = offset_;
+    std::string trailer;
+    coding::put_fixed64(trailer, footer_offset);
+    coding::put_fixed64(trailer, stored.size());
+    coding::put_fixed64(trailer, raw.size());
+    coding::put_fixed32(trailer, crc32c::mask(crc32c::value(stored)));
+    coding::put_fixed32(trailer, kFormatVersion);
+    trailer.append(kMagic);
+    WEFT_RETURN_IF_ERROR(write(stored));
+    WEFT_RETURN_IF_ERROR(write(trailer));
+    if (::fsync(fd_) != 0) return errno_status("fsync", path_, errno);
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return errno_status("close", path_, errno);
+    BlockMeta m = f.meta;
+    m.file_bytes = offset_;
+    return m;
+  }
+
+  uint64_t bytes_written() const override { return offset_; }
+  uint64_t spans_added() const override { return meta_.spans; }
+
+ private:
+  Status flush_page() {
+    std::array<std::string, kNumStreams> raw;
+    PageEntry entry;
+    page_.finish(&raw, &entry);
+    entry.offset = offset_;
+    buf_.clear();
+    std::string compressed;
+    for (int i = 0; i < kNumStreams; ++i) {
+      StreamEntry& se = entry.streams[i];
+      se.raw = raw[i].size();
+      if (raw[i].empty()) continue;
+      std::string_view stored = raw[i];
+      se.encoding = kStoredRaw;
+      if (zstd_compress(raw[i], options_.zstd_level, &compressed)) {
+        se.encoding = kStoredZstd;
+        stored = compressed;
+      }
+      se.stored = stored.size();
+      se.crc = crc32c::mask(crc32c::value(stored));
+      buf_.append(stored);
+    }
+    pages_.push_back(entry);
+    return write(buf_);
+  }
+
+  Status write(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return errno_status("writing", path_, errno);
+      }
+      data.remove_prefix(static_cast<size_t>(n));
+      offset_ += static_cast<uint64_t>(n);
+    }
+    return Status::ok();
+  }
+
+  std::string path_;
+  int fd_;
+  BlockWriterOptions options_;
+  BlockDictionaries dicts_;
+  PageEncoder page_;
+  BlockMeta meta_{.min_start = UINT64_MAX};
+  std::vector<PageEntry> pages_;
+  std::vector<uint64_t> trace_hashes_;
+  TraceId last_trace_;
+  uint64_t added_traces_ = 0;
+  uint64_t offset_ = 0;
+  bool finished_ = false;
+  std::string buf_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BlockWriter>> BlockWriter::create(const std::string& path,
+                                                         const BlockWriterOptions& options) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_status("creating", path, errno);
+  auto w = std::make_unique<BlockWriterImpl>(path, fd, options);
+  WEFT_RETURN_IF_ERROR(w->write_header());
+  return std::unique_ptr<BlockWriter>(std::move(w));
+}
+
+}  // namespace weft::store

@@ -1,0 +1,417 @@
+#include "store/block/page_decoder.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/crc32c.h"
+#include "store/block/column_streams.h"
+#include "store/wal/span_codec.h"
+
+namespace weft::store::block {
+namespace {
+
+enum Part { kCode = 0, kInt = 1, kDouble = 2, kRaw = 3 };
+
+Status pread_all(int fd, const std::string& path, uint64_t offset, uint64_t n, std::string* out) {
+  out->resize(n);
+  uint64_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, out->data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("reading", path, errno);
+    }
+    if (r == 0) return data_loss(path + ": file is shorter than its page directory says");
+    got += static_cast<uint64_t>(r);
+  }
+  return Status::ok();
+}
+
+class ColumnDecoder {
+ public:
+  ColumnDecoder(const Footer& f, const PageEntry& p, uint32_t page_no, PageData* d)
+      : f_(f), p_(p), page_no_(page_no), d_(*d) {}
+
+  Status trace();
+  Status span();
+  Status attr();
+  Status event();
+  Status extra();
+
+ private:
+  Status bad(std::string_view what) const {
+    return data_loss("block page " + std::to_string(page_no_) + ": malformed " +
+                     std::string(what));
+  }
+  Cursor cur(Stream s) const { return Cursor(d_.stream[s]); }
+  bool attrs(Cursor& count, Cursor& slots, PartitionedReader* parts,
+             const std::vector<SlotEntry>& dict, DecodedAttrs* out);
+
+  const Footer& f_;
+  const PageEntry& p_;
+  uint32_t page_no_;
+  PageData& d_;
+};
+
+Status ColumnDecoder::trace() {
+  const uint32_t n = p_.traces;
+  if (d_.stream[kTraceId].size() != uint64_t{n} * 16) return bad("trace.id");
+  Cursor ids = cur(kTraceId), st = cur(kTraceStart), du = cur(kTraceDuration),
+         sc = cur(kTraceSpanCount);
+  d_.trace_id.resize(n);
+  d_.trace_start.resize(n);
+  d_.trace_duration.resize(n);
+  d_.trace_begin.assign(1, 0);
+  d_.trace_begin.reserve(n + 1);
+  uint64_t spans = 0;
+  for (uint32_t t = 0; t < n; ++t) {
+    uint64_t delta, count;
+    if (!ids.id(&d_.trace_id[t])) return bad("trace.id");
+    if (t > 0 && !(d_.trace_id[t - 1] < d_.trace_id[t])) return bad("trace.id (order)");
+    if (!st.varint(&delta)) return bad("trace.start");
+    if (!du.varint(&d_.trace_duration[t])) return bad("trace.duration");
+    if (!sc.varint(&count) || count == 0 || count > p_.spans - spans)
+      return bad("trace.span_count");
+    d_.trace_start[t] = p_.min_start + delta;
+    spans += count;
+    d_.trace_begin.push_back(static_cast<uint32_t>(spans));
+  }
+  if (spans != p_.spans) return bad("trace.span_count (sum)");
+  if (!st.empty() || !du.empty() || !sc.empty()) return bad("trace column (trailing bytes)");
+  if (d_.trace_id.front() != p_.first_trace || d_.trace_id.back() != p_.last_trace)
+    return bad("trace.id (page range)");
+  return Status::ok();
+}
+
+Status ColumnDecoder::span() {
+  const uint32_t n = p_.spans;
+  if (d_.stream[kSpanId].size() != uint64_t{n} * 8) return bad("span.id");
+  Cursor ids = cur(kSpanId), pref = cur(kSpanParentRef), praw = cur(kSpanParentIdRaw),
+         sd = cur(kSpanStartDelta), du = cur(kSpanDuration), res = cur(kSpanResource),
+         sco = cur(kSpanScope), nm = cur(kSpanName), nraw = cur(kSpanNameRaw),
+         ks = cur(kSpanKindStatus), fl = cur(kSpanFlags);
+  d_.span_id.resize(n);
+  d_.parent_ref.resize(n);
+  d_.parent_raw.assign(n, SpanId{});
+  d_.start.resize(n);
+  d_.end.resize(n);
+  d_.resource.resize(n);
+  d_.scope.resize(n);
+  d_.name_code.resize(n);
+  d_.name_raw.assign(n, {});
+  d_.kind_status.resize(n);
+  d_.flags.resize(n);
+  for (uint32_t t = 0; t < p_.traces; ++t) {
+    const uint32_t b = d_.trace_begin[t], e = d_.trace_begin[t + 1];
+    for (uint32_t i = b; i < e; ++i) {
+      uint64_t ref, delta, dur, r, s, name;
+      uint8_t kst;
+      if (!ids.id(&d_.span_id[i])) return bad("span.id");
+      if (!pref.varint(&ref) || (ref >= 2 && ref - 2 >= e - b)) return bad("span.parent_ref");
+      d_.parent_ref[i] = static_cast<uint32_t>(ref);
+      if (ref == 1 && !praw.id(&d_.parent_raw[i])) return bad("span.parent_id_raw");
+      if (!sd.varint(&delta)) return bad("span.start_delta");
+      if (!du.varint(&dur)) return bad("span.duration");
+      d_.start[i] = d_.trace_start[t] + delta;
+      d_.end[i] = d_.start[i] + static_cast<uint64_t>(unzigzag(dur));
+      if (!res.varint(&r) || r > f_.resources.size()) return bad("span.resource");
+      if (!sco.varint(&s) || s > f_.scopes.size()) return bad("span.scope");
+      d_.resource[i] = static_cast<uint32_t>(r);
+      d_.scope[i] = static_cast<uint32_t>(s);
+      if (!nm.varint(&name)) return bad("span.name");
+      if (name & 1) {
+        d_.name_code[i] = kNoCode;
+        if (!nraw.bytes(name >> 1, &d_.name_raw[i])) return bad("span.name_raw");
+      } else {
+        if ((name >> 1) >= f_.span_names.size()) return bad("span.name");
+        d_.name_code[i] = static_cast<uint32_t>(name >> 1);
+      }
+      if (!ks.byte(&kst) || (kst & kKindMask) > static_cast<uint8_t>(SpanKind::kConsumer) ||
+          ((kst & kStatusMask) >> kStatusShift) > static_cast<uint8_t>(SpanStatusCode::kError) ||
+          (kst & kKindStatusReserved))
+        return bad("span.kind_status");
+      d_.kind_status[i] = kst;
+      if (!fl.u32(&d_.flags[i])) return bad("span.flags");
+    }
+  }
+  if (!pref.empty() || !praw.empty() || !sd.empty() || !du.empty() || !res.empty() ||
+      !sco.empty() || !nm.empty() || !nraw.empty() || !ks.empty() || !fl.empty())
+    return bad("span column (trailing bytes)");
+  return Status::ok();
+}
+
+bool ColumnDecoder::attrs(Cursor& count, Cursor& slots, PartitionedReader* parts,
+                          const std::vector<SlotEntry>& dict, DecodedAttrs* out) {
+  uint64_t n;
+  if (!count.varint(&n) || n > slots.left()) return false;
+  for (uint64_t k = 0; k < n; ++k) {
+    uint64_t slot;
+    if (!slots.varint(&slot) || slot >= dict.size()) return false;
+    DecodedAttr a;
+    a.slot = static_cast<uint32_t>(slot);
+    const SlotEntry& se = dict[slot];
+    switch (se.type) {
+      case kTypeEmpty:
+        break;
+      case kTypeString: {
+        uint64_t c;
+        if (!parts[kCode].part(a.slot)->varint(&c)) return false;
+        if (c & 1) {
+          if (!parts[kRaw].part(a.slot)->bytes(c >> 1, &a.raw)) return false;
+        } else {
+          if ((c >> 1) >= se.values.size()) return false;
+          a.code = static_cast<uint32_t>(c >> 1);
+        }
+        break;
+      }
+      case kTypeBool: {
+        uint64_t v;
+        if (!parts[kInt].part(a.slot)->varint(&v) || v > 1) return false;
+        a.i = static_cast<int64_t>(v);
+        break;
+      }
+      case kTypeInt: {
+        uint64_t v;
+        if (!parts[kInt].part(a.slot)->varint(&v)) return false;
+        a.i = unzigzag(v);
+        break;
+      }
+      case kTypeDouble: {
+        uint64_t bits;
+        if (!parts[kDouble].part(a.slot)->fixed64(&bits)) return false;
+        std::memcpy(&a.d, &bits, 8);
+        break;
+      }
+      default: {
+        AnyValue v;
+        if (!store::decode_value(parts[kRaw].part(a.slot)->view(), &v) || v.v.index() != se.type)
+          return false;
+        a.complex = static_cast<uint32_t>(out->complex.size());
+        out->complex.push_back(std::move(v));
+        break;
+      }
+    }
+    out->attrs.push_back(a);
+  }
+  out->begin.push_back(static_cast<uint32_t>(out->attrs.size()));
+  return true;
+}
+
+Status ColumnDecoder::attr() {
+  Cursor count = cur(kAttrCount), slots = cur(kAttrSlot);
+  PartitionedReader parts[4];
+  const uint32_t nslots = static_cast<uint32_t>(f_.span_slots.size());
+  if (!parts[kCode].init(d_.stream[kAttrCode], nslots) ||
+      !parts[kInt].init(d_.stream[kAttrInt], nslots) ||
+      !parts[kDouble].init(d_.stream[kAttrDouble], nslots) ||
+      !parts[kRaw].init(d_.stream[kAttrRaw], nslots))
+    return bad("attr partitions");
+  d_.attrs = DecodedAttrs{};
+  for (uint32_t i = 0; i < p_.spans; ++i)
+    if (!attrs(count, slots, parts, f_.span_slots, &d_.attrs)) return bad("span attributes");
+  if (!count.empty() || !slots.empty() || !parts[0].all_consumed() || !parts[1].all_consumed() ||
+      !parts[2].all_consumed() || !parts[3].all_consumed())
+    return bad("attr column (trailing bytes)");
+  return Status::ok();
+}
+
+Status ColumnDecoder::event() {
+  Cursor count = cur(kEventCount), td = cur(kEventTimeDelta), nm = cur(kEventName),
+         nraw = cur(kEventNameRaw), dr = cur(kEventDropped), acount = cur(kEventAttrCount),
+         aslots = cur(kEventAttrSlot);
+  PartitionedReader parts[4];
+  const uint32_t nslots = static_cast<uint32_t>(f_.event_slots.size());
+  if (!parts[kCode].init(d_.stream[kEventAttrCode], nslots) ||
+      !parts[kInt].init(d_.stream[kEventAttrInt], nslots) ||
+      !parts[kDouble].init(d_.stream[kEventAttrDouble], nslots) ||
+      !parts[kRaw].init(d_.stream[kEventAttrRaw], nslots))
+    return bad("event attr partitions");
+  d_.event_begin.assign(1, 0);
+  d_.events.clear();
+  d_.event_attrs = DecodedAttrs{};
+  for (uint32_t i = 0; i < p_.spans; ++i) {
+    if (d_.kind_status[i] & kHasEvents) {
+      uint64_t n;
+      if (!count.varint(&n) || n > td.left()) return bad("event.count");
+      for (uint64_t k = 0; k < n; ++k) {
+        DecodedEvent e;
+        uint64_t delta, name;
+        if (!td.varint(&delta)) return bad("event.time_delta");
+        e.time = d_.start[i] + static_cast<uint64_t>(unzigzag(delta));
+        if (!nm.varint(&name)) return bad("event.name");
+        if (name & 1) {
+          if (!nraw.bytes(name >> 1, &e.name_raw)) return bad("event.name_raw");
+        } else {
+          if ((name >> 1) >= f_.event_names.size()) return bad("event.name");
+          e.name_code = static_cast<uint32_t>(name >> 1);
+        }
+        if (!dr.u32(&e.dropped)) return bad("event.dropped");
+        if (!attrs(acount, aslots, parts, f_.event_slots, &d_.event_attrs))
+          return bad("event attributes");
+        d_.events.push_back(e);
+      }
+    }
+    d_.event_begin.push_back(static_cast<uint32_t>(d_.events.size()));
+  }
+  if (!count.empty() || !td.empty() || !nm.empty() || !nraw.empty() || !dr.empty() ||
+      !acount.empty() || !aslots.empty() || !parts[0].all_consumed() ||
+      !parts[1].all_consumed() || !parts[2].all_consumed() || !parts[3].all_consumed())
+    return bad("event column (trailing bytes)");
+  return Status::ok();
+}
+
+Status ColumnDecoder::extra() {
+  Cursor row = cur(kExtraRow);
+  d_.extra_of.assign(p_.spans, -1);
+  d_.extras.clear();
+  for (uint32_t i = 0; i < p_.spans; ++i) {
+    if (!(d_.kind_status[i] & kHasExtras)) continue;
+    uint64_t mask;
+    if (!row.varint(&mask) || (mask & ~uint64_t{kExtraAll})) return bad("extra.row");
+    DecodedExtras x;
+    bool ok = (!(mask & kExtraTraceState) || row.str(&x.trace_state)) &&
+              (!(mask & kExtraStatusMessage) || row.str(&x.status_message)) &&
+              (!(mask & kExtraDroppedAttributes) || row.u32(&x.dropped_attributes)) &&
+              (!(mask & kExtraDroppedEvents) || row.u32(&x.dropped_events)) &&
+              (!(mask & kExtraDroppedLinks) || row.u32(&x.dropped_links)) &&
+              (!(mask & kExtraRpcId) || row.str(&x.rpc_id));
+    if (!ok) return bad("extra.row");
+    if (mask & kExtraLinks) {
+      uint64_t n;
+      if (!row.count(&n, 25)) return bad("extra.row (links)");
+      x.links.resize(n);
+      for (SpanLink& l : x.links)
+        if (!store::decode_link(row.view(), &l)) return bad("extra.row (link)");
+    }
+    d_.extra_of[i] = static_cast<int32_t>(d_.extras.size());
+    d_.extras.push_back(std::move(x));
+  }
+  if (!row.empty()) return bad("extra column (trailing bytes)");
+  return Status::ok();
+}
+
+}  // namespace
+
+Status load_column(int fd, const std::string& path, const Footer& f, const PageEntry& p,
+                   uint32_t page_no, Column c, PageData* d) {
+  if (d->loaded[c]) return Status::ok();
+  if (c == kColSpan) WEFT_RETURN_IF_ERROR(load_column(fd, path, f, p, page_no, kColTrace, d));
+  if (c > kColSpan) WEFT_RETURN_IF_ERROR(load_column(fd, path, f, p, page_no, kColSpan, d));
+  std::string& buf = d->file_bytes[c];
+  WEFT_RETURN_IF_ERROR(pread_all(fd, path, p.column_offset(c), p.column_bytes(c), &buf));
+  std::string_view rest = buf;
+  for (int s = kColumnFirstStream[c]; s < kColumnFirstStream[c + 1]; ++s) {
+    const StreamEntry& se = p.streams[s];
+    std::string_view stored = rest.substr(0, se.stored);
+    rest.remove_prefix(se.stored);
+    const std::string what = "block page " + std::to_string(page_no) + " stream " + kStreamNames[s];
+    if (se.raw == 0) {
+      d->stream[s] = {};
+      continue;
+    }
+    if (crc32c::mask(crc32c::value(stored)) != se.crc) return data_loss(what + ": CRC mismatch");
+    if (se.encoding == kStoredZstd) {
+      WEFT_RETURN_IF_ERROR(zstd_decompress(stored, se.raw, &d->decoded[s], what));
+      d->stream[s] = d->decoded[s];
+    } else {
+      d->stream[s] = stored;
+    }
+  }
+  ColumnDecoder dec(f, p, page_no, d);
+  switch (c) {
+    case kColTrace:
+      WEFT_RETURN_IF_ERROR(dec.trace());
+      break;
+    case kColSpan:
+      WEFT_RETURN_IF_ERROR(dec.span());
+      break;
+    case kColAttr:
+      WEFT_RETURN_IF_ERROR(dec.attr());
+      break;
+    case kColEvent:
+      WEFT_RETURN_IF_ERROR(dec.event());
+      break;
+    case kColExtra:
+      WEFT_RETURN_IF_ERROR(dec.extra());
+      break;
+    default:
+      break;
+  }
+  d->loaded[c] = true;
+  return Status::ok();
+}
+
+AnyValue attr_value(const std::vector<SlotEntry>& slots, const DecodedAttrs& a,
+                    const DecodedAttr& x) {
+  switch (slots[x.slot].type) {
+    case kTypeEmpty:
+      return AnyValue();
+    case kTypeString:
+      return AnyValue(x.code == kNoCode ? std::string(x.raw) : slots[x.slot].values[x.code]);
+    case kTypeBool:
+      return AnyValue(x.i != 0);
+    case kTypeInt:
+      return AnyValue(x.i);
+    case kTypeDouble:
+      return AnyValue(x.d);
+    default:
+      return a.complex[x.complex];
+  }
+}
+
+namespace {
+void build_attrs(const std::vector<SlotEntry>& slots, const DecodedAttrs& a, uint32_t owner,
+                 KeyValueList* out) {
+  out->clear();
+  out->reserve(a.begin[owner + 1] - a.begin[owner]);
+  for (uint32_t k = a.begin[owner]; k < a.begin[owner + 1]; ++k)
+    out->push_back(KeyValue{slots[a.attrs[k].slot].key, attr_value(slots, a, a.attrs[k])});
+}
+}  // namespace
+
+void build_span(const Footer& f, const PageData& d, uint32_t trace, uint32_t i, Span* s) {
+  s->trace_id = d.trace_id[trace];
+  s->span_id = d.span_id[i];
+  const uint32_t ref = d.parent_ref[i];
+  s->parent_span_id = ref == 0   ? SpanId{}
+                      : ref == 1 ? d.parent_raw[i]
+                                 : d.span_id[d.trace_begin[trace] + ref - 2];
+  s->flags = d.flags[i];
+  s->name = d.name_code[i] == kNoCode ? std::string(d.name_raw[i]) : f.span_names[d.name_code[i]];
+  s->kind = d.kind(i);
+  s->start_time_unix_nano = d.start[i];
+  s->end_time_unix_nano = d.end[i];
+  s->status.code = static_cast<SpanStatusCode>((d.kind_status[i] & kStatusMask) >> kStatusShift);
+  build_attrs(f.span_slots, d.attrs, i, &s->attributes);
+  s->events.clear();
+  for (uint32_t e = d.event_begin[i]; e < d.event_begin[i + 1]; ++e) {
+    const DecodedEvent& de = d.events[e];
+    SpanEvent ev;
+    ev.time_unix_nano = de.time;
+    ev.name = de.name_code == kNoCode ? std::string(de.name_raw) : f.event_names[de.name_code];
+    ev.dropped_attributes_count = de.dropped;
+    build_attrs(f.event_slots, d.event_attrs, e, &ev.attributes);
+    s->events.push_back(std::move(ev));
+  }
+  s->trace_state.clear();
+  s->status.message.clear();
+  s->rpc_id.clear();
+  s->dropped_attributes_count = s->dropped_events_count = s->dropped_links_count = 0;
+  s->links.clear();
+  if (d.extra_of[i] >= 0) {
+    const DecodedExtras& x = d.extras[static_cast<size_t>(d.extra_of[i])];
+    s->trace_state = x.trace_state;
+    s->status.message = x.status_message;
+    s->rpc_id = x.rpc_id;
+    s->dropped_attributes_count = x.dropped_attributes;
+    s->dropped_events_count = x.dropped_events;
+    s->dropped_links_count = x.dropped_links;
+    s->links = x.links;
+  }
+  s->resource = d.resource[i] ? f.resources[d.resource[i] - 1] : nullptr;
+  s->scope = d.scope[i] ? f.scopes[d.scope[i] - 1] : nullptr;
+}
+
+}  // namespace weft::store::block
