@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds weft and runs every test: unit and integration tests on the release build, then
-# again on an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# Builds weft and runs every test: unit and integration tests on the release build, the
+# fuzz targets for a bounded time, then unit and integration tests again on an
+# AddressSanitizer + UndefinedBehaviorSanitizer build.
 # Usage: scripts/test.sh [release|asan|all]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,12 @@ run_suite() {
 if [ "$what" = release ] || [ "$what" = all ]; then
   scripts/build.sh release
   run_suite build
+  # libFuzzer targets for the block, WAL and manifest decoders, bounded in time
+  # (tests/fuzz/README.md); FUZZ_SECONDS=0 skips them.
+  if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
+    echo "== fuzz (${FUZZ_SECONDS:-60} s per target)"
+    scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+  fi
 fi
 if [ "$what" = asan ] || [ "$what" = all ]; then
   scripts/build.sh asan

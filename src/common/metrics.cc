@@ -124,13 +124,19 @@ void header(std::string& out, const std::string& name, const std::string& help, 
 std::string MetricsRegistry::render() const {
   std::lock_guard lock(mu_);
   std::string out;
-  for (const auto& [name, f] : counters_) {
+  // Plain references, not structured bindings: lambdas capture them (clang-14 cannot
+  // capture a binding).
+  for (const auto& entry : counters_) {
+    const std::string& name = entry.first;
+    const auto& f = entry.second;
     header(out, name, f->help(), "counter");
     f->for_each([&](const std::vector<std::string>& lv, const Counter& c) {
       out += name + label_set(f->label_names(), lv) + " " + std::to_string(c.value()) + "\n";
     });
   }
-  for (const auto& [name, f] : gauges_) {
+  for (const auto& entry : gauges_) {
+    const std::string& name = entry.first;
+    const auto& f = entry.second;
     header(out, name, f->help(), "gauge");
     f->for_each([&](const std::vector<std::string>& lv, const Gauge& g) {
       out += name + label_set(f->label_names(), lv) + " " + std::to_string(g.value()) + "\n";
@@ -140,7 +146,9 @@ std::string MetricsRegistry::render() const {
     header(out, name, cb.help, "gauge");
     out += name + " " + format_double(cb.fn()) + "\n";
   }
-  for (const auto& [name, f] : histograms_) {
+  for (const auto& entry : histograms_) {
+    const std::string& name = entry.first;
+    const auto& f = entry.second;
     header(out, name, f->help(), "histogram");
     f->for_each([&](const std::vector<std::string>& lv, const Histogram& h) {
       auto counts = h.bucket_counts();

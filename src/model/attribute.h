@@ -25,16 +25,18 @@ struct AnyValue {
   std::variant<std::monostate, std::string, bool, int64_t, double, Bytes, ArrayValue, KeyValueList>
       v;
 
+  // Defined below KeyValue: constructing the variant needs every alternative complete
+  // (clang with libstdc++ insists; GCC does not).
   AnyValue() = default;
-  AnyValue(std::string s) : v(std::move(s)) {}     // NOLINT(google-explicit-constructor)
-  AnyValue(const char* s) : v(std::string(s)) {}   // NOLINT(google-explicit-constructor)
-  AnyValue(bool b) : v(b) {}                       // NOLINT(google-explicit-constructor)
-  AnyValue(int64_t i) : v(i) {}                    // NOLINT(google-explicit-constructor)
-  AnyValue(int i) : v(static_cast<int64_t>(i)) {}  // NOLINT(google-explicit-constructor)
-  AnyValue(double d) : v(d) {}                     // NOLINT(google-explicit-constructor)
-  AnyValue(Bytes b) : v(std::move(b)) {}           // NOLINT(google-explicit-constructor)
-  AnyValue(ArrayValue a) : v(std::move(a)) {}      // NOLINT(google-explicit-constructor)
-  AnyValue(KeyValueList l) : v(std::move(l)) {}    // NOLINT(google-explicit-constructor)
+  AnyValue(std::string s);   // NOLINT(google-explicit-constructor)
+  AnyValue(const char* s);   // NOLINT(google-explicit-constructor)
+  AnyValue(bool b);          // NOLINT(google-explicit-constructor)
+  AnyValue(int64_t i);       // NOLINT(google-explicit-constructor)
+  AnyValue(int i);           // NOLINT(google-explicit-constructor)
+  AnyValue(double d);        // NOLINT(google-explicit-constructor)
+  AnyValue(Bytes b);         // NOLINT(google-explicit-constructor)
+  AnyValue(ArrayValue a);    // NOLINT(google-explicit-constructor)
+  AnyValue(KeyValueList l);  // NOLINT(google-explicit-constructor)
 
   bool is_empty() const { return v.index() == 0; }
   const std::string* as_string() const { return std::get_if<std::string>(&v); }
@@ -55,6 +57,16 @@ struct KeyValue {
   AnyValue value;
   friend bool operator==(const KeyValue& a, const KeyValue& b) = default;
 };
+
+inline AnyValue::AnyValue(std::string s) : v(std::move(s)) {}
+inline AnyValue::AnyValue(const char* s) : v(std::string(s)) {}
+inline AnyValue::AnyValue(bool b) : v(b) {}
+inline AnyValue::AnyValue(int64_t i) : v(i) {}
+inline AnyValue::AnyValue(int i) : v(static_cast<int64_t>(i)) {}
+inline AnyValue::AnyValue(double d) : v(d) {}
+inline AnyValue::AnyValue(Bytes b) : v(std::move(b)) {}
+inline AnyValue::AnyValue(ArrayValue a) : v(std::move(a)) {}
+inline AnyValue::AnyValue(KeyValueList l) : v(std::move(l)) {}
 
 inline bool operator==(const AnyValue& a, const AnyValue& b) { return a.v == b.v; }
 

@@ -27,6 +27,12 @@ uint64_t spans_of(const BlockSet::Blocks& blocks) {
 
 }  // namespace
 
+bool blocks_may_hold(const std::vector<std::shared_ptr<BlockReader>>& blocks, const TraceId& id) {
+  for (const auto& b : blocks)
+    if (b->may_contain(id)) return true;
+  return false;
+}
+
 std::string BlockSet::path_of(uint64_t id) const {
   return blocks_dir(options_.data_dir) + "/" + block_file_name(id);
 }
@@ -63,6 +69,12 @@ Result<std::unique_ptr<BlockSet>> BlockSet::open(const BlockSetOptions& options)
 
   for (const BlockMeta& meta : set->manifest_.blocks) {
     WEFT_ASSIGN_OR_RETURN(auto reader, BlockReader::open(set->path_of(meta.id)));
+    // Compaction and retention delete files by the id a block names: it must be its own.
+    const BlockMeta& got = reader->meta();
+    if (got.id != meta.id || got.spans != meta.spans || got.traces != meta.traces ||
+        got.min_start != meta.min_start || got.max_start != meta.max_start)
+      return data_loss(set->path_of(meta.id) + ": block disagrees with its MANIFEST entry (id " +
+                       std::to_string(got.id) + ", " + std::to_string(got.spans) + " spans)");
     set->blocks_.push_back(std::move(reader));
   }
   set->published_ = std::make_shared<const Blocks>(set->blocks_);
@@ -167,9 +179,18 @@ Result<bool> BlockSet::compact_step(bool full) {
     level = std::max(level, blocks_[i]->meta().level + 1);
   }
   level = std::min(level, options_.max_level);
-  WEFT_ASSIGN_OR_RETURN(
-      auto merged,
-      write_block(level, [&](BlockWriter& w) { return merge_blocks(inputs, w); }, "compact"));
+  // Split traces stay marked while a block outside the merge may still hold part of them.
+  Blocks others;
+  for (size_t i = 0; i < blocks_.size(); ++i)
+    if (std::find(run.begin(), run.end(), i) == run.end()) others.push_back(blocks_[i]);
+  auto fill = [&](BlockWriter& w) {
+    WEFT_RETURN_IF_ERROR(merge_blocks(inputs, w));
+    for (const auto& in : inputs)
+      for (const TraceId& id : in->split_traces())
+        if (blocks_may_hold(others, id)) w.mark_split(id);
+    return Status::ok();
+  };
+  WEFT_ASSIGN_OR_RETURN(auto merged, write_block(level, fill, "compact"));
 
   Manifest next = manifest_;
   Blocks blocks;

@@ -47,6 +47,9 @@ struct BlockSetStats {
   uint64_t orphans_removed = 0;  // at open
 };
 
+// True if some block of `blocks` may hold spans of trace `id` (bloom filters).
+bool blocks_may_hold(const std::vector<std::shared_ptr<BlockReader>>& blocks, const TraceId& id);
+
 class BlockSet {
  public:
   using Blocks = std::vector<std::shared_ptr<BlockReader>>;

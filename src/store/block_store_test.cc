@@ -126,6 +126,68 @@ TEST(BlockStore, LateSpansJoinTheirTraceAcrossBlocksAndCompactionMergesThem) {
   EXPECT_EQ(again->stats().recovered_spans, 0u);
 }
 
+// A trace whose parts lie in different sources is searched as one trace: conditions may
+// hold on different parts, the duration is the whole trace's, and a part alone never
+// answers for the whole. In the head and a block, in two blocks, after a restart (the
+// split list is on disk) and after compaction joined the parts.
+TEST(BlockStore, SplitTracesAreSearchedWhole) {
+  TempDir dir;
+  auto o = options_for(dir);
+  auto store = open_or_die(o);
+  // Trace 1: root in "front" (0..1000 ms); its "db" child with the tag arrives after a cut.
+  // Trace 2: the same shape, all in one batch, as a control. Trace 3: a short trace.
+  ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(1, 1, 0, "front", "GET /", 0, 1000),
+                                               make_span(2, 1, 0, "front", "GET /", 10, 1000),
+                                               make_span(2, 2, 1, "db", "query", 20, 5,
+                                                         SpanKind::kClient, {{"db", "pg"}}),
+                                               make_span(3, 1, 0, "front", "GET /", 30, 1)}))
+                  .is_ok());
+  ASSERT_TRUE(store->flush().is_ok());
+  ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(1, 2, 1, "db", "query", 500, 600,
+                                                         SpanKind::kClient, {{"db", "pg"}})}))
+                  .is_ok());
+  auto ids = [&](TraceQuery q) {
+    std::vector<TraceId> out;
+    auto r = store->search(q);
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    if (r.is_ok())
+      for (const TraceSummary& t : *r) out.push_back(t.trace_id);
+    return out;
+  };
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    TraceQuery both;  // service on one part, tag on the other
+    both.service = "front";
+    both.tags = {{"db", "pg"}};
+    EXPECT_EQ(ids(both), (std::vector<TraceId>{trace_id(2), trace_id(1)}));
+    TraceQuery longer;  // only the whole trace 1 lasts 1100 ms
+    longer.min_duration_nanos = 1050 * kMs;
+    EXPECT_EQ(ids(longer), std::vector<TraceId>{trace_id(1)});
+    TraceQuery shorter;  // trace 1's late part alone would pass; the whole must not
+    shorter.service = "db";
+    shorter.max_duration_nanos = 700 * kMs;
+    EXPECT_TRUE(ids(shorter).empty());
+    TraceQuery one;  // limit 1, newest first: trace 3 (start 30 ms), not a part of trace 1
+    one.limit = 1;
+    EXPECT_EQ(ids(one), std::vector<TraceId>{trace_id(3)});
+    auto summary = store->search(both);
+    ASSERT_TRUE(summary.is_ok() && summary->size() == 2u);
+    EXPECT_EQ((*summary)[1].span_count, 2u);
+    EXPECT_EQ((*summary)[1].root_name, "GET /");
+    EXPECT_EQ((*summary)[1].duration_nanos(), 1100 * kMs);
+  };
+  check("head + block");
+  ASSERT_TRUE(store->flush().is_ok());
+  EXPECT_EQ(store->stats().blocks, 2u);
+  check("two blocks");
+  ASSERT_TRUE(store->close().is_ok());
+  store = open_or_die(o);
+  check("after restart");
+  ASSERT_TRUE(store->compact().is_ok());
+  EXPECT_EQ(store->stats().blocks, 1u);
+  check("compacted");
+}
+
 TEST(BlockStore, RetentionDropsWholeBlocksByAgeAndByDiskBudget) {
   TempDir dir;
   ManualClock clock(kT0 + 3600 * 1'000'000'000ull);

@@ -221,13 +221,21 @@ class EmbeddedStore final : public Store {
 
   // Writer thread.
   void apply(std::vector<SpanBatch>& batches) {
+    // The frozen head before the blocks: a flush publishes its block before it drops the
+    // frozen head, so a trace on its way into a block is seen in one of them.
     std::shared_ptr<Head> head;
+    std::shared_ptr<const Head> frozen;
     {
       std::shared_lock lock(sources_mu_);
       head = head_;
+      frozen = frozen_;
     }
+    const BlockSet::Snapshot blocks = blocks_->snapshot();
     if (head_started_ == 0) head_started_ = options_.clock->monotonic_nanos();
-    head->apply(batches, 0);
+    const store::SplitProbe probe = [&](const TraceId& id) {
+      return (frozen && frozen->has_trace(id)) || store::blocks_may_hold(*blocks, id);
+    };
+    head->apply(batches, 0, &probe);
   }
 
   // Writer thread, between groups.
@@ -371,6 +379,7 @@ class EmbeddedStore final : public Store {
             std::optional<Trace> t = frozen.get_trace(id);
             if (t) WEFT_RETURN_IF_ERROR(w.add_trace(*t));
           }
+          for (const TraceId& id : frozen.split_traces()) w.mark_split(id);
           return Status::ok();
         },
         through);
@@ -446,11 +455,15 @@ Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& o
   // Segments the blocks already hold are deleted unread; the rest are replayed.
   auto head = std::make_shared<Head>(kNoEviction);
   std::vector<SpanBatch> one(1);
+  const store::BlockSet::Snapshot live = blocks->snapshot();
+  const store::SplitProbe probe = [&live](const TraceId& id) {
+    return store::blocks_may_hold(*live, id);
+  };
   WEFT_ASSIGN_OR_RETURN(store::WalRecoveryResult recovered,
                         store::recover_wal(wal_dir, [&](uint64_t seq, SpanBatch&& batch) {
                           if (seq <= flushed) return;
                           one[0] = std::move(batch);
-                          head->apply(one, seq);
+                          head->apply(one, seq, &probe);
                         }));
   std::map<uint64_t, uint64_t> sizes;
   for (uint64_t seq : recovered.segments) {

@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "store/head/span_match.h"
 #include "store/head/trace_entry.h"
 
 namespace weft::store {
@@ -14,22 +15,6 @@ std::vector<const Head*> heads_of(const Sources& s) {
   std::vector<const Head*> h{s.head.get()};
   if (s.frozen) h.push_back(s.frozen.get());
   return h;
-}
-
-// How many sources may hold spans of `id` (exact for heads, bloom filters for blocks).
-size_t holders(const Sources& s, const TraceId& id) {
-  size_t n = 0;
-  for (const Head* h : heads_of(s)) n += h->has_trace(id);
-  for (const auto& b : *s.blocks) n += b->may_contain(id);
-  return n;
-}
-
-bool in_bounds(const TraceSummary& t, const TraceQuery& q) {
-  if (t.start_unix_nano < q.start_unix_nano || t.start_unix_nano > q.end_unix_nano) return false;
-  if (q.duration_of_span) return true;
-  if (q.min_duration_nanos && t.duration_nanos() < *q.min_duration_nanos) return false;
-  if (q.max_duration_nanos && t.duration_nanos() > *q.max_duration_nanos) return false;
-  return true;
 }
 
 template <typename T, typename Fn>
@@ -69,12 +54,30 @@ Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& 
   return std::optional<Trace>(std::move(whole));
 }
 
+std::unordered_set<TraceId, FixedIdHash> sources_split_traces(const Sources& s) {
+  std::unordered_set<TraceId, FixedIdHash> split;
+  for (const Head* h : heads_of(s))
+    for (const TraceId& id : h->split_traces()) split.insert(id);
+  for (const auto& b : *s.blocks)
+    for (const TraceId& id : b->split_traces()) split.insert(id);
+  return split;
+}
+
 Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQuery& q) {
   BlockSearchState state;
   state.limit = q.limit;
   if (q.start_unix_nano > q.end_unix_nano) return state.out;
+
+  // Split traces (spans in several sources) are left out of every source's own search and
+  // evaluated whole below; a source that holds part of one cannot judge it.
+  const std::unordered_set<TraceId, FixedIdHash> split = sources_split_traces(s);
+  if (!split.empty()) state.exclude = &split;
+
+  // A head's own limit counts split traces the state then refuses: ask for that many more.
+  TraceQuery head_query = q;
+  if (head_query.limit) head_query.limit += split.size();
   for (const Head* h : heads_of(s))
-    for (TraceSummary& t : h->search(q)) state.offer(std::move(t), q.order);
+    for (TraceSummary& t : h->search(head_query)) state.offer(std::move(t), q.order);
 
   // Newest first: blocks by their newest trace, so the walk can stop at the first block
   // that cannot improve the result.
@@ -94,30 +97,18 @@ Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQu
     WEFT_RETURN_IF_ERROR(b->search(q, &state));
   }
 
-  // Results whose trace is split across sources: summarise the whole trace. A trace may
-  // also have been offered twice (found in two sources): keep it once.
-  std::vector<TraceSummary> out;
-  std::unordered_set<TraceId, FixedIdHash> done;
-  bool reorder = false;
-  for (TraceSummary& t : state.out) {
-    if (!done.insert(t.trace_id).second) continue;
-    if (holders(s, t.trace_id) > 1) {
-      WEFT_ASSIGN_OR_RETURN(std::optional<Trace> whole, sources_get_trace(s, t.trace_id));
-      if (whole) {
-        t = summarize_trace(*whole);
-        reorder = true;
-        if (!in_bounds(t, q)) continue;
-      }
-    }
-    out.push_back(std::move(t));
+  state.exclude = nullptr;
+  for (const TraceId& id : split) {
+    WEFT_ASSIGN_OR_RETURN(std::optional<Trace> whole, sources_get_trace(s, id));
+    if (!whole) continue;  // its blocks were dropped since the snapshot's lists were read
+    TraceSummary summary = summarize_trace(*whole);
+    if (summary.start_unix_nano < q.start_unix_nano || summary.start_unix_nano > q.end_unix_nano)
+      continue;
+    if (!state.could_take(q.order, summary.start_unix_nano, summary.duration_nanos())) continue;
+    if (spans_match(whole->spans, summary.duration_nanos(), q))
+      state.offer(std::move(summary), q.order);
   }
-  if (reorder) {
-    BlockSearchState sorted;
-    sorted.limit = 0;
-    for (TraceSummary& t : out) sorted.offer(std::move(t), q.order);
-    out = std::move(sorted.out);
-  }
-  return out;
+  return std::move(state.out);
 }
 
 std::vector<std::string> sources_services(const Sources& s) {

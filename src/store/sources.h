@@ -5,13 +5,16 @@
 //
 // A trace may be split across sources (spans that arrived after its first part was cut
 // into a block, until compaction joins them): trace by ID joins the parts, each span ID
-// once; a search result whose trace another source may also hold is re-summarised from
-// the whole trace, and rechecked against the query's time window and duration bounds.
+// once. The source that receives a later part marks the trace split (the head's probe at
+// its first span; the block's split list once flushed), and search evaluates every split
+// trace whole instead of trusting any one source's view of it: trace-level semantics hold
+// whatever the split.
 //
 // Thread-safety: a Sources value is immutable; every function may run concurrently.
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -29,6 +32,8 @@ struct Sources {
 
 Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& id);
 Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQuery& q);
+// Trace IDs some source marks split (docs/format/block.md, "Split traces").
+std::unordered_set<TraceId, FixedIdHash> sources_split_traces(const Sources& s);
 std::vector<std::string> sources_services(const Sources& s);
 std::vector<OperationInfo> sources_operations(const Sources& s, const std::string& service);
 Result<std::vector<DependencyLink>> sources_dependencies(const Sources& s, uint64_t start,

@@ -155,6 +155,8 @@ void encode_footer(const Footer& f, std::string* out) {
   f.raw_bloom.encode(&o);
   put_varint(o, f.pages.size());
   for (const PageEntry& p : f.pages) put_page(o, p);
+  put_varint(o, f.split_traces.size());
+  for (const TraceId& id : f.split_traces) o.append(id.as_bytes());
 }
 
 Result<Footer> decode_footer(std::string_view raw, uint64_t footer_offset) {
@@ -227,6 +229,15 @@ Result<Footer> decode_footer(std::string_view raw, uint64_t footer_offset) {
       return bad(where + "trace IDs not ascending across pages");
     spans += p.spans;
     traces += p.traces;
+  }
+  if (!c.count(&n, 16)) return bad("malformed split-trace count");
+  f.split_traces.resize(n);
+  for (size_t i = 0; i < f.split_traces.size(); ++i) {
+    std::string_view raw_id;
+    if (!c.bytes(16, &raw_id)) return bad("malformed split-trace list");
+    f.split_traces[i] = *TraceId::from_bytes(raw_id);
+    if (i > 0 && !(f.split_traces[i - 1] < f.split_traces[i]))
+      return bad("split-trace list not ascending");
   }
   if (!c.empty()) return bad("trailing bytes");
   if (at != footer_offset) return bad("pages do not end at the footer");

@@ -72,6 +72,9 @@ struct Footer {
   BloomFilter trace_bloom;
   BloomFilter raw_bloom;
   std::vector<PageEntry> pages;
+  // Traces of this block that other blocks or the head may also hold spans of (split by a
+  // cut; docs/format/block.md, "Split traces"), ascending.
+  std::vector<TraceId> split_traces;
 };
 
 // The footer's raw (uncompressed) bytes.

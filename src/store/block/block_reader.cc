@@ -245,6 +245,8 @@ std::vector<std::string> BlockReaderImpl::attribute_values(const std::string& ke
 
 Status BlockReaderImpl::verify() const {
   uint64_t min_start = UINT64_MAX, max_start = 0, max_end = 0;
+  const std::vector<TraceId>& split = f_.split_traces;  // ascending, as the pages are
+  size_t split_at = 0;
   for (uint32_t p = 0; p < f_.pages.size(); ++p) {
     const PageEntry& pe = f_.pages[p];
     const std::string where = path_ + ": page " + std::to_string(p) + ": ";
@@ -255,6 +257,10 @@ Status BlockReaderImpl::verify() const {
     for (uint32_t t = 0; t < d.traces(); ++t) {
       if (!may_contain(d.trace_id[t]))
         return data_loss(where + "trace " + d.trace_id[t].to_hex() + " not in the bloom filter");
+      if (split_at < split.size() && split[split_at] < d.trace_id[t])
+        return data_loss(path_ + ": split-trace list names " + split[split_at].to_hex() +
+                         ", which the block does not hold");
+      if (split_at < split.size() && split[split_at] == d.trace_id[t]) ++split_at;
       uint64_t start = UINT64_MAX, end = 0;
       for (uint32_t i = d.trace_begin[t]; i < d.trace_begin[t + 1]; ++i) {
         start = std::min(start, d.start[i]);
@@ -281,6 +287,9 @@ Status BlockReaderImpl::verify() const {
     min_start = std::min(min_start, pmin);
     max_start = std::max(max_start, pmax);
   }
+  if (split_at < split.size())
+    return data_loss(path_ + ": split-trace list names " + split[split_at].to_hex() +
+                     ", which the block does not hold");
   const BlockMeta& m = f_.meta;
   if (min_start != m.min_start || max_start != m.max_start || max_end != m.max_end)
     return data_loss(path_ + ": block time range disagrees with its pages");

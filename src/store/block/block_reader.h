@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -27,7 +28,10 @@ struct BlockSearchState {
   // likewise by (duration desc, trace ID asc).
   std::vector<TraceSummary> out;  // kept sorted in result order, at most `limit` entries
   size_t limit = 20;              // 0: unlimited
-  // Adds a candidate, keeping order and the limit. Returns false if it did not get in.
+  // Traces not to take (they are evaluated whole elsewhere: split traces); may be null.
+  const std::unordered_set<TraceId, FixedIdHash>* exclude = nullptr;
+  // Adds a candidate, keeping order and the limit; a trace already held (same summary) or
+  // excluded is refused. Returns false if it did not get in.
   bool offer(TraceSummary s, TraceOrder order);
   // True if a trace with this start / duration could still get in.
   bool could_take(TraceOrder order, uint64_t start, uint64_t duration) const;
@@ -71,6 +75,10 @@ class BlockReader {
   // The reader keeps its file descriptor open for its whole life, so a reader still works
   // after its file was unlinked (queries in flight while compaction replaces a block).
   virtual Result<std::vector<Trace>> read_page_traces(uint32_t page) const = 0;
+
+  // Traces of this block that other sources may also hold spans of (ascending): queries
+  // evaluate them as whole traces, compaction carries the list forward.
+  virtual const std::vector<TraceId>& split_traces() const = 0;
 
   // Dictionaries: everything here is what some span of the block carries.
   virtual std::vector<std::string> services() const = 0;

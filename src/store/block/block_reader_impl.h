@@ -34,6 +34,7 @@ class BlockReaderImpl final : public BlockReader {
   Status verify() const override;
   std::vector<BlockColumnBytes> column_bytes() const override;
   uint32_t pages() const override { return static_cast<uint32_t>(f_.pages.size()); }
+  const std::vector<TraceId>& split_traces() const override { return f_.split_traces; }
 
   const Footer& footer() const { return f_; }
 

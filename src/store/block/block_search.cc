@@ -32,10 +32,14 @@ bool before(const TraceSummary& a, const TraceSummary& b, TraceOrder order) {
 }  // namespace
 
 bool BlockSearchState::offer(TraceSummary s, TraceOrder order) {
+  if (exclude && exclude->contains(s.trace_id)) return false;
   if (limit != 0 && out.size() >= limit && !before(s, out.back(), order)) return false;
   auto it = std::upper_bound(out.begin(), out.end(), s, [order](const auto& a, const auto& b) {
     return before(a, b, order);
   });
+  // The same trace from two sources (a frozen head and the block just written from it)
+  // sorts next to itself: keep it once.
+  if (it != out.begin() && std::prev(it)->trace_id == s.trace_id) return false;
   out.insert(it, std::move(s));
   if (limit != 0 && out.size() > limit) out.pop_back();
   return true;
@@ -412,7 +416,9 @@ Status BlockReaderImpl::dependencies(uint64_t start, uint64_t end,
       }
     }
   }
-  for (auto& [key, l] : found) {
+  for (auto& entry : found) {
+    const auto& key = entry.first;  // not a structured binding: the lambda captures it
+    DependencyLink& l = entry.second;
     auto it = std::find_if(links->begin(), links->end(), [&](const DependencyLink& x) {
       return x.parent == key.first && x.child == key.second;
     });

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "common/crc32c.h"
@@ -60,6 +61,9 @@ class BlockWriterImpl final : public BlockWriter {
     meta_.max_end = std::max(meta_.max_end, end);
     meta_.spans += trace.spans.size();
     meta_.traces += 1;
+    // A trace that fills a page alone gets a page of its own: trace by ID then reads only it.
+    if (page_.traces() > 0 && trace.spans.size() >= options_.page_spans)
+      WEFT_RETURN_IF_ERROR(flush_page());
     page_.add_trace(trace);
     if (page_.spans() >= options_.page_spans) return flush_page();
     return Status::ok();
@@ -78,6 +82,9 @@ class BlockWriterImpl final : public BlockWriter {
     f.trace_bloom = BloomFilter::build(std::move(trace_hashes_), kTraceBloomBitsPerKey);
     f.raw_bloom = BloomFilter::build(std::move(dicts_.raw_hashes), kRawBloomBitsPerKey);
     f.pages = std::move(pages_);
+    std::sort(split_.begin(), split_.end());
+    split_.erase(std::unique(split_.begin(), split_.end()), split_.end());
+    f.split_traces = std::move(split_);
     std::string raw;
     encode_footer(f, &raw);
     std::string stored;
@@ -100,6 +107,8 @@ class BlockWriterImpl final : public BlockWriter {
     m.file_bytes = offset_;
     return m;
   }
+
+  void mark_split(const TraceId& id) override { split_.push_back(id); }
 
   uint64_t bytes_written() const override { return offset_; }
   uint64_t spans_added() const override { return meta_.spans; }
@@ -151,6 +160,7 @@ class BlockWriterImpl final : public BlockWriter {
   BlockMeta meta_{.min_start = UINT64_MAX};
   std::vector<PageEntry> pages_;
   std::vector<uint64_t> trace_hashes_;
+  std::vector<TraceId> split_;
   TraceId last_trace_;
   uint64_t added_traces_ = 0;
   uint64_t offset_ = 0;

@@ -19,14 +19,14 @@ uint64_t resource_bytes(const Resource& r) {
 
 }  // namespace
 
-void Head::apply(std::vector<SpanBatch>& batches, uint64_t segment) {
+void Head::apply(std::vector<SpanBatch>& batches, uint64_t segment, const SplitProbe* probe) {
   // One exclusive section per batch, not per group, so queries wait at most one batch.
   std::vector<std::unique_ptr<TraceEntry>> evicted;  // freed after the lock is released
   for (SpanBatch& batch : batches) {
     std::unique_lock lock(mu_);
     segment_refs_.try_emplace(segment, 0);
     const Resource* last_resource = nullptr;
-    for (Span& span : batch.spans) add_span(std::move(span), segment, last_resource);
+    for (Span& span : batch.spans) add_span(std::move(span), segment, last_resource, probe);
     reindex_touched();
     while (stats_.bytes > budget_ && !arrival_.empty()) evicted.push_back(evict_oldest());
     lock.unlock();
@@ -35,9 +35,11 @@ void Head::apply(std::vector<SpanBatch>& batches, uint64_t segment) {
   }
 }
 
-void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resource) {
+void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resource,
+                    const SplitProbe* probe) {
   auto [it, is_new] = traces_.try_emplace(span.trace_id);
   if (is_new) {
+    if (probe && (*probe)(span.trace_id)) split_.insert(span.trace_id);
     it->second = std::make_unique<TraceEntry>();
     it->second->id = span.trace_id;
     it->second->bytes = kTraceOverhead;
@@ -116,6 +118,7 @@ std::unique_ptr<TraceEntry> Head::evict_oldest() {
   index_.remove_global(key);
   for (const auto& [svc, n] : t.services) index_.remove_trace(key, svc);
   for (uint64_t seg : t.segments) --segment_refs_[seg];
+  split_.erase(id);
   stats_.bytes -= t.bytes;
   stats_.spans -= t.spans.size();
   --stats_.traces;
@@ -164,6 +167,16 @@ std::optional<Trace> Head::get_trace(const TraceId& id) const {
 bool Head::has_trace(const TraceId& id) const {
   std::shared_lock lock(mu_);
   return traces_.contains(id);
+}
+
+std::vector<TraceId> Head::split_traces() const {
+  std::shared_lock lock(mu_);
+  return {split_.begin(), split_.end()};
+}
+
+bool Head::is_split(const TraceId& id) const {
+  std::shared_lock lock(mu_);
+  return split_.contains(id);
 }
 
 std::vector<TraceId> Head::sorted_trace_ids() const {

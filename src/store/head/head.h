@@ -12,12 +12,14 @@
 // with the others.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "model/query.h"
@@ -37,6 +39,11 @@ struct HeadStats {
   uint64_t duplicate_spans = 0;
 };
 
+// Asked once for each trace the head sees for the first time: true if another source (an
+// older head or a block) may already hold spans of it. Such a trace is "split": queries
+// evaluate it whole (docs/format/block.md, "Split traces").
+using SplitProbe = std::function<bool(const TraceId&)>;
+
 class Head {
  public:
   explicit Head(uint64_t budget_bytes) : budget_(budget_bytes) {}
@@ -44,8 +51,9 @@ class Head {
   Head& operator=(const Head&) = delete;
 
   // Adds the spans of `batches` (moved from), all stored in WAL segment `segment`, then
-  // evicts to the budget.
-  void apply(std::vector<SpanBatch>& batches, uint64_t segment);
+  // evicts to the budget. `probe` (may be null) marks the new traces that are split; it is
+  // called with the head's lock held and must not call back into this head.
+  void apply(std::vector<SpanBatch>& batches, uint64_t segment, const SplitProbe* probe = nullptr);
   // Makes `segment` known with no live trace yet (recovery: a segment whose records were
   // all damaged or duplicates is then reported dead).
   void note_segment(uint64_t segment);
@@ -54,6 +62,9 @@ class Head {
 
   std::optional<Trace> get_trace(const TraceId& id) const;
   bool has_trace(const TraceId& id) const;
+  // The traces the probe marked split (unordered); and one such test.
+  std::vector<TraceId> split_traces() const;
+  bool is_split(const TraceId& id) const;
   // Every trace ID held, ascending (what a block is cut from).
   std::vector<TraceId> sorted_trace_ids() const;
   // model/query.h semantics (see search.cc); query.limit == 0 means no limit.
@@ -67,7 +78,8 @@ class Head {
 
  private:
   // REQUIRES: mu_ held exclusively.
-  void add_span(Span&& span, uint64_t segment, const Resource*& last_resource);
+  void add_span(Span&& span, uint64_t segment, const Resource*& last_resource,
+                const SplitProbe* probe);
   // REQUIRES: mu_ held exclusively. Brings the time indexes up to date for the traces
   // add_span touched since the last call; must run before evict_oldest or unlocking.
   void reindex_touched();
@@ -90,6 +102,7 @@ class Head {
   // Services that appeared in an already indexed trace in the current batch.
   std::vector<std::pair<TraceEntry*, std::string_view>> new_services_;
   std::map<uint64_t, uint64_t> segment_refs_;  // segment -> live traces with spans in it
+  std::unordered_set<TraceId, FixedIdHash> split_;  // held traces other sources may share
   HeadStats stats_;
 };
 

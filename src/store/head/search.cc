@@ -17,24 +17,7 @@ namespace weft::store {
 namespace {
 
 bool trace_matches(const TraceEntry& t, const TraceQuery& q) {
-  if (!q.duration_of_span) {
-    uint64_t d = t.duration();
-    if (q.min_duration_nanos && d < *q.min_duration_nanos) return false;
-    if (q.max_duration_nanos && d > *q.max_duration_nanos) return false;
-  }
-  if (query_has_anchor(q)) {
-    bool found = false;
-    for (const Span& s : t.spans)
-      if ((found = span_is_anchor(s, q))) break;
-    if (!found) return false;
-  }
-  for (const TagCondition& tag : q.tags) {
-    bool found = false;
-    for (const Span& s : t.spans)
-      if ((found = span_has_tag(s, tag.key, tag.value))) break;
-    if (!found) return false;
-  }
-  return true;
+  return spans_match(t.spans, t.duration(), q);
 }
 
 struct LongerFirst {

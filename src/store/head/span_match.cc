@@ -74,4 +74,24 @@ bool span_is_anchor(const Span& span, const TraceQuery& q) {
   return true;
 }
 
+bool spans_match(const std::vector<Span>& spans, uint64_t trace_duration, const TraceQuery& q) {
+  if (!q.duration_of_span) {
+    if (q.min_duration_nanos && trace_duration < *q.min_duration_nanos) return false;
+    if (q.max_duration_nanos && trace_duration > *q.max_duration_nanos) return false;
+  }
+  if (query_has_anchor(q)) {
+    bool found = false;
+    for (const Span& s : spans)
+      if ((found = span_is_anchor(s, q))) break;
+    if (!found) return false;
+  }
+  for (const TagCondition& tag : q.tags) {
+    bool found = false;
+    for (const Span& s : spans)
+      if ((found = span_has_tag(s, tag.key, tag.value))) break;
+    if (!found) return false;
+  }
+  return true;
+}
+
 }  // namespace weft::store

@@ -1,6 +1,8 @@
 #pragma once
 // The span-level predicates of a trace search (model/query.h), one place for all of them.
+#include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "model/query.h"
 #include "model/span.h"
@@ -21,5 +23,10 @@ bool span_is_anchor(const Span& span, const TraceQuery& q);
 
 // True if the query constrains an anchor span at all.
 bool query_has_anchor(const TraceQuery& q);
+
+// The trace-level conditions of `q` other than its time window, on the spans of one trace
+// whose duration is `trace_duration`: the duration bounds (unless q.duration_of_span), an
+// anchor span, and every tag on some span.
+bool spans_match(const std::vector<Span>& spans, uint64_t trace_duration, const TraceQuery& q);
 
 }  // namespace weft::store
