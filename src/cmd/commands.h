@@ -11,5 +11,7 @@ void register_serve_command(CLI::App& app);
 void register_loadgen_command(CLI::App& app);
 void register_trace_command(CLI::App& app);
 void register_demo_command(CLI::App& app);
+void register_inspect_command(CLI::App& app);
+void register_verify_command(CLI::App& app);
 
 }  // namespace weft::cmd

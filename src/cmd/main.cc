@@ -9,7 +9,9 @@ int exit_code = 0;
 }
 
 int main(int argc, char** argv) {
-  CLI::App app{"weft: distributed tracing in one binary (serve, loadgen, trace, demo)", "weft"};
+  CLI::App app{
+      "weft: distributed tracing in one binary (serve, loadgen, trace, demo, inspect, verify)",
+      "weft"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "weft 0.1.0");
   app.set_config("--config", "",
@@ -21,6 +23,15 @@ int main(int argc, char** argv) {
   weft::cmd::register_loadgen_command(app);
   weft::cmd::register_trace_command(app);
   weft::cmd::register_demo_command(app);
-  CLI11_PARSE(app, argc, argv);
+  weft::cmd::register_inspect_command(app);
+  weft::cmd::register_verify_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    // `inspect` and `verify` keep exit 1 for "damage found": a usage error of theirs is 2.
+    if (rc != 0 && (app.got_subcommand("inspect") || app.got_subcommand("verify"))) return 2;
+    return rc;
+  }
   return weft::cmd::exit_code;
 }

@@ -86,9 +86,7 @@ void register_serve_command(CLI::App& app) {
                    "blocks are dropped to stay under it")
       ->envname("WEFT_MAX_DISK")
       ->capture_default_str();
-  serve
-      ->add_option("--compaction", o.compaction,
-                   "Merge small blocks in the background: on or off")
+  serve->add_option("--compaction", o.compaction, "Merge small blocks in the background: on or off")
       ->check(CLI::IsMember({"on", "off"}))
       ->envname("WEFT_COMPACTION")
       ->capture_default_str();

@@ -334,12 +334,15 @@ class EmbeddedStore final : public Store {
           if (closed_) return;
           cv_.wait_for(lock, kFlushRetryDelay, [&] { return closed_; });
           if (closed_) return;
+          continue;
         }
-        continue;
       }
       if (closed_) return;
       const bool asked = compact_requests_ > compacts_served_;
       const uint64_t asked_upto = compact_requests_;
+      // A flush that is due goes before a merge; retention (cheap) is never starved by
+      // back-to-back flushes.
+      const bool flush_due = frozen_ != nullptr;
       lock.unlock();
       // Retention first: what it drops need not be merged.
       const uint64_t now = options_.clock->monotonic_nanos();
@@ -348,7 +351,7 @@ class EmbeddedStore final : public Store {
         apply_retention();
       }
       Status cs = Status::ok();
-      if (options_.compaction || asked) {
+      if ((options_.compaction && !flush_due) || asked) {
         // In the background one merge per wake-up, so a due flush never waits long; when
         // asked, until nothing is left to merge.
         do {

@@ -62,7 +62,7 @@ export function inspectBlockNames(ins) {
   if (ins.json) {
     const walk = (v) => {
       if (typeof v === 'string') {
-        const m = v.match(/([0-9a-f]{16}\.blk)\b/);
+        const m = v.match(/([0-9a-f]{16}\.blk)\b(?!\.tmp)/);
         if (m) names.add(m[1]);
       } else if (Array.isArray(v)) v.forEach(walk);
       else if (v && typeof v === 'object') Object.values(v).forEach(walk);
