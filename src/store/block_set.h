@@ -67,7 +67,7 @@ class BlockSet {
   BlockSetStats stats() const;
 
   // Writes a new level-0 block from `write_traces` (which adds at least one trace to the
-  // writer, in ascending trace-ID order) and records that the WAL up to `wal_through` is in
+  // writer, in ascending (trace start, trace ID) order) and records that the WAL up to `wal_through` is in
   // blocks.
   Status flush(const std::function<Status(BlockWriter&)>& write_traces, uint64_t wal_through);
   // Records that the WAL up to `wal_through` holds nothing the blocks lack (an empty head

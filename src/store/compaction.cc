@@ -7,30 +7,72 @@
 namespace weft::store {
 namespace {
 
-// Pulls the traces of one block in trace-ID order, one page in memory at a time.
+uint64_t trace_start(const Trace& t) {
+  uint64_t start = UINT64_MAX;
+  for (const Span& s : t.spans) start = std::min(start, s.start_time_unix_nano);
+  return start;
+}
+
+// Pulls the traces of one block in its order ((trace start, trace ID)), one page in
+// memory at a time, skipping those in `skip`.
 class BlockCursor {
  public:
-  explicit BlockCursor(std::shared_ptr<BlockReader> block) : block_(std::move(block)) {}
+  BlockCursor(std::shared_ptr<BlockReader> block,
+              const std::unordered_set<TraceId, FixedIdHash>* skip)
+      : block_(std::move(block)), skip_(skip) {}
 
-  // Loads the first trace; false at the end. Errors of a page read are fatal to the merge.
+  // Moves to the next trace; false at the end. A failed page read fails the merge.
   Result<bool> advance() {
-    if (++index_ < traces_.size()) return true;
-    traces_.clear();
-    index_ = 0;
-    while (traces_.empty()) {
-      if (next_page_ >= block_->pages()) return false;
-      WEFT_ASSIGN_OR_RETURN(traces_, block_->read_page_traces(next_page_++));
+    for (;;) {
+      if (++index_ >= traces_.size()) {
+        traces_.clear();
+        index_ = 0;
+        while (traces_.empty()) {
+          if (next_page_ >= block_->pages()) return false;
+          WEFT_ASSIGN_OR_RETURN(traces_, block_->read_page_traces(next_page_++));
+        }
+      }
+      if (!skip_->contains(traces_[index_].trace_id)) break;
     }
+    start_ = trace_start(traces_[index_]);
     return true;
   }
   Trace& current() { return traces_[index_]; }
+  std::pair<uint64_t, TraceId> key() const { return {start_, traces_[index_].trace_id}; }
 
  private:
   std::shared_ptr<BlockReader> block_;
+  const std::unordered_set<TraceId, FixedIdHash>* skip_;
   std::vector<Trace> traces_;
   size_t index_ = SIZE_MAX;  // advance() wraps it to 0 on the first call
   uint32_t next_page_ = 0;
+  uint64_t start_ = 0;
 };
+
+// Every input's part of each split trace, joined (first occurrence of a span ID wins),
+// in (trace start, trace ID) order.
+Result<std::vector<Trace>> join_split_traces(
+    const std::vector<std::shared_ptr<BlockReader>>& inputs,
+    const std::unordered_set<TraceId, FixedIdHash>& split) {
+  std::vector<Trace> joined;
+  std::unordered_set<SpanId, FixedIdHash> seen;
+  for (const TraceId& id : split) {
+    Trace whole;
+    whole.trace_id = id;
+    seen.clear();
+    for (const auto& b : inputs) {
+      WEFT_ASSIGN_OR_RETURN(std::optional<Trace> part, b->get_trace(id));
+      if (!part) continue;
+      for (Span& s : part->spans)
+        if (seen.insert(s.span_id).second) whole.spans.push_back(std::move(s));
+    }
+    if (!whole.spans.empty()) joined.push_back(std::move(whole));
+  }
+  std::sort(joined.begin(), joined.end(), [](const Trace& a, const Trace& b) {
+    return std::pair(trace_start(a), a.trace_id) < std::pair(trace_start(b), b.trace_id);
+  });
+  return joined;
+}
 
 }  // namespace
 
@@ -83,43 +125,38 @@ std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<Block
 }
 
 Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out) {
+  // A split trace may have parts in several inputs at different positions of their
+  // (start, ID) order: those are read whole up front and merged in as one more input.
+  std::unordered_set<TraceId, FixedIdHash> split;
+  for (const auto& b : inputs) split.insert(b->split_traces().begin(), b->split_traces().end());
+  WEFT_ASSIGN_OR_RETURN(std::vector<Trace> joined, join_split_traces(inputs, split));
+  size_t next_joined = 0;
+
   std::vector<BlockCursor> cursors;
   std::vector<size_t> live;
-  for (const auto& b : inputs) cursors.emplace_back(b);
+  for (const auto& b : inputs) cursors.emplace_back(b, &split);
   for (size_t i = 0; i < cursors.size(); ++i) {
     WEFT_ASSIGN_OR_RETURN(bool ok, cursors[i].advance());
     if (ok) live.push_back(i);
   }
-  std::unordered_set<SpanId, FixedIdHash> seen;
-  while (!live.empty()) {
-    TraceId smallest = cursors[live[0]].current().trace_id;
-    for (size_t i : live) smallest = std::min(smallest, cursors[i].current().trace_id);
-    Trace merged;
-    merged.trace_id = smallest;
-    size_t sources = 0;
-    for (size_t i : live) {
-      Trace& t = cursors[i].current();
-      if (t.trace_id != smallest) continue;
-      if (sources++ == 0) {
-        merged.spans = std::move(t.spans);
-        continue;
-      }
-      if (seen.empty())
-        for (const Span& s : merged.spans) seen.insert(s.span_id);
-      for (Span& s : t.spans)
-        if (seen.insert(s.span_id).second) merged.spans.push_back(std::move(s));
+  for (;;) {
+    // The smallest (start, ID) among the inputs' current traces and the joined ones.
+    size_t best = SIZE_MAX;
+    for (size_t i : live)
+      if (best == SIZE_MAX || cursors[i].key() < cursors[best].key()) best = i;
+    const bool take_joined =
+        next_joined < joined.size() &&
+        (best == SIZE_MAX || std::pair(trace_start(joined[next_joined]),
+                                       joined[next_joined].trace_id) < cursors[best].key());
+    if (take_joined) {
+      WEFT_RETURN_IF_ERROR(out.add_trace(joined[next_joined]));
+      joined[next_joined++] = Trace{};
+      continue;
     }
-    seen.clear();
-    WEFT_RETURN_IF_ERROR(out.add_trace(merged));
-    std::vector<size_t> still;
-    for (size_t i : live) {
-      if (cursors[i].current().trace_id == smallest) {
-        WEFT_ASSIGN_OR_RETURN(bool ok, cursors[i].advance());
-        if (!ok) continue;
-      }
-      still.push_back(i);
-    }
-    live = std::move(still);
+    if (best == SIZE_MAX) break;
+    WEFT_RETURN_IF_ERROR(out.add_trace(cursors[best].current()));
+    WEFT_ASSIGN_OR_RETURN(bool ok, cursors[best].advance());
+    if (!ok) live.erase(std::find(live.begin(), live.end(), best));
   }
   return Status::ok();
 }

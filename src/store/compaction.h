@@ -5,7 +5,8 @@
 // the oldest `fan_in` of them (by id: creation order, so neighbours in time) are merged
 // into one block of the next level, as long as the result stays under `max_spans`; the
 // merge joins the spans of a trace that arrived late into different blocks, keeping each
-// span ID once. Memory is bounded: the merge holds one page of every input at a time.
+// span ID once. Memory is bounded: the merge holds one page of every input at a time, plus
+// the split traces it joins.
 //
 // Retention drops whole blocks: by age (the block's newest trace start) and then, oldest
 // first, by a disk budget.
@@ -31,8 +32,9 @@ std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<Block
                                          uint32_t max_level, uint64_t max_spans,
                                          uint32_t max_inputs);
 
-// Adds the traces of `inputs` to `out` in ascending trace-ID order, the spans of one trace
-// from several inputs joined (first occurrence of a span ID wins).
+// Adds the traces of `inputs` to `out` in ascending (trace start, trace ID) order: a k-way
+// merge holding one page of each input. Split traces (any input's split list) are read whole
+// from every input first, their parts joined (first occurrence of a span ID wins).
 Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out);
 
 // Ids of the blocks retention drops: those whose newest trace started before

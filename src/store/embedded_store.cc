@@ -374,7 +374,7 @@ class EmbeddedStore final : public Store {
   }
 
   Status write_frozen(const Head& frozen, uint64_t through) {
-    std::vector<TraceId> ids = frozen.sorted_trace_ids();
+    std::vector<TraceId> ids = frozen.trace_ids_in_block_order();
     if (ids.empty()) return blocks_->mark_wal_flushed(through);
     return blocks_->flush(
         [&](store::BlockWriter& w) {

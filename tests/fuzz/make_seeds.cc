@@ -138,8 +138,15 @@ std::vector<Trace> make_traces(uint64_t seed, size_t count, size_t min_spans, si
   for (size_t i = 0; i < count; ++i)
     out.push_back(make_trace(rng, t0 + i * 7'000'000'000ull,
                              min_spans + rng.below(max_spans - min_spans + 1), raw_values));
-  std::sort(out.begin(), out.end(),
-            [](const Trace& a, const Trace& b) { return a.trace_id < b.trace_id; });
+  // A block's order: ascending (trace start, trace ID).
+  auto start = [](const Trace& t) {
+    uint64_t s = UINT64_MAX;
+    for (const Span& sp : t.spans) s = std::min(s, sp.start_time_unix_nano);
+    return s;
+  };
+  std::sort(out.begin(), out.end(), [&](const Trace& a, const Trace& b) {
+    return std::pair(start(a), a.trace_id) < std::pair(start(b), b.trace_id);
+  });
   return out;
 }
 

@@ -46,8 +46,6 @@ void put_page(std::string& o, const PageEntry& p) {
   put_varint(o, p.offset);
   put_varint(o, p.spans);
   put_varint(o, p.traces);
-  o.append(p.first_trace.as_bytes());
-  o.append(p.last_trace.as_bytes());
   put_varint(o, p.min_start);
   put_varint(o, p.max_start - p.min_start);
   put_varint(o, p.min_duration);
@@ -59,6 +57,7 @@ void put_page(std::string& o, const PageEntry& p) {
     if (s.encoding == kStoredZstd) put_varint(o, s.stored);
     coding::put_fixed32(o, s.crc);
   }
+  p.raw_bloom.encode(&o);
 }
 
 bool get_strings(Cursor& c, std::vector<std::string>* v) {
@@ -94,7 +93,6 @@ bool get_u64_pair_delta(Cursor& c, uint64_t* lo, uint64_t* hi) {
 
 bool get_page(Cursor& c, PageEntry* p) {
   if (!c.varint(&p->offset) || !c.u32(&p->spans) || !c.u32(&p->traces) ||
-      !c.id(&p->first_trace) || !c.id(&p->last_trace) ||
       !get_u64_pair_delta(c, &p->min_start, &p->max_start) ||
       !get_u64_pair_delta(c, &p->min_duration, &p->max_duration))
     return false;
@@ -111,7 +109,7 @@ bool get_page(Cursor& c, PageEntry* p) {
     }
     if (!c.fixed32(&s.crc)) return false;
   }
-  return true;
+  return p->raw_bloom.decode(&c);
 }
 
 Status bad(const std::string& what) { return data_loss("block footer: " + what); }
@@ -152,9 +150,14 @@ void encode_footer(const Footer& f, std::string* out) {
   put_slots(o, f.span_slots);
   put_slots(o, f.event_slots);
   f.trace_bloom.encode(&o);
-  f.raw_bloom.encode(&o);
   put_varint(o, f.pages.size());
   for (const PageEntry& p : f.pages) put_page(o, p);
+  put_varint(o, f.id_index.size());
+  for (const IdIndexChunk& ch : f.id_index) {
+    o.append(ch.first.as_bytes());
+    put_varint(o, ch.entries);
+    coding::put_fixed32(o, ch.crc);
+  }
   put_varint(o, f.split_traces.size());
   for (const TraceId& id : f.split_traces) o.append(id.as_bytes());
 }
@@ -209,8 +212,7 @@ Result<Footer> decode_footer(std::string_view raw, uint64_t footer_offset) {
   if (!get_slots(c, &f.span_slots)) return bad("malformed span attribute slots");
   if (!get_slots(c, &f.event_slots)) return bad("malformed event attribute slots");
   if (!f.trace_bloom.decode(&c)) return bad("malformed trace-ID bloom filter");
-  if (!f.raw_bloom.decode(&c)) return bad("malformed raw-value bloom filter");
-  if (!c.count(&n, 40 + kNumStreams)) return bad("malformed page count");
+  if (!c.count(&n, 8 + kNumStreams)) return bad("malformed page count");
   f.pages.resize(n);
   uint64_t at = kHeaderSize, spans = 0, traces = 0;
   for (size_t i = 0; i < f.pages.size(); ++i) {
@@ -223,13 +225,32 @@ Result<Footer> decode_footer(std::string_view raw, uint64_t footer_offset) {
       return bad(where + "extends past the footer");
     at = p.offset + size;
     if (p.traces == 0 || p.spans < p.traces) return bad(where + "impossible span/trace counts");
-    if (p.last_trace < p.first_trace || (p.traces == 1) != (p.first_trace == p.last_trace))
-      return bad(where + "trace-ID range out of order");
-    if (i > 0 && !(f.pages[i - 1].last_trace < p.first_trace))
-      return bad(where + "trace IDs not ascending across pages");
+    if (p.traces == 1 && p.min_start != p.max_start)
+      return bad(where + "one trace with two start times");
+    if (i > 0 && p.min_start < f.pages[i - 1].max_start)
+      return bad(where + "trace starts not ascending across pages");
     spans += p.spans;
     traces += p.traces;
   }
+  if (!c.count(&n, 21)) return bad("malformed trace-ID index count");
+  f.id_index.resize(n);
+  uint64_t entries = 0;
+  for (size_t i = 0; i < f.id_index.size(); ++i) {
+    IdIndexChunk& ch = f.id_index[i];
+    std::string_view raw_id;
+    if (!c.bytes(16, &raw_id) || !c.u32(&ch.entries) || !c.fixed32(&ch.crc))
+      return bad("trace-ID index chunk " + std::to_string(i) + ": malformed directory entry");
+    ch.first = *TraceId::from_bytes(raw_id);
+    if (ch.entries == 0 || ch.entries > kIdIndexChunkEntries)
+      return bad("trace-ID index chunk " + std::to_string(i) + ": impossible entry count");
+    if (i > 0 && !(f.id_index[i - 1].first < ch.first))
+      return bad("trace-ID index chunks not ascending");
+    ch.offset = at;
+    if (ch.bytes() > footer_offset - at) return bad("trace-ID index extends past the footer");
+    at += ch.bytes();
+    entries += ch.entries;
+  }
+  if (entries != m.traces) return bad("trace-ID index does not hold every trace");
   if (!c.count(&n, 16)) return bad("malformed split-trace count");
   f.split_traces.resize(n);
   for (size_t i = 0; i < f.split_traces.size(); ++i) {
@@ -240,7 +261,7 @@ Result<Footer> decode_footer(std::string_view raw, uint64_t footer_offset) {
       return bad("split-trace list not ascending");
   }
   if (!c.empty()) return bad("trailing bytes");
-  if (at != footer_offset) return bad("pages do not end at the footer");
+  if (at != footer_offset) return bad("pages and trace-ID index do not end at the footer");
   if (spans != m.spans || traces != m.traces)
     return bad("page counts do not add up to the block's");
   if (f.pages.empty()) return bad("no pages");

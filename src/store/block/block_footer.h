@@ -30,18 +30,31 @@ struct PageEntry {
   uint64_t offset = 0;  // of the page's first stream
   uint32_t spans = 0;
   uint32_t traces = 0;
-  TraceId first_trace;
-  TraceId last_trace;
-  uint64_t min_start = 0;  // trace starts
+  uint64_t min_start = 0;  // trace starts (pages ascend: a page's min_start is at least
+                           // the previous page's max_start)
   uint64_t max_start = 0;
   uint64_t min_duration = 0;  // trace durations
   uint64_t max_duration = 0;
   std::array<StreamEntry, kNumStreams> streams;
+  // The page's raw (not dictionary-coded) string values and span names, hashed as
+  // hash_key_value(key, value) / (kSpanNameBloomKey, name): a search for a rare value reads
+  // only the pages that may hold it.
+  BloomFilter raw_bloom;
 
   uint64_t stored_bytes() const;
   // File range of column `c`'s streams.
   uint64_t column_offset(Column c) const;
   uint64_t column_bytes(Column c) const;
+};
+
+// One chunk of the trace-ID index: `entries` (trace ID, page) pairs in ascending trace-ID
+// order, 20 bytes each, stored raw after the pages.
+struct IdIndexChunk {
+  TraceId first;        // its smallest trace ID
+  uint32_t entries = 0;
+  uint32_t crc = 0;     // mask(crc32c(chunk bytes))
+  uint64_t offset = 0;  // not stored: the chunks follow the pages back to back
+  uint64_t bytes() const { return uint64_t{entries} * kIdIndexEntryBytes; }
 };
 
 struct OperationEntry {
@@ -70,8 +83,8 @@ struct Footer {
   std::vector<SlotEntry> span_slots;
   std::vector<SlotEntry> event_slots;
   BloomFilter trace_bloom;
-  BloomFilter raw_bloom;
   std::vector<PageEntry> pages;
+  std::vector<IdIndexChunk> id_index;  // ascending `first`
   // Traces of this block that other blocks or the head may also hold spans of (split by a
   // cut; docs/format/block.md, "Split traces"), ascending.
   std::vector<TraceId> split_traces;
@@ -80,8 +93,9 @@ struct Footer {
 // The footer's raw (uncompressed) bytes.
 void encode_footer(const Footer& f, std::string* out);
 // Decodes and validates raw footer bytes of a file whose footer starts at `footer_offset`:
-// pages must tile [header end, footer_offset) in order, trace ranges ascend, counts add up
-// to the meta, and every code refers into its dictionary.
+// pages and then the trace-ID index chunks must tile [header end, footer_offset) in order,
+// page time ranges ascend, counts add up to the meta, and every code refers into its
+// dictionary.
 Result<Footer> decode_footer(std::string_view raw, uint64_t footer_offset);
 
 }  // namespace weft::store::block

@@ -2,9 +2,11 @@
 // On-disk constants of a block file. docs/format/block.md is the specification; this
 // header only names its numbers.
 //
-// file    := header page* footer trailer
+// file    := header page* id_index_chunk* footer trailer
 // header  := magic[8] = "WEFTBLK\n" | version fixed32 | mask(crc32c(magic|version)) fixed32
-// page    := stream bytes, streams in Stream order (so a column's streams are contiguous)
+// page    := stream bytes, streams in Stream order (so a column's streams are contiguous);
+//            pages hold whole traces in ascending (trace start, trace ID) order
+// id_index_chunk := (trace_id[16] | page fixed32){entries}, ascending trace ID
 // footer  := one zstd frame of the footer fields (block_footer.h)
 // trailer := footer_offset fixed64 | footer_length fixed64 | footer_raw_length fixed64 |
 //            mask(crc32c(footer bytes)) fixed32 | version fixed32 | magic[8]
@@ -125,6 +127,9 @@ enum ValueType : uint8_t {
 inline constexpr uint32_t kMaxNameDict = 1u << 16;      // span names, event names
 inline constexpr size_t kMaxDictStringBytes = 512;      // longer strings are stored raw
 inline constexpr int kTraceBloomBitsPerKey = 10;
+// Entries per trace-ID index chunk (20 bytes each: a trace-by-ID reads one chunk).
+inline constexpr uint32_t kIdIndexChunkEntries = 1024;
+inline constexpr size_t kIdIndexEntryBytes = 16 + 4;
 inline constexpr int kRawBloomBitsPerKey = 8;
 
 // Key under which raw span names go into the raw-value bloom filter (attribute keys are

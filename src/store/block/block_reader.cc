@@ -155,17 +155,54 @@ void BlockReaderImpl::build_trace(const PageData& d, uint32_t t, Trace* out) con
     build_span(f_, d, t, i, &out->spans[i - d.trace_begin[t]]);
 }
 
+Result<std::string> BlockReaderImpl::read_id_chunk(uint32_t c) const {
+  const IdIndexChunk& ch = f_.id_index[c];
+  std::string bytes;
+  WEFT_RETURN_IF_ERROR(read_at(fd_, path_, ch.offset, ch.bytes(), &bytes));
+  if (crc32c::mask(crc32c::value(bytes)) != ch.crc)
+    return data_loss(path_ + ": trace-ID index chunk " + std::to_string(c) + ": CRC mismatch");
+  return bytes;
+}
+
+Result<std::optional<uint32_t>> BlockReaderImpl::page_of(const TraceId& id) const {
+  if (!may_contain(id)) return std::optional<uint32_t>();
+  // The chunk whose range may hold the ID: the last one starting at or before it.
+  auto it = std::upper_bound(f_.id_index.begin(), f_.id_index.end(), id,
+                             [](const TraceId& v, const IdIndexChunk& ch) { return v < ch.first; });
+  if (it == f_.id_index.begin()) return std::optional<uint32_t>();
+  const uint32_t c = static_cast<uint32_t>(it - f_.id_index.begin()) - 1;
+  WEFT_ASSIGN_OR_RETURN(std::string bytes, read_id_chunk(c));
+  // Fixed-size entries: binary search in place.
+  size_t lo = 0, hi = f_.id_index[c].entries;
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    const std::string_view key(bytes.data() + mid * kIdIndexEntryBytes, 16);
+    if (key < id.as_bytes()) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == f_.id_index[c].entries ||
+      std::string_view(bytes.data() + lo * kIdIndexEntryBytes, 16) != id.as_bytes())
+    return std::optional<uint32_t>();
+  const uint32_t page = coding::decode_fixed32(bytes.data() + lo * kIdIndexEntryBytes + 16);
+  if (page >= f_.pages.size())
+    return data_loss(path_ + ": trace-ID index chunk " + std::to_string(c) + " names page " +
+                     std::to_string(page) + " of " + std::to_string(f_.pages.size()));
+  return std::optional<uint32_t>(page);
+}
+
 Result<std::optional<Trace>> BlockReaderImpl::get_trace(const TraceId& id) const {
-  if (!may_contain(id)) return std::optional<Trace>();
-  auto it = std::lower_bound(f_.pages.begin(), f_.pages.end(), id,
-                             [](const PageEntry& p, const TraceId& v) { return p.last_trace < v; });
-  if (it == f_.pages.end() || id < it->first_trace) return std::optional<Trace>();
-  const uint32_t page = static_cast<uint32_t>(it - f_.pages.begin());
+  WEFT_ASSIGN_OR_RETURN(std::optional<uint32_t> page, page_of(id));
+  if (!page) return std::optional<Trace>();
   PageData d;
-  WEFT_RETURN_IF_ERROR(load(page, kColTrace, &d));
-  auto t = std::lower_bound(d.trace_id.begin(), d.trace_id.end(), id);
-  if (t == d.trace_id.end() || *t != id) return std::optional<Trace>();
-  WEFT_RETURN_IF_ERROR(load_all(page, &d));
+  WEFT_RETURN_IF_ERROR(load(*page, kColTrace, &d));
+  auto t = std::find(d.trace_id.begin(), d.trace_id.end(), id);
+  if (t == d.trace_id.end())
+    return data_loss(path_ + ": trace " + id.to_hex() + " is not in page " +
+                     std::to_string(*page) + ", where the trace-ID index puts it");
+  WEFT_RETURN_IF_ERROR(load_all(*page, &d));
   Trace out;
   build_trace(d, static_cast<uint32_t>(t - d.trace_id.begin()), &out);
   return std::optional<Trace>(std::move(out));
@@ -245,22 +282,32 @@ std::vector<std::string> BlockReaderImpl::attribute_values(const std::string& ke
 
 Status BlockReaderImpl::verify() const {
   uint64_t min_start = UINT64_MAX, max_start = 0, max_end = 0;
-  const std::vector<TraceId>& split = f_.split_traces;  // ascending, as the pages are
-  size_t split_at = 0;
+  // Every trace of the pages, with its page, for the trace-ID index check below.
+  std::vector<std::pair<TraceId, uint32_t>> where_is;
+  where_is.reserve(f_.meta.traces);
   for (uint32_t p = 0; p < f_.pages.size(); ++p) {
     const PageEntry& pe = f_.pages[p];
     const std::string where = path_ + ": page " + std::to_string(p) + ": ";
     PageData d;
     Status s = load_all(p, &d);
     if (!s.is_ok()) return s.with_prefix(path_);
+    // Search skips a page whose raw-value bloom lacks a value: every raw value must be in it.
+    for (uint32_t i = 0; i < d.spans(); ++i)
+      if (d.name_code[i] == kNoCode &&
+          !pe.raw_bloom.may_contain(hash_key_value(kSpanNameBloomKey, d.name_raw[i])))
+        return data_loss(where + "raw span name missing from the page's raw-value bloom filter");
+    for (const auto& [attrs, slots] : {std::pair(&d.attrs, &f_.span_slots),
+                                       std::pair(&d.event_attrs, &f_.event_slots)})
+      for (const DecodedAttr& x : attrs->attrs)
+        if ((*slots)[x.slot].type == kTypeString && x.code == kNoCode &&
+            !pe.raw_bloom.may_contain(hash_key_value((*slots)[x.slot].key, x.raw)))
+          return data_loss(where + "raw value of " + (*slots)[x.slot].key +
+                           " missing from the page's raw-value bloom filter");
     uint64_t pmin = UINT64_MAX, pmax = 0, dmin = UINT64_MAX, dmax = 0;
     for (uint32_t t = 0; t < d.traces(); ++t) {
       if (!may_contain(d.trace_id[t]))
         return data_loss(where + "trace " + d.trace_id[t].to_hex() + " not in the bloom filter");
-      if (split_at < split.size() && split[split_at] < d.trace_id[t])
-        return data_loss(path_ + ": split-trace list names " + split[split_at].to_hex() +
-                         ", which the block does not hold");
-      if (split_at < split.size() && split[split_at] == d.trace_id[t]) ++split_at;
+      where_is.emplace_back(d.trace_id[t], p);
       uint64_t start = UINT64_MAX, end = 0;
       for (uint32_t i = d.trace_begin[t]; i < d.trace_begin[t + 1]; ++i) {
         start = std::min(start, d.start[i]);
@@ -287,9 +334,25 @@ Status BlockReaderImpl::verify() const {
     min_start = std::min(min_start, pmin);
     max_start = std::max(max_start, pmax);
   }
-  if (split_at < split.size())
-    return data_loss(path_ + ": split-trace list names " + split[split_at].to_hex() +
-                     ", which the block does not hold");
+  std::sort(where_is.begin(), where_is.end());
+  size_t k = 0;
+  for (uint32_t c = 0; c < f_.id_index.size(); ++c) {
+    WEFT_ASSIGN_OR_RETURN(std::string bytes, read_id_chunk(c));
+    for (uint32_t e = 0; e < f_.id_index[c].entries; ++e, ++k) {
+      const char* entry = bytes.data() + e * kIdIndexEntryBytes;
+      if (k >= where_is.size() || std::string_view(entry, 16) != where_is[k].first.as_bytes() ||
+          coding::decode_fixed32(entry + 16) != where_is[k].second ||
+          (e == 0 && f_.id_index[c].first != where_is[k].first))
+        return data_loss(path_ + ": trace-ID index chunk " + std::to_string(c) + " entry " +
+                         std::to_string(e) + " disagrees with the pages");
+    }
+  }
+  if (k != where_is.size()) return data_loss(path_ + ": trace-ID index misses traces");
+  for (const TraceId& id : f_.split_traces)
+    if (!std::binary_search(where_is.begin(), where_is.end(), std::pair(id, uint32_t{0}),
+                            [](const auto& a, const auto& b) { return a.first < b.first; }))
+      return data_loss(path_ + ": split-trace list names " + id.to_hex() +
+                       ", which the block does not hold");
   const BlockMeta& m = f_.meta;
   if (min_start != m.min_start || max_start != m.max_start || max_end != m.max_end)
     return data_loss(path_ + ": block time range disagrees with its pages");

@@ -57,7 +57,8 @@ class BlockReader {
   // False only if the block certainly holds no span of `id` (bloom filter).
   virtual bool may_contain(const TraceId& id) const = 0;
   // Every span of trace `id` in this block, sorted by (start, span ID); nullopt if absent.
-  // Reads at most one page: bloom -> sparse trace-ID index -> page.
+  // No time range needed: bloom filter -> the footer's directory of the trace-ID index ->
+  // one index chunk (20 KB) -> one page.
   virtual Result<std::optional<Trace>> get_trace(const TraceId& id) const = 0;
 
   // Offers every trace of this block that matches `q` (model/query.h semantics, evaluated
@@ -66,11 +67,12 @@ class BlockReader {
   // can still take, and reads only the columns the query needs.
   virtual Status search(const TraceQuery& q, BlockSearchState* state) const = 0;
 
-  // Calls `fn` for every trace of the block in ascending trace-ID order (spans sorted by
-  // (start, span ID)), decoding one page at a time: memory is bounded by one page.
+  // Calls `fn` for every trace of the block in its order, ascending (trace start, trace ID),
+  // spans sorted by (start, span ID), decoding one page at a time: memory is bounded by one
+  // page.
   // Stops early, returning OK, when `fn` returns false.
   virtual Status scan(const std::function<bool(Trace&&)>& fn) const = 0;
-  // The traces of page `page` (0 <= page < pages()), ascending trace ID, spans sorted by
+  // The traces of page `page` (0 <= page < pages()), in block order, spans sorted by
   // (start, span ID): the pull form of scan(), for compaction's k-way merge of blocks.
   // The reader keeps its file descriptor open for its whole life, so a reader still works
   // after its file was unlinked (queries in flight while compaction replaces a block).

@@ -43,6 +43,10 @@ class BlockReaderImpl final : public BlockReader {
     return load_column(fd_, path_, f_, f_.pages[page], page, c, d);
   }
   Status load_all(uint32_t page, PageData* d) const;
+  // Chunk `c` of the trace-ID index, CRC checked.
+  Result<std::string> read_id_chunk(uint32_t c) const;
+  // The page holding trace `id` (bloom, then the index), or nullopt.
+  Result<std::optional<uint32_t>> page_of(const TraceId& id) const;
   void build_trace(const PageData& d, uint32_t t, Trace* out) const;
   // Service code of a span's resource code (0: null resource -> "unknown_service").
   uint32_t service_of(uint32_t resource) const { return service_of_resource_[resource]; }

@@ -29,7 +29,7 @@ TEST(BlockFileName, RoundTrip) {
 TEST(BlockRoundTrip, RichTracesScanAndGet) {
   TempDir dir;
   const std::string path = dir.path() + "/rich.blk";
-  std::vector<Trace> want = sorted_by_id(rich_traces(400));
+  std::vector<Trace> want = in_block_order(rich_traces(400));
   BlockWriterOptions o;
   o.id = 42;
   o.level = 1;

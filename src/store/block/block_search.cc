@@ -96,8 +96,7 @@ struct TagPlan {
 
 // Builds the matchers of `key`=`value` for `slots`; drops slots that cannot match.
 void plan_slots(const std::vector<uint32_t>* by_key, const std::vector<SlotEntry>& slots,
-                const BloomFilter& raw_bloom, const TagCondition& tag,
-                std::vector<SlotMatcher>* out) {
+                const TagCondition& tag, std::vector<SlotMatcher>* out) {
   if (!by_key) return;
   const std::string& v = tag.value;
   for (uint32_t s : *by_key) {
@@ -112,7 +111,7 @@ void plan_slots(const std::vector<uint32_t>* by_key, const std::vector<SlotEntry
       case kTypeString: {
         auto it = std::find(se.values.begin(), se.values.end(), v);
         if (it != se.values.end()) m.code = static_cast<uint32_t>(it - se.values.begin());
-        m.raw = se.overflowed && raw_bloom.may_contain(hash_key_value(tag.key, v));
+        m.raw = se.overflowed;  // pages prove absence with their raw-value blooms
         if (m.code == kNoCode && !m.raw) continue;
         break;
       }
@@ -175,8 +174,7 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
   if (!q.service.empty() && (svc = find_service(q.service)) == kNoCode) return Status::ok();
   if (!q.operation.empty()) {
     name = find_span_name(q.operation);
-    raw_name = name == kNoCode && f_.raw_bloom.may_contain(hash_key_value(kSpanNameBloomKey, q.operation));
-    if (name == kNoCode && !raw_name) return Status::ok();
+    raw_name = name == kNoCode;  // only pages whose raw-value bloom may hold it are read
   }
   const int kind = q.span_kind ? static_cast<int>(*q.span_kind) : -1;
   if (!q.service.empty() || !q.operation.empty() || q.span_kind) {
@@ -196,6 +194,11 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
         }
     if (!possible) return Status::ok();
   }
+
+  // Values a matching page must hold raw (its raw-value bloom tells): an operation that is
+  // not in the name dictionary, tags only stored raw.
+  std::vector<uint64_t> raw_page_keys;
+  if (raw_name) raw_page_keys.push_back(hash_key_value(kSpanNameBloomKey, q.operation));
 
   // Tags.
   std::vector<TagPlan> tags(q.tags.size());
@@ -220,12 +223,17 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
             t.any_resource = true;
           }
     auto sit = span_slots_by_key_.find(tag.key);
-    plan_slots(sit == span_slots_by_key_.end() ? nullptr : &sit->second, f_.span_slots,
-               f_.raw_bloom, tag, &t.span);
+    plan_slots(sit == span_slots_by_key_.end() ? nullptr : &sit->second, f_.span_slots, tag,
+               &t.span);
     auto eit = event_slots_by_key_.find(tag.key);
-    plan_slots(eit == event_slots_by_key_.end() ? nullptr : &eit->second, f_.event_slots,
-               f_.raw_bloom, tag, &t.event);
+    plan_slots(eit == event_slots_by_key_.end() ? nullptr : &eit->second, f_.event_slots, tag,
+               &t.event);
     if (!t.pseudo && !t.any_resource && t.span.empty() && t.event.empty()) return Status::ok();
+    // Matchable only as a raw string: a page whose raw-value bloom lacks it cannot match.
+    bool raw_only = !t.pseudo && !t.any_resource;
+    for (const auto* ms : {&t.span, &t.event})
+      for (const SlotMatcher& m : *ms) raw_only &= m.type == kTypeString && m.code == kNoCode;
+    if (raw_only) raw_page_keys.push_back(hash_key_value(tag.key, tag.value));
     need_attr |= !t.span.empty();
     need_event |= !t.event.empty();
   }
@@ -245,6 +253,9 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
         ((q.min_duration_nanos && pe.max_duration < *q.min_duration_nanos) ||
          (q.max_duration_nanos && pe.min_duration > *q.max_duration_nanos)))
       continue;
+    bool may_hold = true;
+    for (uint64_t h : raw_page_keys) may_hold &= pe.raw_bloom.may_contain(h);
+    if (!may_hold) continue;
     pages.push_back(p);
   }
   auto best_start = [&](const PageEntry& pe) { return std::min(pe.max_start, q.end_unix_nano); };
@@ -253,6 +264,14 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
     if (order == TraceOrder::kNewestFirst) return best_start(pa) > best_start(pb);
     return pa.max_duration > pb.max_duration;
   });
+
+  // The attribute slots the tags look at; only those are decoded.
+  std::vector<bool> wanted_slots(f_.span_slots.size(), false);
+  for (const TagPlan& t : tags)
+    for (const SlotMatcher& m : t.span) wanted_slots[m.slot] = true;
+  SearchColumns search_columns;
+  search_columns.times = q.duration_of_span;
+  if (need_attr) search_columns.attr_slots = &wanted_slots;
 
   std::vector<uint32_t> candidates;
   std::vector<uint32_t> service_counts(services_ext_.size(), 0);
@@ -273,8 +292,7 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
       candidates.push_back(t);
     }
     if (candidates.empty()) continue;
-    WEFT_RETURN_IF_ERROR(load(p, kColSpan, &d));
-    if (need_attr) WEFT_RETURN_IF_ERROR(load(p, kColAttr, &d));
+    WEFT_RETURN_IF_ERROR(load_for_search(fd_, path_, f_, pe, p, search_columns, &d));
     if (need_event) WEFT_RETURN_IF_ERROR(load(p, kColEvent, &d));
 
     auto is_anchor = [&](uint32_t i) {

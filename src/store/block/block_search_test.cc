@@ -235,7 +235,7 @@ TEST(BlockSearchState, OfferKeepsTopN) {
 TEST(BlockSearch, AgreesWithHeadOnRichTraces) {
   TempDir dir;
   const std::string path = dir.path() + "/rich.blk";
-  auto traces = sorted_by_id(rich_traces(600));
+  auto traces = in_block_order(rich_traces(600));
   BlockWriterOptions o;
   o.page_spans = 100;
   o.max_dict_values_per_key = 50;  // user.id values overflow into raw
@@ -292,7 +292,7 @@ TEST(BlockSearch, AgreesWithHeadOnRichTraces) {
 // Searching several blocks with one state gives the head's answer over all of them.
 TEST(BlockSearch, StateAcrossBlocks) {
   TempDir dir;
-  auto traces = sorted_by_id(rich_traces(300));
+  auto traces = in_block_order(rich_traces(300));
   std::vector<Trace> a(traces.begin(), traces.begin() + 150), b(traces.begin() + 150, traces.end());
   write_block(dir.path() + "/a.blk", a);
   write_block(dir.path() + "/b.blk", b);
@@ -361,7 +361,7 @@ TEST(BlockDictionaries, ServicesOperationsKeysValues) {
 
 TEST(BlockDependencies, EqualHead) {
   TempDir dir;
-  auto traces = sorted_by_id(rich_traces(500));
+  auto traces = in_block_order(rich_traces(500));
   // Virtual peers: CLIENT leaves naming peer.service / db.system / net.peer.name.
   for (size_t i = 0; i < traces.size(); i += 3) {
     Span s = make_span(0, 77, 1000, "svc-a", "call", 0, 1, SpanKind::kClient);

@@ -46,7 +46,7 @@ TEST(BlockSize, ReferenceWorkload) {
   EXPECT_LT(per_span, 80.0);
 
   // Sanity: what went in comes out.
-  auto want = sorted_by_id(traces);
+  auto want = in_block_order(traces);
   size_t i = 0;
   ASSERT_TRUE(r->scan([&](Trace&& t) { return same_trace(want[i++], t); }).is_ok());
   EXPECT_EQ(i, want.size());

@@ -23,10 +23,17 @@ inline void sort_spans(Trace& t) {
   });
 }
 
-inline std::vector<Trace> sorted_by_id(std::vector<Trace> traces) {
-  std::sort(traces.begin(), traces.end(),
-            [](const Trace& a, const Trace& b) { return a.trace_id < b.trace_id; });
+// The order a block stores traces in: ascending (trace start, trace ID); spans sorted.
+inline std::vector<Trace> in_block_order(std::vector<Trace> traces) {
   for (Trace& t : traces) sort_spans(t);
+  auto start = [](const Trace& t) {
+    uint64_t s = UINT64_MAX;
+    for (const Span& sp : t.spans) s = std::min(s, sp.start_time_unix_nano);
+    return s;
+  };
+  std::sort(traces.begin(), traces.end(), [&](const Trace& a, const Trace& b) {
+    return std::pair(start(a), a.trace_id) < std::pair(start(b), b.trace_id);
+  });
   return traces;
 }
 
@@ -48,7 +55,7 @@ inline ::testing::AssertionResult same_trace(const Trace& want, const Trace& got
 // Writes `traces` (any order) to a block at `path`.
 inline BlockMeta write_block(const std::string& path, std::vector<Trace> traces,
                              BlockWriterOptions o = {}) {
-  traces = sorted_by_id(std::move(traces));
+  traces = in_block_order(std::move(traces));
   auto w = BlockWriter::create(path, o);
   EXPECT_TRUE(w.is_ok()) << w.status().to_string();
   for (const Trace& t : traces) {

@@ -41,21 +41,22 @@ class BlockWriterImpl final : public BlockWriter {
   Status add_trace(const Trace& trace) override {
     if (finished_) return invalid_argument("block writer: add_trace after finish");
     if (trace.spans.empty()) return invalid_argument("block writer: trace without spans");
-    if (added_traces_ > 0 && !(last_trace_ < trace.trace_id))
-      return invalid_argument("block writer: trace " + trace.trace_id.to_hex() +
-                              " is not after " + last_trace_.to_hex());
-    for (const Span& s : trace.spans)
+    uint64_t start = UINT64_MAX, end = 0;
+    for (const Span& s : trace.spans) {
       if (s.trace_id != trace.trace_id)
         return invalid_argument("block writer: span " + s.span_id.to_hex() + " of trace " +
                                 s.trace_id.to_hex() + " in trace " + trace.trace_id.to_hex());
-    last_trace_ = trace.trace_id;
-    ++added_traces_;
-    trace_hashes_.push_back(hash_trace_id(trace.trace_id));
-    uint64_t start = UINT64_MAX, end = 0;
-    for (const Span& s : trace.spans) {
       start = std::min(start, s.start_time_unix_nano);
       end = std::max(end, std::max(s.start_time_unix_nano, s.end_time_unix_nano));
     }
+    if (added_traces_ > 0 && !(std::pair(last_start_, last_trace_) < std::pair(start, trace.trace_id)))
+      return invalid_argument("block writer: trace " + trace.trace_id.to_hex() + " (start " +
+                              std::to_string(start) + ") is not after " + last_trace_.to_hex() +
+                              " (start " + std::to_string(last_start_) + ")");
+    last_trace_ = trace.trace_id;
+    last_start_ = start;
+    ++added_traces_;
+    trace_hashes_.push_back(hash_trace_id(trace.trace_id));
     meta_.min_start = std::min(meta_.min_start, start);
     meta_.max_start = std::max(meta_.max_start, start);
     meta_.max_end = std::max(meta_.max_end, end);
@@ -64,6 +65,7 @@ class BlockWriterImpl final : public BlockWriter {
     // A trace that fills a page alone gets a page of its own: trace by ID then reads only it.
     if (page_.traces() > 0 && trace.spans.size() >= options_.page_spans)
       WEFT_RETURN_IF_ERROR(flush_page());
+    id_pages_.emplace_back(trace.trace_id, static_cast<uint32_t>(pages_.size()));
     page_.add_trace(trace);
     if (page_.spans() >= options_.page_spans) return flush_page();
     return Status::ok();
@@ -75,12 +77,12 @@ class BlockWriterImpl final : public BlockWriter {
     if (page_.traces() > 0) WEFT_RETURN_IF_ERROR(flush_page());
     finished_ = true;
     Footer f;
+    WEFT_RETURN_IF_ERROR(write_id_index(&f.id_index));
     f.meta = meta_;
     f.meta.id = options_.id;
     f.meta.level = options_.level;
     dicts_.fill_footer(&f);
     f.trace_bloom = BloomFilter::build(std::move(trace_hashes_), kTraceBloomBitsPerKey);
-    f.raw_bloom = BloomFilter::build(std::move(dicts_.raw_hashes), kRawBloomBitsPerKey);
     f.pages = std::move(pages_);
     std::sort(split_.begin(), split_.end());
     split_.erase(std::unique(split_.begin(), split_.end()), split_.end());
@@ -139,6 +141,32 @@ class BlockWriterImpl final : public BlockWriter {
     return write(buf_);
   }
 
+  // The trace-ID index after the pages: (trace ID, page) in ID order, in chunks.
+  Status write_id_index(std::vector<IdIndexChunk>* chunks) {
+    std::sort(id_pages_.begin(), id_pages_.end());
+    for (size_t i = 1; i < id_pages_.size(); ++i)
+      if (id_pages_[i - 1].first == id_pages_[i].first)
+        return invalid_argument("block writer: trace " + id_pages_[i].first.to_hex() +
+                                " added twice");
+    for (size_t at = 0; at < id_pages_.size(); at += kIdIndexChunkEntries) {
+      const size_t n = std::min<size_t>(kIdIndexChunkEntries, id_pages_.size() - at);
+      buf_.clear();
+      for (size_t i = at; i < at + n; ++i) {
+        buf_.append(id_pages_[i].first.as_bytes());
+        coding::put_fixed32(buf_, id_pages_[i].second);
+      }
+      IdIndexChunk ch;
+      ch.first = id_pages_[at].first;
+      ch.entries = static_cast<uint32_t>(n);
+      ch.crc = crc32c::mask(crc32c::value(buf_));
+      ch.offset = offset_;
+      chunks->push_back(ch);
+      WEFT_RETURN_IF_ERROR(write(buf_));
+    }
+    std::vector<std::pair<TraceId, uint32_t>>().swap(id_pages_);
+    return Status::ok();
+  }
+
   Status write(std::string_view data) {
     while (!data.empty()) {
       ssize_t n = ::write(fd_, data.data(), data.size());
@@ -162,6 +190,8 @@ class BlockWriterImpl final : public BlockWriter {
   std::vector<uint64_t> trace_hashes_;
   std::vector<TraceId> split_;
   TraceId last_trace_;
+  uint64_t last_start_ = 0;
+  std::vector<std::pair<TraceId, uint32_t>> id_pages_;  // every trace's page
   uint64_t added_traces_ = 0;
   uint64_t offset_ = 0;
   bool finished_ = false;

@@ -1,9 +1,10 @@
 #pragma once
 // BlockWriter: writes one immutable columnar block (docs/format/block.md) from whole traces
-// given in ascending trace-ID order. Streaming: it holds the current page's columns, the
-// dictionaries and the index entries, never the whole block, so memory stays bounded by
-// the page size plus dictionaries however many traces go in (flush and compaction both
-// rely on that).
+// given in ascending (trace start, trace ID) order — pages in time order, so a search for
+// recent traces reads the newest pages first and stops — plus a trace-ID index for trace by
+// ID. Streaming: it holds the current page's columns, the dictionaries and the index
+// entries (20 bytes per trace), never the whole block, so memory stays bounded by the page
+// size plus dictionaries however many traces go in (flush and compaction both rely on it).
 //
 // The file is written at `path` (the caller passes a temporary name and renames it after
 // finish()); finish() writes the footer and fsyncs the file. A writer that is destroyed
@@ -40,8 +41,10 @@ class BlockWriter {
   virtual ~BlockWriter() = default;
 
   // Adds one whole trace. REQUIRES: trace.spans non-empty, every span's trace_id ==
-  // trace.trace_id, no two spans with the same span ID, trace IDs strictly ascending
-  // across calls. Spans may come in any order; the block stores them by (start, span ID).
+  // trace.trace_id, no two spans with the same span ID, (trace start, trace ID) strictly
+  // ascending across calls (the start is the earliest span start); INVALID_ARGUMENT
+  // otherwise (a trace ID added twice is found at finish()). Spans may come in any order;
+  // the block stores them by (start, span ID).
   virtual Status add_trace(const Trace& trace) = 0;
 
   // Records that trace `id` (added or to be added) may also have spans in other blocks or

@@ -36,7 +36,12 @@ class ColumnDecoder {
 
   Status trace();
   Status span();
+  // The search subset of the span column (see SearchColumns).
+  Status span_for_search(bool times);
   Status attr();
+  // Only the attributes of `wanted` slots (a slot's values are one partition: the others
+  // are skipped, not read).
+  Status attr_for_search(const std::vector<bool>& wanted);
   Status event();
   Status extra();
 
@@ -66,22 +71,147 @@ Status ColumnDecoder::trace() {
   d_.trace_begin.assign(1, 0);
   d_.trace_begin.reserve(n + 1);
   uint64_t spans = 0;
+  uint64_t start = p_.min_start;
   for (uint32_t t = 0; t < n; ++t) {
     uint64_t delta, count;
     if (!ids.id(&d_.trace_id[t])) return bad("trace.id");
-    if (t > 0 && !(d_.trace_id[t - 1] < d_.trace_id[t])) return bad("trace.id (order)");
-    if (!st.varint(&delta)) return bad("trace.start");
+    if (!st.varint(&delta) || delta > p_.max_start - start) return bad("trace.start");
+    start += delta;
+    d_.trace_start[t] = start;
+    // (start, trace ID) strictly ascending.
+    if (t > 0 && delta == 0 && !(d_.trace_id[t - 1] < d_.trace_id[t]))
+      return bad("trace.id (order)");
     if (!du.varint(&d_.trace_duration[t])) return bad("trace.duration");
     if (!sc.varint(&count) || count == 0 || count > p_.spans - spans)
       return bad("trace.span_count");
-    d_.trace_start[t] = p_.min_start + delta;
     spans += count;
     d_.trace_begin.push_back(static_cast<uint32_t>(spans));
   }
   if (spans != p_.spans) return bad("trace.span_count (sum)");
   if (!st.empty() || !du.empty() || !sc.empty()) return bad("trace column (trailing bytes)");
-  if (d_.trace_id.front() != p_.first_trace || d_.trace_id.back() != p_.last_trace)
-    return bad("trace.id (page range)");
+  if (d_.trace_start.front() != p_.min_start || d_.trace_start.back() != p_.max_start)
+    return bad("trace.start (page range)");
+  return Status::ok();
+}
+
+Status ColumnDecoder::span_for_search(bool times) {
+  const uint32_t n = p_.spans;
+  Cursor pref = cur(kSpanParentRef), sd = cur(kSpanStartDelta), du = cur(kSpanDuration),
+         res = cur(kSpanResource), nm = cur(kSpanName), nraw = cur(kSpanNameRaw),
+         ks = cur(kSpanKindStatus);
+  d_.parent_ref.resize(n);
+  d_.resource.resize(n);
+  d_.name_code.resize(n);
+  d_.name_raw.assign(n, {});
+  d_.kind_status.resize(n);
+  if (times) {
+    d_.start.resize(n);
+    d_.end.resize(n);
+  }
+  for (uint32_t t = 0; t < p_.traces; ++t) {
+    const uint32_t b = d_.trace_begin[t], e = d_.trace_begin[t + 1];
+    for (uint32_t i = b; i < e; ++i) {
+      uint64_t ref, r, name;
+      uint8_t kst;
+      if (!pref.varint(&ref) || (ref >= 2 && ref - 2 >= e - b)) return bad("span.parent_ref");
+      d_.parent_ref[i] = static_cast<uint32_t>(ref);
+      if (!res.varint(&r) || r > f_.resources.size()) return bad("span.resource");
+      d_.resource[i] = static_cast<uint32_t>(r);
+      if (!nm.varint(&name)) return bad("span.name");
+      if (name & 1) {
+        d_.name_code[i] = kNoCode;
+        if (!nraw.bytes(name >> 1, &d_.name_raw[i])) return bad("span.name_raw");
+      } else {
+        if ((name >> 1) >= f_.span_names.size()) return bad("span.name");
+        d_.name_code[i] = static_cast<uint32_t>(name >> 1);
+      }
+      if (!ks.byte(&kst) || (kst & kKindMask) > static_cast<uint8_t>(SpanKind::kConsumer) ||
+          ((kst & kStatusMask) >> kStatusShift) > static_cast<uint8_t>(SpanStatusCode::kError) ||
+          (kst & kKindStatusReserved))
+        return bad("span.kind_status");
+      d_.kind_status[i] = kst;
+      if (times) {
+        uint64_t delta, dur;
+        if (!sd.varint(&delta)) return bad("span.start_delta");
+        if (!du.varint(&dur)) return bad("span.duration");
+        d_.start[i] = d_.trace_start[t] + delta;
+        d_.end[i] = d_.start[i] + static_cast<uint64_t>(unzigzag(dur));
+      }
+    }
+  }
+  return Status::ok();
+}
+
+Status ColumnDecoder::attr_for_search(const std::vector<bool>& wanted) {
+  Cursor count = cur(kAttrCount), slots = cur(kAttrSlot);
+  PartitionedReader parts[4];
+  const uint32_t nslots = static_cast<uint32_t>(f_.span_slots.size());
+  if (!parts[kCode].init(d_.stream[kAttrCode], nslots) ||
+      !parts[kInt].init(d_.stream[kAttrInt], nslots) ||
+      !parts[kDouble].init(d_.stream[kAttrDouble], nslots) ||
+      !parts[kRaw].init(d_.stream[kAttrRaw], nslots))
+    return bad("attr partitions");
+  // The wanted slots' cursors, found once: the per-attribute work is a varint and a test.
+  std::vector<Cursor*> cursors[4];
+  for (int k = 0; k < 4; ++k) {
+    cursors[k].assign(nslots, nullptr);
+    for (uint32_t s = 0; s < nslots && s < wanted.size(); ++s)
+      if (wanted[s]) cursors[k][s] = parts[k].part(s);
+  }
+  DecodedAttrs& out = d_.attrs;
+  out = DecodedAttrs{};
+  out.begin.reserve(p_.spans + 1);
+  out.attrs.reserve(p_.spans);
+  for (uint32_t i = 0; i < p_.spans; ++i) {
+    uint64_t n;
+    if (!count.varint(&n) || n > slots.left()) return bad("span attributes");
+    for (uint64_t k = 0; k < n; ++k) {
+      uint64_t slot;
+      if (!slots.varint(&slot) || slot >= nslots) return bad("span attributes");
+      if (slot >= wanted.size() || !wanted[slot]) continue;
+      DecodedAttr a;
+      a.slot = static_cast<uint32_t>(slot);
+      const SlotEntry& se = f_.span_slots[slot];
+      switch (se.type) {
+        case kTypeEmpty:
+          break;
+        case kTypeString: {
+          uint64_t c;
+          if (!cursors[kCode][slot]->varint(&c)) return bad("span attributes");
+          if (c & 1) {
+            if (!cursors[kRaw][slot]->bytes(c >> 1, &a.raw)) return bad("span attributes");
+          } else {
+            if ((c >> 1) >= se.values.size()) return bad("span attributes");
+            a.code = static_cast<uint32_t>(c >> 1);
+          }
+          break;
+        }
+        case kTypeBool:
+        case kTypeInt: {
+          uint64_t v;
+          if (!cursors[kInt][slot]->varint(&v)) return bad("span attributes");
+          a.i = se.type == kTypeBool ? static_cast<int64_t>(v != 0) : unzigzag(v);
+          break;
+        }
+        case kTypeDouble: {
+          uint64_t b;
+          if (!cursors[kDouble][slot]->fixed64(&b)) return bad("span attributes");
+          std::memcpy(&a.d, &b, 8);
+          break;
+        }
+        default: {
+          AnyValue v;
+          if (!store::decode_value(cursors[kRaw][slot]->view(), &v) || v.v.index() != se.type)
+            return bad("span attributes");
+          a.complex = static_cast<uint32_t>(out.complex.size());
+          out.complex.push_back(std::move(v));
+          break;
+        }
+      }
+      out.attrs.push_back(a);
+    }
+    out.begin.push_back(static_cast<uint32_t>(out.attrs.size()));
+  }
   return Status::ok();
 }
 
@@ -294,11 +424,12 @@ Status ColumnDecoder::extra() {
 
 }  // namespace
 
-Status load_column(int fd, const std::string& path, const Footer& f, const PageEntry& p,
-                   uint32_t page_no, Column c, PageData* d) {
-  if (d->loaded[c]) return Status::ok();
-  if (c == kColSpan) WEFT_RETURN_IF_ERROR(load_column(fd, path, f, p, page_no, kColTrace, d));
-  if (c > kColSpan) WEFT_RETURN_IF_ERROR(load_column(fd, path, f, p, page_no, kColSpan, d));
+namespace {
+
+// Reads column `c` of the page and makes the streams in `streams` (a bit per Stream)
+// available in d->stream: CRC checked, decompressed. The others are left empty.
+Status read_streams(int fd, const std::string& path, const PageEntry& p, uint32_t page_no,
+                    Column c, uint64_t streams, PageData* d) {
   std::string& buf = d->file_bytes[c];
   WEFT_RETURN_IF_ERROR(pread_all(fd, path, p.column_offset(c), p.column_bytes(c), &buf));
   std::string_view rest = buf;
@@ -306,19 +437,74 @@ Status load_column(int fd, const std::string& path, const Footer& f, const PageE
     const StreamEntry& se = p.streams[s];
     std::string_view stored = rest.substr(0, se.stored);
     rest.remove_prefix(se.stored);
-    const std::string what = "block page " + std::to_string(page_no) + " stream " + kStreamNames[s];
-    if (se.raw == 0) {
-      d->stream[s] = {};
-      continue;
-    }
-    if (crc32c::mask(crc32c::value(stored)) != se.crc) return data_loss(what + ": CRC mismatch");
+    d->stream[s] = {};
+    if (se.raw == 0 || !(streams & (uint64_t{1} << s))) continue;
+    auto what = [&] {
+      return "block page " + std::to_string(page_no) + " stream " + kStreamNames[s];
+    };
+    if (crc32c::mask(crc32c::value(stored)) != se.crc) return data_loss(what() + ": CRC mismatch");
     if (se.encoding == kStoredZstd) {
-      WEFT_RETURN_IF_ERROR(zstd_decompress(stored, se.raw, &d->decoded[s], what));
+      WEFT_RETURN_IF_ERROR(zstd_decompress(stored, se.raw, &d->decoded[s], what()));
       d->stream[s] = d->decoded[s];
     } else {
       d->stream[s] = stored;
     }
   }
+  return Status::ok();
+}
+
+constexpr uint64_t bit(Stream s) { return uint64_t{1} << s; }
+
+}  // namespace
+
+Status load_for_search(int fd, const std::string& path, const Footer& f, const PageEntry& p,
+                       uint32_t page_no, const SearchColumns& what, PageData* d) {
+  WEFT_RETURN_IF_ERROR(load_column(fd, path, f, p, page_no, kColTrace, d));
+  uint64_t span_streams = bit(kSpanParentRef) | bit(kSpanResource) | bit(kSpanName) |
+                          bit(kSpanNameRaw) | bit(kSpanKindStatus);
+  if (what.times) span_streams |= bit(kSpanStartDelta) | bit(kSpanDuration);
+  WEFT_RETURN_IF_ERROR(read_streams(fd, path, p, page_no, kColSpan, span_streams, d));
+  ColumnDecoder dec(f, p, page_no, d);
+  WEFT_RETURN_IF_ERROR(dec.span_for_search(what.times));
+  if (what.attr_slots) {
+    // Only the value streams the wanted slots' types use (the raw stream, the largest,
+    // only for raw strings and complex values).
+    uint64_t attr_streams = bit(kAttrCount) | bit(kAttrSlot);
+    const std::vector<bool>& wanted = *what.attr_slots;
+    for (size_t s = 0; s < wanted.size() && s < f.span_slots.size(); ++s) {
+      if (!wanted[s]) continue;
+      const SlotEntry& se = f.span_slots[s];
+      switch (se.type) {
+        case kTypeEmpty:
+          break;
+        case kTypeString:
+          attr_streams |= bit(kAttrCode);
+          if (se.overflowed) attr_streams |= bit(kAttrRaw);
+          break;
+        case kTypeBool:
+        case kTypeInt:
+          attr_streams |= bit(kAttrInt);
+          break;
+        case kTypeDouble:
+          attr_streams |= bit(kAttrDouble);
+          break;
+        default:
+          attr_streams |= bit(kAttrRaw);
+          break;
+      }
+    }
+    WEFT_RETURN_IF_ERROR(read_streams(fd, path, p, page_no, kColAttr, attr_streams, d));
+    WEFT_RETURN_IF_ERROR(dec.attr_for_search(wanted));
+  }
+  return Status::ok();
+}
+
+Status load_column(int fd, const std::string& path, const Footer& f, const PageEntry& p,
+                   uint32_t page_no, Column c, PageData* d) {
+  if (d->loaded[c]) return Status::ok();
+  if (c == kColSpan) WEFT_RETURN_IF_ERROR(load_column(fd, path, f, p, page_no, kColTrace, d));
+  if (c > kColSpan) WEFT_RETURN_IF_ERROR(load_column(fd, path, f, p, page_no, kColSpan, d));
+  WEFT_RETURN_IF_ERROR(read_streams(fd, path, p, page_no, c, ~uint64_t{0}, d));
   ColumnDecoder dec(f, p, page_no, d);
   switch (c) {
     case kColTrace:

@@ -104,6 +104,21 @@ class PageData {
 Status load_column(int fd, const std::string& path, const Footer& f, const PageEntry& p,
                    uint32_t page_no, Column c, PageData* d);
 
+// What a search needs of a page beyond its trace column: the span streams that say which
+// service, operation, kind and status each span has (and where it sits in the tree), the
+// span times only for span-duration queries, and the values of the attribute slots its tags
+// name. Nothing else is decompressed or decoded.
+struct SearchColumns {
+  bool times = false;                       // span start / end
+  const std::vector<bool>* attr_slots = nullptr;  // span slots to decode; null: no attributes
+};
+// Loads the trace column and the parts of the span and attr columns `what` names: fills
+// trace_*, parent_ref, resource, name_code / name_raw, kind_status, start / end (if
+// what.times) and attrs (only the wanted slots' attributes; owner = span). The columns are
+// not marked loaded: a later load_column() decodes them whole.
+Status load_for_search(int fd, const std::string& path, const Footer& f, const PageEntry& p,
+                       uint32_t page_no, const SearchColumns& what, PageData* d);
+
 // The value of a decoded attribute.
 AnyValue attr_value(const std::vector<SlotEntry>& slots, const DecodedAttrs& a,
                     const DecodedAttr& x);

@@ -17,15 +17,6 @@ uint64_t pack_operation(uint32_t service, uint32_t name, uint8_t kind) {
 
 }  // namespace
 
-void BlockDictionaries::add_raw_hash(uint64_t h) {
-  raw_hashes.push_back(h);
-  if (raw_hashes.size() >= raw_hashes_dedup_at) {
-    std::sort(raw_hashes.begin(), raw_hashes.end());
-    raw_hashes.erase(std::unique(raw_hashes.begin(), raw_hashes.end()), raw_hashes.end());
-    raw_hashes_dedup_at = std::max<size_t>(1 << 16, raw_hashes.size() * 2);
-  }
-}
-
 void BlockDictionaries::fill_footer(Footer* f) {
   f->services = services.values();
   f->resources = resources.values();
@@ -49,8 +40,6 @@ void BlockDictionaries::fill_footer(Footer* f) {
 }
 
 void PageEncoder::add_trace(const Trace& trace) {
-  if (trace_starts_.empty()) first_ = trace.trace_id;
-  last_ = trace.trace_id;
   order_.clear();
   uint64_t start = UINT64_MAX, end = 0;
   for (const Span& s : trace.spans) {
@@ -108,7 +97,7 @@ void PageEncoder::add_span(const Span& s, uint64_t trace_start, uint32_t parent_
   } else {
     put_varint(s_[kSpanName], 2 * static_cast<uint64_t>(s.name.size()) + 1);
     s_[kSpanNameRaw].append(s.name);
-    d.add_raw_hash(hash_key_value(kSpanNameBloomKey, s.name));
+    raw_hashes_.push_back(hash_key_value(kSpanNameBloomKey, s.name));
     d.raw_name_kinds.insert((static_cast<uint64_t>(service) << 3) | kind);
   }
 
@@ -183,7 +172,7 @@ void PageEncoder::add_attributes(const KeyValueList& attrs, SlotDictBuilder& slo
         } else {
           put_varint(parts[kCode].part(slot), 2 * static_cast<uint64_t>(v.size()) + 1);
           parts[kRaw].part(slot).append(v);
-          dicts_->add_raw_hash(hash_key_value(kv.key, v));
+          raw_hashes_.push_back(hash_key_value(kv.key, v));
         }
         break;
       }
@@ -208,9 +197,15 @@ void PageEncoder::add_attributes(const KeyValueList& attrs, SlotDictBuilder& slo
 }
 
 void PageEncoder::finish(std::array<std::string, kNumStreams>* streams, PageEntry* entry) {
-  uint64_t min_start = *std::min_element(trace_starts_.begin(), trace_starts_.end());
-  uint64_t max_start = *std::max_element(trace_starts_.begin(), trace_starts_.end());
-  for (uint64_t st : trace_starts_) put_varint(s_[kTraceStart], st - min_start);
+  // Traces come in ascending start order: each start is stored as the step from the one
+  // before (the first from the page's min_start, i.e. 0).
+  const uint64_t min_start = trace_starts_.front();
+  const uint64_t max_start = trace_starts_.back();
+  uint64_t prev = min_start;
+  for (uint64_t st : trace_starts_) {
+    put_varint(s_[kTraceStart], st - prev);
+    prev = st;
+  }
   for (uint64_t du : trace_durations_) put_varint(s_[kTraceDuration], du);
   constexpr Stream kAttrStreams[4] = {kAttrCode, kAttrInt, kAttrDouble, kAttrRaw};
   constexpr Stream kEventAttrStreams[4] = {kEventAttrCode, kEventAttrInt, kEventAttrDouble,
@@ -222,12 +217,12 @@ void PageEncoder::finish(std::array<std::string, kNumStreams>* streams, PageEntr
   *entry = PageEntry{};
   entry->spans = spans_;
   entry->traces = traces();
-  entry->first_trace = first_;
-  entry->last_trace = last_;
   entry->min_start = min_start;
   entry->max_start = max_start;
   entry->min_duration = *std::min_element(trace_durations_.begin(), trace_durations_.end());
   entry->max_duration = *std::max_element(trace_durations_.begin(), trace_durations_.end());
+  entry->raw_bloom = BloomFilter::build(std::move(raw_hashes_), kRawBloomBitsPerKey);
+  raw_hashes_.clear();
   for (int i = 0; i < kNumStreams; ++i) {
     (*streams)[i].swap(s_[i]);
     s_[i].clear();

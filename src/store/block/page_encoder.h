@@ -32,12 +32,6 @@ struct BlockDictionaries {
   std::unordered_set<uint64_t> raw_name_kinds;  // packed (service, kind)
   SlotDictBuilder span_slots;
   SlotDictBuilder event_slots;
-  // xxh3 of every raw string value (key | 0 | value) and raw span name; deduplicated from
-  // time to time.
-  std::vector<uint64_t> raw_hashes;
-  size_t raw_hashes_dedup_at = 1 << 16;
-
-  void add_raw_hash(uint64_t h);
   // Moves the dictionaries into `f` (meta, blooms and pages are the caller's).
   void fill_footer(Footer* f);
 };
@@ -46,7 +40,8 @@ class PageEncoder {
  public:
   explicit PageEncoder(BlockDictionaries* dicts) : dicts_(dicts) {}
 
-  // REQUIRES: trace.spans non-empty, all of trace.trace_id, trace IDs ascending.
+  // REQUIRES: trace.spans non-empty, all of trace.trace_id, traces in ascending
+  // (trace start, trace ID) order.
   void add_trace(const Trace& trace);
   uint32_t spans() const { return spans_; }
   uint32_t traces() const { return static_cast<uint32_t>(trace_starts_.size()); }
@@ -67,9 +62,11 @@ class PageEncoder {
   PartitionedWriter attr_parts_[4];
   PartitionedWriter event_attr_parts_[4];
   uint32_t spans_ = 0;
+  // xxh3 of every raw string value (key | 0 | value) and raw span name of the page: its
+  // raw-value bloom filter.
+  std::vector<uint64_t> raw_hashes_;
   std::vector<uint64_t> trace_starts_;
   std::vector<uint64_t> trace_durations_;
-  TraceId first_, last_;
   std::vector<const Span*> order_;
   std::vector<std::pair<SpanId, uint32_t>> positions_;
   std::string scratch_;

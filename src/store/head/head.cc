@@ -179,14 +179,17 @@ bool Head::is_split(const TraceId& id) const {
   return split_.contains(id);
 }
 
-std::vector<TraceId> Head::sorted_trace_ids() const {
-  std::vector<TraceId> ids;
+std::vector<TraceId> Head::trace_ids_in_block_order() const {
+  std::vector<std::pair<uint64_t, TraceId>> keys;
   {
     std::shared_lock lock(mu_);
-    ids.reserve(traces_.size());
-    for (const auto& [id, entry] : traces_) ids.push_back(id);
+    keys.reserve(traces_.size());
+    for (const auto& [id, entry] : traces_) keys.emplace_back(entry->start, id);
   }
-  std::sort(ids.begin(), ids.end());
+  std::sort(keys.begin(), keys.end());
+  std::vector<TraceId> ids;
+  ids.reserve(keys.size());
+  for (const auto& k : keys) ids.push_back(k.second);
   return ids;
 }
 

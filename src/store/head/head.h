@@ -65,8 +65,8 @@ class Head {
   // The traces the probe marked split (unordered); and one such test.
   std::vector<TraceId> split_traces() const;
   bool is_split(const TraceId& id) const;
-  // Every trace ID held, ascending (what a block is cut from).
-  std::vector<TraceId> sorted_trace_ids() const;
+  // Every trace ID held, in the order a block stores them: ascending (trace start, ID).
+  std::vector<TraceId> trace_ids_in_block_order() const;
   // model/query.h semantics (see search.cc); query.limit == 0 means no limit.
   std::vector<TraceSummary> search(const TraceQuery& query) const;
   std::vector<std::string> services() const;
