@@ -35,13 +35,14 @@ std::vector<DependencyLink> Head::dependencies(uint64_t start, uint64_t end) con
   for (auto it = all.lower_bound(TimeKey{end, TraceId{}}); it != all.end() && it->start >= start;
        ++it) {
     const TraceEntry& t = *it->entry;
+    const std::vector<Span> spans = t.decode(tables_);
     by_id.clear();
     parents.clear();
-    for (const Span& s : t.spans) {
+    for (const Span& s : spans) {
       by_id.emplace(s.span_id, &s);
       if (!s.is_root()) parents.insert(s.parent_span_id);
     }
-    for (const Span& s : t.spans) {
+    for (const Span& s : spans) {
       std::string_view svc = s.service_name();
       if (!s.is_root()) {
         auto p = by_id.find(s.parent_span_id);

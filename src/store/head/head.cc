@@ -8,14 +8,10 @@
 namespace weft::store {
 namespace {
 
-// Per-span and per-trace bookkeeping beyond approx_bytes(Span): vector slack, hash and
-// index nodes. Rough on purpose; the budget is approximate.
-constexpr uint64_t kSpanOverhead = 32;
-constexpr uint64_t kTraceOverhead = sizeof(TraceEntry) + 192;
-
-uint64_t resource_bytes(const Resource& r) {
-  return sizeof(Resource) + approx_bytes(r.attributes) + r.schema_url.capacity();
-}
+// Per-span and per-trace bookkeeping beyond the records: the offset, vector slack, hash
+// and index nodes. Rough on purpose; the budget is approximate.
+constexpr uint64_t kSpanOverhead = 8;
+constexpr uint64_t kTraceOverhead = sizeof(TraceEntry) + 256;
 
 }  // namespace
 
@@ -25,8 +21,10 @@ void Head::apply(std::vector<SpanBatch>& batches, uint64_t segment, const SplitP
   for (SpanBatch& batch : batches) {
     std::unique_lock lock(mu_);
     segment_refs_.try_emplace(segment, 0);
-    const Resource* last_resource = nullptr;
-    for (Span& span : batch.spans) add_span(std::move(span), segment, last_resource, probe);
+    last_indexed_resource_ = nullptr;
+    const uint64_t table_bytes = tables_.bytes();
+    for (const Span& span : batch.spans) add_span(span, segment, probe);
+    stats_.bytes += tables_.bytes() - table_bytes;
     reindex_touched();
     while (stats_.bytes > budget_ && !arrival_.empty()) evicted.push_back(evict_oldest());
     lock.unlock();
@@ -35,8 +33,7 @@ void Head::apply(std::vector<SpanBatch>& batches, uint64_t segment, const SplitP
   }
 }
 
-void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resource,
-                    const SplitProbe* probe) {
+void Head::add_span(const Span& span, uint64_t segment, const SplitProbe* probe) {
   auto [it, is_new] = traces_.try_emplace(span.trace_id);
   if (is_new) {
     if (probe && (*probe)(span.trace_id)) split_.insert(span.trace_id);
@@ -57,22 +54,21 @@ void Head::add_span(Span&& span, uint64_t segment, const Resource*& last_resourc
     ++segment_refs_[segment];
   }
 
-  // Index terms before the span moves into the trace.
   index_.add_span_terms(span);
-  uint64_t bytes = approx_bytes(span) + kSpanOverhead;
-  if (span.resource && span.resource.get() != last_resource) {
-    last_resource = span.resource.get();
+  if (span.resource && span.resource.get() != last_indexed_resource_) {
+    last_indexed_resource_ = span.resource.get();
     index_.add_resource_terms(*span.resource);
-    bytes += resource_bytes(*span.resource);  // charged once per batch and trace, roughly
   }
 
   if (t.touched_slot == 0) {
     touched_.push_back({&t, !is_new, t.start});
     t.touched_slot = static_cast<uint32_t>(touched_.size());
   }
-  // The view stays valid until the trace is evicted: the span keeps its resource alive.
-  const std::string_view service = span.service_name();
-  if (t.add_span(std::move(span)) && !is_new) new_services_.emplace_back(&t, service);
+  const size_t before = t.records.capacity() + t.offsets.capacity() * sizeof(uint32_t);
+  if (auto svc = t.add_span(span, tables_); svc && !is_new)
+    new_services_.emplace_back(&t, tables_.str(*svc));
+  const size_t after = t.records.capacity() + t.offsets.capacity() * sizeof(uint32_t);
+  const uint64_t bytes = after - before + kSpanOverhead;
   t.bytes += bytes;
   stats_.bytes += bytes;
   ++stats_.spans;
@@ -94,14 +90,14 @@ void Head::reindex_touched() {
     const TimeKey key{t.start, t.id, &t};
     if (!p.indexed) {
       index_.add_global(key);
-      for (const auto& [svc, n] : t.services) index_.add_trace(key, svc);
+      for (const auto& [svc, n] : t.services) index_.add_trace(key, tables_.str(svc));
     } else if (p.old_start != t.start) {
       const TimeKey old_key{p.old_start, t.id, &t};
       index_.remove_global(old_key);
       index_.add_global(key);
       for (const auto& [svc, n] : t.services) {
-        index_.remove_trace(old_key, svc);  // a no-op for services new in this batch
-        index_.add_trace(key, svc);
+        index_.remove_trace(old_key, tables_.str(svc));  // a no-op for services new in this batch
+        index_.add_trace(key, tables_.str(svc));
       }
     }
   }
@@ -116,14 +112,14 @@ std::unique_ptr<TraceEntry> Head::evict_oldest() {
   TraceEntry& t = *it->second;
   const TimeKey key{t.start, t.id, &t};
   index_.remove_global(key);
-  for (const auto& [svc, n] : t.services) index_.remove_trace(key, svc);
+  for (const auto& [svc, n] : t.services) index_.remove_trace(key, tables_.str(svc));
   for (uint64_t seg : t.segments) --segment_refs_[seg];
   split_.erase(id);
   stats_.bytes -= t.bytes;
-  stats_.spans -= t.spans.size();
+  stats_.spans -= t.span_count();
   --stats_.traces;
   ++stats_.evicted_traces;
-  stats_.evicted_spans += t.spans.size();
+  stats_.evicted_spans += t.span_count();
   std::unique_ptr<TraceEntry> gone = std::move(it->second);
   traces_.erase(it);
   return gone;
@@ -154,13 +150,7 @@ std::optional<Trace> Head::get_trace(const TraceId& id) const {
   if (it == traces_.end()) return std::nullopt;
   Trace out;
   out.trace_id = id;
-  out.spans = it->second->spans;
-  lock.unlock();
-  std::sort(out.spans.begin(), out.spans.end(), [](const Span& a, const Span& b) {
-    if (a.start_time_unix_nano != b.start_time_unix_nano)
-      return a.start_time_unix_nano < b.start_time_unix_nano;
-    return a.span_id < b.span_id;
-  });
+  out.spans = it->second->decode(tables_);
   return out;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 // Head: the recent spans, in memory, grouped by trace, with the indexes search needs.
+// Spans are held as compact records (span_record.h: ~150 bytes for a reference-workload
+// span) whose names and repeated values point into the head's HeadTables.
 //
 // Spans join their trace whenever they arrive (late spans included); a span whose ID the
 // trace already holds (a retried request) is dropped. Memory is bounded: when the
@@ -25,6 +27,7 @@
 #include "model/query.h"
 #include "model/span.h"
 #include "store/head/head_index.h"
+#include "store/head/head_tables.h"
 #include "store/head/trace_entry.h"
 
 namespace weft::store {
@@ -78,8 +81,7 @@ class Head {
 
  private:
   // REQUIRES: mu_ held exclusively.
-  void add_span(Span&& span, uint64_t segment, const Resource*& last_resource,
-                const SplitProbe* probe);
+  void add_span(const Span& span, uint64_t segment, const SplitProbe* probe);
   // REQUIRES: mu_ held exclusively. Brings the time indexes up to date for the traces
   // add_span touched since the last call; must run before evict_oldest or unlocking.
   void reindex_touched();
@@ -92,6 +94,8 @@ class Head {
   std::unordered_map<TraceId, std::unique_ptr<TraceEntry>, FixedIdHash> traces_;
   std::deque<TraceId> arrival_;  // first-arrival order; front = next to evict
   HeadIndex index_;
+  HeadTables tables_;
+  const Resource* last_indexed_resource_ = nullptr;  // apply(): resource terms indexed last
   // Traces add_span touched in the current batch, with how the time indexes hold them.
   struct Touched {
     TraceEntry* entry;
@@ -99,7 +103,8 @@ class Head {
     uint64_t old_start;
   };
   std::vector<Touched> touched_;
-  // Services that appeared in an already indexed trace in the current batch.
+  // Services that appeared in an already indexed trace in the current batch (name views
+  // into tables_).
   std::vector<std::pair<TraceEntry*, std::string_view>> new_services_;
   std::map<uint64_t, uint64_t> segment_refs_;  // segment -> live traces with spans in it
   std::unordered_set<TraceId, FixedIdHash> split_;  // held traces other sources may share

@@ -57,10 +57,14 @@ TEST(Head, DuplicateSpanIdsAreKeptOnce) {
 }
 
 TEST(Head, EvictsOldestArrivalsToStayUnderBudgetAndFreesSegments) {
+  // What one more trace costs, and what the head's tables (names, the resource) cost once.
   Head probe(1ull << 30);
   apply(probe, {make_span(1, 1, 0, "a", "op", 0, 1)});
-  const uint64_t per_trace = probe.stats().bytes;
-  Head h(per_trace * 10 + per_trace / 2);  // room for 10 such traces
+  const uint64_t one = probe.stats().bytes;
+  apply(probe, {make_span(2, 1, 0, "a", "op", 0, 1)});
+  const uint64_t per_trace = probe.stats().bytes - one;
+  const uint64_t fixed = one - per_trace;
+  Head h(fixed + per_trace * 10 + per_trace / 2);  // room for 10 such traces
   for (uint64_t i = 1; i <= 30; ++i)
     apply(h, {make_span(i, 1, 0, "a", "op", 100 - i, 1)}, i / 10 + 1);
   HeadStats st = h.stats();

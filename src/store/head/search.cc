@@ -12,12 +12,15 @@
 
 #include "store/head/head.h"
 #include "store/head/span_match.h"
+#include "store/head/span_record.h"
 
 namespace weft::store {
 namespace {
 
-bool trace_matches(const TraceEntry& t, const TraceQuery& q) {
-  return spans_match(t.spans, t.duration(), q);
+// Trace-level conditions on the trace's records; `scratch` holds their views.
+bool trace_matches(const TraceEntry& t, const RecordQuery& rq, std::vector<SpanRecordView>* scratch) {
+  t.views(scratch);
+  return rq.records_match(*scratch, t.duration());
 }
 
 struct LongerFirst {
@@ -49,12 +52,19 @@ std::vector<TraceSummary> Head::search(const TraceQuery& q) const {
   for (const TagCondition& tag : q.tags)
     if (!is_pseudo_tag(tag.key) && !index_.may_have_tag(tag.key, tag.value)) return out;
 
+  const RecordQuery rq(q, tables_);
+  if (query_has_anchor(q) && !rq.anchor_possible()) return out;
+  std::vector<SpanRecordView> views;
   auto it = candidates->lower_bound(TimeKey{q.end_unix_nano, TraceId{}});
   auto end = candidates->end();
   if (q.order == TraceOrder::kNewestFirst) {
     for (; it != end && it->start >= q.start_unix_nano && out.size() < limit; ++it) {
       const TraceEntry& t = *it->entry;
-      if (trace_matches(t, q)) out.push_back(t.summary());
+      if (!q.duration_of_span &&
+          ((q.min_duration_nanos && t.duration() < *q.min_duration_nanos) ||
+           (q.max_duration_nanos && t.duration() > *q.max_duration_nanos)))
+        continue;
+      if (trace_matches(t, rq, &views)) out.push_back(t.summary(tables_));
     }
     return out;
   }
@@ -62,7 +72,7 @@ std::vector<TraceSummary> Head::search(const TraceQuery& q) const {
   for (; it != end && it->start >= q.start_unix_nano; ++it) {
     const TraceEntry* t = it->entry;
     if (top.size() == limit && !LongerFirst{}(t, top.top())) continue;  // cheap reject first
-    if (!trace_matches(*t, q)) continue;
+    if (!trace_matches(*t, rq, &views)) continue;
     top.push(t);
     if (top.size() > limit) top.pop();
   }
@@ -71,7 +81,7 @@ std::vector<TraceSummary> Head::search(const TraceQuery& q) const {
   for (; !top.empty(); top.pop()) best.push_back(top.top());
   std::reverse(best.begin(), best.end());
   out.reserve(best.size());
-  for (const TraceEntry* t : best) out.push_back(t->summary());
+  for (const TraceEntry* t : best) out.push_back(t->summary(tables_));
   return out;
 }
 
