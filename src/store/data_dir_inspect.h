@@ -111,7 +111,7 @@ struct VerifyReport {
 // Checks everything in `dir` while holding its LOCK:
 //  * the manifest (read_manifest rejects damage);
 //  * every live block: the file exists, BlockReader::open and verify() (every page CRC,
-//    the sparse index, bloom filter and counts), its footer equals the manifest entry and
+//    the trace-ID index, bloom filters and counts), its footer equals the manifest entry and
 //    its size the entry's file_bytes;
 //  * every WAL segment: header, every record's CRC, every payload decodes to spans. A torn
 //    tail of the last segment (a crash during a write; the next open cuts it) and damage in

@@ -97,7 +97,8 @@ class BlockReader {
                               std::vector<DependencyLink>* links) const = 0;
 
   // Reads every page and checks every CRC, that each page decodes, that traces are in
-  // ascending order, that the sparse index, bloom filter and counts agree with the pages.
+  // (start, ID) order, that the trace-ID index, the bloom filters (trace IDs, each page's
+  // raw values), the split list and the counts agree with the pages.
   // OK, or DATA_LOSS naming the first problem.
   virtual Status verify() const = 0;
 

@@ -28,8 +28,9 @@ struct BlockWriterOptions {
   // 100k-span trace is one page of its own).
   uint32_t page_spans = 2048;
   int zstd_level = 3;
-  // Values of one attribute key kept in the block's dictionary; later distinct values of
-  // that key are stored raw (and go into the raw-value bloom filter).
+  // Values of one attribute slot (key and value type) kept in the block's dictionary; later
+  // distinct values are stored raw (and go into their page's raw-value bloom filter), as
+  // are strings longer than 512 bytes.
   uint32_t max_dict_values_per_key = 1024;
 };
 

@@ -29,12 +29,10 @@ std::vector<DependencyLink> Head::dependencies(uint64_t start, uint64_t end) con
   };
   if (start > end) return {};
   std::shared_lock lock(mu_);
-  const TimeOrderedTraces& all = index_.all_traces();
   std::unordered_map<SpanId, const Span*, FixedIdHash> by_id;
   std::unordered_set<SpanId, FixedIdHash> parents;
-  for (auto it = all.lower_bound(TimeKey{end, TraceId{}}); it != all.end() && it->start >= start;
-       ++it) {
-    const TraceEntry& t = *it->entry;
+  index_.all_traces().newest_first(start, end, [&](const TimeKey& k) {
+    const TraceEntry& t = *k.entry;
     const std::vector<Span> spans = t.decode(tables_);
     by_id.clear();
     parents.clear();
@@ -61,7 +59,8 @@ std::vector<DependencyLink> Head::dependencies(uint64_t start, uint64_t end) con
         }
       }
     }
-  }
+    return true;
+  });
   std::vector<DependencyLink> out;
   out.reserve(links.size());
   for (auto& [key, l] : links) {

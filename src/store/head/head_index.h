@@ -23,25 +23,11 @@
 
 #include "model/query.h"
 #include "model/span.h"
+#include "store/head/time_index.h"
 
 namespace weft::store {
 
-struct TraceEntry;
-
-// A trace's place in time order. `entry` rides along (not part of the order) so a walk
-// over the index reaches the trace without a hash lookup; it is null in lookup probes.
-struct TimeKey {
-  uint64_t start;
-  TraceId id;
-  const TraceEntry* entry = nullptr;
-};
-struct NewestFirst {
-  bool operator()(const TimeKey& a, const TimeKey& b) const {
-    if (a.start != b.start) return a.start > b.start;
-    return a.id < b.id;
-  }
-};
-using TimeOrderedTraces = std::set<TimeKey, NewestFirst>;
+using TimeOrderedTraces = TimeIndex;
 
 class HeadIndex {
  public:
@@ -52,6 +38,7 @@ class HeadIndex {
   void add_trace(const TimeKey& key, std::string_view service);
   void remove_trace(const TimeKey& key, std::string_view service);
   void add_global(const TimeKey& key) { by_time_.insert(key); }
+  // REQUIRES: the key is held.
   void remove_global(const TimeKey& key) { by_time_.erase(key); }
 
   // Operations and attributes of one span (its resource indexed separately, once).

@@ -55,27 +55,27 @@ std::vector<TraceSummary> Head::search(const TraceQuery& q) const {
   const RecordQuery rq(q, tables_);
   if (query_has_anchor(q) && !rq.anchor_possible()) return out;
   std::vector<SpanRecordView> views;
-  auto it = candidates->lower_bound(TimeKey{q.end_unix_nano, TraceId{}});
-  auto end = candidates->end();
   if (q.order == TraceOrder::kNewestFirst) {
-    for (; it != end && it->start >= q.start_unix_nano && out.size() < limit; ++it) {
-      const TraceEntry& t = *it->entry;
+    candidates->newest_first(q.start_unix_nano, q.end_unix_nano, [&](const TimeKey& k) {
+      const TraceEntry& t = *k.entry;
       if (!q.duration_of_span &&
           ((q.min_duration_nanos && t.duration() < *q.min_duration_nanos) ||
            (q.max_duration_nanos && t.duration() > *q.max_duration_nanos)))
-        continue;
+        return true;
       if (trace_matches(t, rq, &views)) out.push_back(t.summary(tables_));
-    }
+      return out.size() < limit;
+    });
     return out;
   }
   std::priority_queue<const TraceEntry*, std::vector<const TraceEntry*>, LongerFirst> top;
-  for (; it != end && it->start >= q.start_unix_nano; ++it) {
-    const TraceEntry* t = it->entry;
-    if (top.size() == limit && !LongerFirst{}(t, top.top())) continue;  // cheap reject first
-    if (!trace_matches(*t, rq, &views)) continue;
+  candidates->newest_first(q.start_unix_nano, q.end_unix_nano, [&](const TimeKey& k) {
+    const TraceEntry* t = k.entry;
+    if (top.size() == limit && !LongerFirst{}(t, top.top())) return true;  // cheap reject first
+    if (!trace_matches(*t, rq, &views)) return true;
     top.push(t);
     if (top.size() > limit) top.pop();
-  }
+    return true;
+  });
   std::vector<const TraceEntry*> best;
   best.reserve(top.size());
   for (; !top.empty(); top.pop()) best.push_back(top.top());
