@@ -35,6 +35,13 @@ std::optional<uint32_t> HeadTables::intern_value(uint32_t key_id, std::string_vi
 
 uint32_t HeadTables::resource_id(const std::shared_ptr<const Resource>& r) {
   if (!r) return 0;
+  if (r == last_resource_) return last_resource_id_;
+  last_resource_ = r;
+  last_resource_id_ = resource_id_by_value(r);
+  return last_resource_id_;
+}
+
+uint32_t HeadTables::resource_id_by_value(const std::shared_ptr<const Resource>& r) {
   scratch_.clear();
   encode_resource(*r, &scratch_);
   auto [it, is_new] = resource_by_value_.try_emplace(scratch_, 0);
@@ -48,6 +55,13 @@ uint32_t HeadTables::resource_id(const std::shared_ptr<const Resource>& r) {
 
 uint32_t HeadTables::scope_id(const std::shared_ptr<const InstrumentationScope>& s) {
   if (!s) return 0;
+  if (s == last_scope_) return last_scope_id_;
+  last_scope_ = s;
+  last_scope_id_ = scope_id_by_value(s);
+  return last_scope_id_;
+}
+
+uint32_t HeadTables::scope_id_by_value(const std::shared_ptr<const InstrumentationScope>& s) {
   scratch_.clear();
   encode_scope(*s, &scratch_);
   auto [it, is_new] = scope_by_value_.try_emplace(scratch_, 0);

@@ -60,6 +60,9 @@ class HeadTables {
   uint64_t bytes() const { return bytes_; }
 
  private:
+  uint32_t resource_id_by_value(const std::shared_ptr<const Resource>& r);
+  uint32_t scope_id_by_value(const std::shared_ptr<const InstrumentationScope>& s);
+
   std::deque<std::string> strings_;  // deque: views into it stay valid as it grows
   std::unordered_map<std::string_view, uint32_t> ids_;
   std::unordered_map<uint32_t, uint32_t> values_per_key_;
@@ -70,6 +73,12 @@ class HeadTables {
   std::vector<std::shared_ptr<const InstrumentationScope>> scopes_{nullptr};
   std::unordered_map<std::string, uint32_t> scope_by_value_;
   std::string scratch_;
+  // The last pointer looked up, and its id: spans of one request share their resource and
+  // scope objects. Held (not just its address) so the address cannot be reused meanwhile.
+  std::shared_ptr<const Resource> last_resource_;
+  uint32_t last_resource_id_ = 0;
+  std::shared_ptr<const InstrumentationScope> last_scope_;
+  uint32_t last_scope_id_ = 0;
   uint64_t bytes_ = 0;
 };
 
