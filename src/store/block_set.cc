@@ -63,8 +63,10 @@ Result<std::unique_ptr<BlockSet>> BlockSet::open(const BlockSetOptions& options)
   std::filesystem::remove(manifest_path(options.data_dir) + ".tmp", ec);
   if (orphans) {
     WEFT_RETURN_IF_ERROR(sync_dir(dir));
-    std::fprintf(stderr, "weft: store: removed %llu orphan block file(s) of an interrupted flush or compaction\n",
-                 static_cast<unsigned long long>(orphans));
+    std::fprintf(
+        stderr,
+        "weft: store: removed %llu orphan block file(s) of an interrupted flush or compaction\n",
+        static_cast<unsigned long long>(orphans));
   }
 
   for (const BlockMeta& meta : set->manifest_.blocks) {
@@ -117,7 +119,8 @@ Result<std::shared_ptr<BlockReader>> BlockSet::write_block(
   if (!meta.is_ok()) return fail(meta.status());
   writer.reset();
   fault_point(std::string(fault) + ".block_written");
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return fail(errno_status("renaming", tmp, errno));
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return fail(errno_status("renaming", tmp, errno));
   WEFT_RETURN_IF_ERROR(sync_dir(blocks_dir(options_.data_dir)));
   fault_point(std::string(fault) + ".block_renamed");
   Result<std::shared_ptr<BlockReader>> reader = BlockReader::open(path);

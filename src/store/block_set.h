@@ -30,8 +30,10 @@ struct BlockSetOptions {
   uint32_t page_spans = 2048;
   // Compaction merges `compaction_fan_in` consecutive blocks of one level into one block of
   // the next level, as long as the result stays under `max_block_spans`.
-  uint32_t compaction_fan_in = 4;
-  uint32_t max_level = 4;
+  // 8: a span is rewritten about once on its way from a head-sized level-0 block (about a
+  // million spans under load) to a full-sized one.
+  uint32_t compaction_fan_in = 8;
+  uint32_t max_level = 3;
   uint64_t max_block_spans = 8'000'000;
   // Inputs of one merge at most (each holds one decoded page in memory while merging).
   uint32_t max_merge_inputs = 16;
@@ -67,8 +69,8 @@ class BlockSet {
   BlockSetStats stats() const;
 
   // Writes a new level-0 block from `write_traces` (which adds at least one trace to the
-  // writer, in ascending (trace start, trace ID) order) and records that the WAL up to `wal_through` is in
-  // blocks.
+  // writer, in ascending (trace start, trace ID) order) and records that the WAL up to
+  // `wal_through` is in blocks.
   Status flush(const std::function<Status(BlockWriter&)>& write_traces, uint64_t wal_through);
   // Records that the WAL up to `wal_through` holds nothing the blocks lack (an empty head
   // was cut).
@@ -90,8 +92,9 @@ class BlockSet {
   explicit BlockSet(BlockSetOptions options) : options_(std::move(options)) {}
   // Writes a block through `fill` into a temporary file, renames it into place. `fault`
   // names the crash point after the rename.
-  Result<std::shared_ptr<BlockReader>> write_block(
-      uint32_t level, const std::function<Status(BlockWriter&)>& fill, const char* fault);
+  Result<std::shared_ptr<BlockReader>> write_block(uint32_t level,
+                                                   const std::function<Status(BlockWriter&)>& fill,
+                                                   const char* fault);
   // Makes `next` the manifest and the published set of blocks, then deletes the files of
   // `removed`. `fault` names the crash point between the manifest and the deletion.
   Status commit(Manifest next, Blocks blocks, const std::vector<uint64_t>& removed,

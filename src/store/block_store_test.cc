@@ -86,8 +86,8 @@ TEST(BlockStore, LateSpansJoinTheirTraceAcrossBlocksAndCompactionMergesThem) {
                                                make_span(8, 1, 0, "a", "other", 5, 10)}))
                   .is_ok());
   ASSERT_TRUE(store->flush().is_ok());
-  ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(7, 2, 1, "b", "late", 500, 100)}))
-                  .is_ok());
+  ASSERT_TRUE(
+      write_and_wait(*store, batch_of({make_span(7, 2, 1, "b", "late", 500, 100)})).is_ok());
   ASSERT_TRUE(store->flush().is_ok());
   // The same span again (a retried request) must not show twice.
   ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(7, 2, 1, "b", "late", 500, 100),
@@ -198,8 +198,8 @@ TEST(BlockStore, RetentionDropsWholeBlocksByAgeAndByDiskBudget) {
   // Trace 1 started at kT0 (an hour ago): past retention. Trace 2 now.
   ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(1, 1, 0, "a", "old", 0, 1)})).is_ok());
   ASSERT_TRUE(store->flush().is_ok());
-  ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(2, 1, 0, "a", "new", 3600 * 1000, 1)}))
-                  .is_ok());
+  ASSERT_TRUE(
+      write_and_wait(*store, batch_of({make_span(2, 1, 0, "a", "new", 3600 * 1000, 1)})).is_ok());
   ASSERT_TRUE(store->flush().is_ok());
   ASSERT_TRUE(store->compact().is_ok());  // runs a retention pass too
   EXPECT_FALSE(store->get_trace(trace_id(1))->has_value());
@@ -212,8 +212,8 @@ TEST(BlockStore, RetentionDropsWholeBlocksByAgeAndByDiskBudget) {
   o.retention_nanos = 0;
   o.max_disk_bytes = 1;
   auto again = open_or_die(o);
-  ASSERT_TRUE(write_and_wait(*again, batch_of({make_span(3, 1, 0, "a", "newer", 3601 * 1000, 1)}))
-                  .is_ok());
+  ASSERT_TRUE(
+      write_and_wait(*again, batch_of({make_span(3, 1, 0, "a", "newer", 3601 * 1000, 1)})).is_ok());
   ASSERT_TRUE(again->flush().is_ok());
   ASSERT_TRUE(again->compact().is_ok());
   EXPECT_EQ(again->stats().blocks, 0u);  // even the newest block is over a 1-byte budget

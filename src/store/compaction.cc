@@ -86,15 +86,23 @@ std::vector<size_t> plan_compaction(const std::vector<std::shared_ptr<BlockReade
   }
   for (const auto& [level, idx] : by_level) {
     if (idx.size() < fan_in) continue;
+    // The oldest run of up to fan_in of the level's blocks that fits under max_spans, at
+    // least two (blocks too big to pair stay where they are).
     std::vector<size_t> run;
     uint64_t spans = 0;
     for (size_t i : idx) {
-      if (run.size() == fan_in) break;
-      spans += blocks[i]->meta().spans;
-      if (spans > max_spans) break;
+      const uint64_t n = blocks[i]->meta().spans;
+      if (spans + n > max_spans) {
+        if (run.size() >= 2) return run;
+        run.clear();
+        spans = 0;
+        if (n > max_spans) continue;
+      }
       run.push_back(i);
+      spans += n;
+      if (run.size() == fan_in) return run;
     }
-    if (run.size() == fan_in) return run;
+    if (run.size() >= 2) return run;
   }
   return {};
 }
@@ -106,7 +114,8 @@ std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<Block
   uint64_t spans = 0;
   for (size_t i = 0; i < blocks.size(); ++i) {
     const BlockMeta& m = blocks[i]->meta();
-    const bool fits = m.level < max_level && run.size() < max_inputs && spans + m.spans <= max_spans;
+    const bool fits =
+        m.level < max_level && run.size() < max_inputs && spans + m.spans <= max_spans;
     if (fits) {
       run.push_back(i);
       spans += m.spans;

@@ -2,8 +2,9 @@
 // Compaction and retention policy, and the merge of blocks (docs/format/manifest.md).
 //
 // Compaction: blocks cut from the head are level 0. Once a level holds `fan_in` blocks,
-// the oldest `fan_in` of them (by id: creation order, so neighbours in time) are merged
-// into one block of the next level, as long as the result stays under `max_spans`; the
+// the oldest of them (by id: creation order, so neighbours in time) are merged into one
+// block of the next level: up to `fan_in`, at least two, as many as stay under `max_spans`;
+// the
 // merge joins the spans of a trace that arrived late into different blocks, keeping each
 // span ID once. Memory is bounded: the merge holds one page of every input at a time, plus
 // the split traces it joins.

@@ -69,8 +69,7 @@ class EmbeddedStore final : public Store {
                                  options_.max_pending_bytes};
     writer_ = std::make_unique<GroupCommitWriter>(
         log_.get(), w, options_.clock,
-        [this](uint64_t, std::vector<SpanBatch>& batches) { apply(batches); },
-        [this] { tick(); });
+        [this](uint64_t, std::vector<SpanBatch>& batches) { apply(batches); }, [this] { tick(); });
     block_thread_ = std::thread([this] { run_block_thread(); });
   }
 
@@ -255,8 +254,9 @@ class EmbeddedStore final : public Store {
     const uint64_t bytes = head_->stats().bytes;
     const bool has_spans = head_started_ != 0;
     const bool full = bytes > options_.head_budget_bytes;
-    const bool old = has_spans && options_.block_max_age_nanos &&
-                     options_.clock->monotonic_nanos() - head_started_ >= options_.block_max_age_nanos;
+    const bool old =
+        has_spans && options_.block_max_age_nanos &&
+        options_.clock->monotonic_nanos() - head_started_ >= options_.block_max_age_nanos;
     if (!requested && !full && !old) return;
     if (frozen_) {
       // The previous cut is still being written. A full head waits for it here: the writer
@@ -306,9 +306,8 @@ class EmbeddedStore final : public Store {
     uint64_t last_retention = 0;
     std::unique_lock lock(mu_);
     for (;;) {
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] {
-        return closed_ || frozen_ || compact_requests_ > compacts_served_;
-      });
+      cv_.wait_for(lock, std::chrono::seconds(1),
+                   [&] { return closed_ || frozen_ || compact_requests_ > compacts_served_; });
       if (frozen_) {
         std::shared_ptr<const Head> frozen = frozen_;
         const uint64_t through = frozen_through_;
@@ -391,8 +390,9 @@ class EmbeddedStore final : public Store {
   void apply_retention() {
     if (!options_.retention_nanos && !options_.max_disk_bytes) return;
     const uint64_t now = options_.clock->now_unix_nanos();
-    const uint64_t oldest =
-        options_.retention_nanos && now > options_.retention_nanos ? now - options_.retention_nanos : 0;
+    const uint64_t oldest = options_.retention_nanos && now > options_.retention_nanos
+                                ? now - options_.retention_nanos
+                                : 0;
     Result<uint32_t> dropped =
         blocks_->drop_for_retention(oldest, options_.max_disk_bytes, log_->bytes());
     if (!dropped.is_ok()) log_error("retention", dropped.status());
@@ -477,14 +477,14 @@ Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& o
   store::WalFileFactory factory = options.wal_file_factory
                                       ? store::WalFileFactory(options.wal_file_factory)
                                       : store::WalFileFactory(store::open_posix_wal_file);
-  WEFT_ASSIGN_OR_RETURN(auto log,
-                        WalLog::open(wal_dir, options.wal_segment_bytes, factory, sizes, flushed + 1));
+  WEFT_ASSIGN_OR_RETURN(
+      auto log, WalLog::open(wal_dir, options.wal_segment_bytes, factory, sizes, flushed + 1));
   WEFT_RETURN_IF_ERROR(log->remove_through(flushed));
 
   const uint64_t replayed = head->stats().spans;
-  auto s = std::make_unique<EmbeddedStore>(options, std::move(lock), std::move(head),
-                                           std::move(log), std::move(blocks), replayed,
-                                           recovered.corruptions);
+  auto s =
+      std::make_unique<EmbeddedStore>(options, std::move(lock), std::move(head), std::move(log),
+                                      std::move(blocks), replayed, recovered.corruptions);
   s->start();
   return std::unique_ptr<Store>(std::move(s));
 }

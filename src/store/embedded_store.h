@@ -41,12 +41,12 @@ struct EmbeddedStoreOptions {
   // written. Nothing is evicted unflushed.
   uint64_t head_budget_bytes = 512ull << 20;
   uint64_t block_max_age_nanos = 300'000'000'000ull;  // cut the head at least this often
-  uint64_t retention_nanos = 0;   // drop blocks whose newest trace is older; 0: keep all
-  uint64_t max_disk_bytes = 0;    // drop the oldest blocks to stay under; 0: no budget
+  uint64_t retention_nanos = 0;  // drop blocks whose newest trace is older; 0: keep all
+  uint64_t max_disk_bytes = 0;   // drop the oldest blocks to stay under; 0: no budget
   bool compaction = true;
   uint32_t block_page_spans = 2048;
-  uint64_t wal_segment_bytes = 64ull << 20;   // a segment rolls once it reaches this size
-  uint64_t max_pending_bytes = 64ull << 20;   // writes waiting beyond this: RESOURCE_EXHAUSTED
+  uint64_t wal_segment_bytes = 64ull << 20;  // a segment rolls once it reaches this size
+  uint64_t max_pending_bytes = 64ull << 20;  // writes waiting beyond this: RESOURCE_EXHAUSTED
   // close() cuts the head into a last block, so the next open replays no WAL. Tests turn it
   // off to leave the WAL as a crash would.
   bool flush_on_close = true;
@@ -59,9 +59,9 @@ struct EmbeddedStoreOptions {
 
 // Opens (creating if needed) the store in options.data_dir: reads the manifest (deleting
 // orphan block files), opens the blocks, replays the WAL segments the blocks do not hold
-// into the head, and starts the writer and block threads. Fails with UNAVAILABLE if another process holds the
-// directory's lock, with DATA_LOSS if a WAL segment has an unknown format version, and with
-// IO_ERROR if the directory cannot be created or read.
+// into the head, and starts the writer and block threads. Fails with UNAVAILABLE if another process
+// holds the directory's lock, with DATA_LOSS if a WAL segment has an unknown format version, and
+// with IO_ERROR if the directory cannot be created or read.
 Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& options);
 
 }  // namespace weft

@@ -32,10 +32,10 @@ struct StoreStats {
   uint64_t blocks = 0;           // live blocks
   uint64_t block_bytes = 0;      // their files' bytes
   uint64_t block_spans = 0;
-  uint64_t flushes = 0;          // blocks cut from the head since start
-  uint64_t compactions = 0;      // merges since start
+  uint64_t flushes = 0;      // blocks cut from the head since start
+  uint64_t compactions = 0;  // merges since start
   uint64_t retention_dropped_blocks = 0;
-  uint64_t flush_errors = 0;     // failed block writes (retried)
+  uint64_t flush_errors = 0;  // failed block writes (retried)
 };
 
 class Store {

@@ -34,7 +34,8 @@ Status exercise(const std::string& path) {
     if (first.is_ok() && !s.is_ok()) first = s;
   };
   note(b.scan([](Trace&&) { return true; }));
-  for (uint64_t n : {uint64_t{1}, uint64_t{50}, uint64_t{99}}) note(b.get_trace(trace_id(n)).status());
+  for (uint64_t n : {uint64_t{1}, uint64_t{50}, uint64_t{99}})
+    note(b.get_trace(trace_id(n)).status());
   TraceQuery q;
   q.tags = {{"user.id", "u7"}};
   BlockSearchState st;
@@ -130,8 +131,7 @@ TEST_F(BlockCorruption, TruncationFailsOpen) {
   const std::string p = dir_.path() + "/trunc.blk";
   for (size_t len : {size_t{0}, size_t{10}, size_t{16}, size_t{200}, good_.size() / 2,
                      static_cast<size_t>(footer_offset_), good_.size() - block::kTrailerSize - 1,
-                     good_.size() - block::kTrailerSize,
-                     good_.size() - 1}) {
+                     good_.size() - block::kTrailerSize, good_.size() - 1}) {
     write_file(p, std::string_view(good_).substr(0, len));
     auto r = BlockReader::open(p);
     ASSERT_FALSE(r.is_ok()) << len;

@@ -44,9 +44,7 @@ std::vector<SlotEntry> SlotDictBuilder::entries() const {
 
 namespace {
 void encode_object(const Resource& r, std::string* out) { store::encode_resource(r, out); }
-void encode_object(const InstrumentationScope& s, std::string* out) {
-  store::encode_scope(s, out);
-}
+void encode_object(const InstrumentationScope& s, std::string* out) { store::encode_scope(s, out); }
 }  // namespace
 
 template <typename T>

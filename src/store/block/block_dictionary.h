@@ -15,13 +15,10 @@
 
 #include "model/span.h"
 #include "store/block/block_format.h"
+#include "store/string_hash.h"
 
 namespace weft::store::block {
 
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 using StringCodeMap = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
 
 // Strings to dense codes in insertion order, at most `max_values` of them, none longer than
@@ -66,8 +63,7 @@ class SlotDictBuilder {
 
  private:
   uint32_t max_values_;
-  std::unordered_map<std::string, std::array<uint32_t, kNumValueTypes>, StringHash,
-                     std::equal_to<>>
+  std::unordered_map<std::string, std::array<uint32_t, kNumValueTypes>, StringHash, std::equal_to<>>
       index_;
   std::vector<SlotEntry> slots_;  // values live in values_
   std::vector<StringDictBuilder> values_;

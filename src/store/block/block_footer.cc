@@ -166,9 +166,8 @@ Result<Footer> decode_footer(std::string_view raw, uint64_t footer_offset) {
   Footer f;
   Cursor c(raw);
   BlockMeta& m = f.meta;
-  if (!c.varint(&m.id) || !c.u32(&m.level) || !c.varint(&m.min_start) ||
-      !c.varint(&m.max_start) || !c.varint(&m.max_end) || !c.varint(&m.spans) ||
-      !c.varint(&m.traces))
+  if (!c.varint(&m.id) || !c.u32(&m.level) || !c.varint(&m.min_start) || !c.varint(&m.max_start) ||
+      !c.varint(&m.max_end) || !c.varint(&m.spans) || !c.varint(&m.traces))
     return bad("malformed meta");
   if (!get_strings(c, &f.services)) return bad("malformed service dictionary");
   uint64_t n;

@@ -50,7 +50,7 @@ struct PageEntry {
 // One chunk of the trace-ID index: `entries` (trace ID, page) pairs in ascending trace-ID
 // order, 20 bytes each, stored raw after the pages.
 struct IdIndexChunk {
-  TraceId first;        // its smallest trace ID
+  TraceId first;  // its smallest trace ID
   uint32_t entries = 0;
   uint32_t crc = 0;     // mask(crc32c(chunk bytes))
   uint64_t offset = 0;  // not stored: the chunks follow the pages back to back
@@ -73,11 +73,11 @@ struct RawNameEntry {
 struct Footer {
   BlockMeta meta;  // file_bytes is not stored: the reader sets it from the file size
   std::vector<std::string> services;
-  std::vector<std::shared_ptr<const Resource>> resources;  // resource code r >= 1 is [r-1]
-  std::vector<uint32_t> resource_service;                  // service code of each resource
+  std::vector<std::shared_ptr<const Resource>> resources;           // resource code r >= 1 is [r-1]
+  std::vector<uint32_t> resource_service;                           // service code of each resource
   std::vector<std::shared_ptr<const InstrumentationScope>> scopes;  // likewise
   std::vector<std::string> span_names;
-  std::vector<OperationEntry> operations;  // sorted, unique
+  std::vector<OperationEntry> operations;         // sorted, unique
   std::vector<RawNameEntry> raw_name_operations;  // sorted, unique
   std::vector<std::string> event_names;
   std::vector<SlotEntry> span_slots;

@@ -75,14 +75,14 @@ inline constexpr uint8_t kColumnFirstStream[kNumColumns + 1] = {
     kTraceId, kSpanId, kAttrCount, kEventCount, kExtraRow, kNumStreams};
 
 inline constexpr const char* kStreamNames[kNumStreams] = {
-    "trace.id",         "trace.start",       "trace.duration",   "trace.span_count",
-    "span.id",          "span.parent_ref",   "span.parent_id_raw", "span.start_delta",
-    "span.duration",    "span.resource",     "span.scope",       "span.name",
-    "span.name_raw",    "span.kind_status",  "span.flags",       "attr.count",
-    "attr.slot",        "attr.code",         "attr.int",         "attr.double",
-    "attr.raw",         "event.count",       "event.time_delta", "event.name",
-    "event.name_raw",   "event.dropped",     "event.attr_count", "event.attr_slot",
-    "event.attr_code",  "event.attr_int",    "event.attr_double", "event.attr_raw",
+    "trace.id",        "trace.start",      "trace.duration",     "trace.span_count",
+    "span.id",         "span.parent_ref",  "span.parent_id_raw", "span.start_delta",
+    "span.duration",   "span.resource",    "span.scope",         "span.name",
+    "span.name_raw",   "span.kind_status", "span.flags",         "attr.count",
+    "attr.slot",       "attr.code",        "attr.int",           "attr.double",
+    "attr.raw",        "event.count",      "event.time_delta",   "event.name",
+    "event.name_raw",  "event.dropped",    "event.attr_count",   "event.attr_slot",
+    "event.attr_code", "event.attr_int",   "event.attr_double",  "event.attr_raw",
     "extra.row",
 };
 
@@ -124,8 +124,8 @@ enum ValueType : uint8_t {
 
 // Dictionary limits of the writer (values past them are stored raw). Readers accept any
 // dictionary that fits in the footer.
-inline constexpr uint32_t kMaxNameDict = 1u << 16;      // span names, event names
-inline constexpr size_t kMaxDictStringBytes = 512;      // longer strings are stored raw
+inline constexpr uint32_t kMaxNameDict = 1u << 16;  // span names, event names
+inline constexpr size_t kMaxDictStringBytes = 512;  // longer strings are stored raw
 inline constexpr int kTraceBloomBitsPerKey = 10;
 // Entries per trace-ID index chunk (20 bytes each: a trace-by-ID reads one chunk).
 inline constexpr uint32_t kIdIndexChunkEntries = 1024;

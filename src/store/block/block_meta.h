@@ -7,11 +7,11 @@
 namespace weft::store {
 
 struct BlockMeta {
-  uint64_t id = 0;          // unique in a data directory; file name is block_file_name(id)
-  uint32_t level = 0;       // 0: cut from the head; n+1: compacted from level-n blocks
-  uint64_t min_start = 0;   // earliest trace start (Unix ns) of any trace in the block
-  uint64_t max_start = 0;   // latest trace start
-  uint64_t max_end = 0;     // latest span end
+  uint64_t id = 0;         // unique in a data directory; file name is block_file_name(id)
+  uint32_t level = 0;      // 0: cut from the head; n+1: compacted from level-n blocks
+  uint64_t min_start = 0;  // earliest trace start (Unix ns) of any trace in the block
+  uint64_t max_start = 0;  // latest trace start
+  uint64_t max_end = 0;    // latest span end
   uint64_t spans = 0;
   uint64_t traces = 0;
   uint64_t file_bytes = 0;  // size of the block file

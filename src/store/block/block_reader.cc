@@ -200,8 +200,8 @@ Result<std::optional<Trace>> BlockReaderImpl::get_trace(const TraceId& id) const
   WEFT_RETURN_IF_ERROR(load(*page, kColTrace, &d));
   auto t = std::find(d.trace_id.begin(), d.trace_id.end(), id);
   if (t == d.trace_id.end())
-    return data_loss(path_ + ": trace " + id.to_hex() + " is not in page " +
-                     std::to_string(*page) + ", where the trace-ID index puts it");
+    return data_loss(path_ + ": trace " + id.to_hex() + " is not in page " + std::to_string(*page) +
+                     ", where the trace-ID index puts it");
   WEFT_RETURN_IF_ERROR(load_all(*page, &d));
   Trace out;
   build_trace(d, static_cast<uint32_t>(t - d.trace_id.begin()), &out);
@@ -296,8 +296,8 @@ Status BlockReaderImpl::verify() const {
       if (d.name_code[i] == kNoCode &&
           !pe.raw_bloom.may_contain(hash_key_value(kSpanNameBloomKey, d.name_raw[i])))
         return data_loss(where + "raw span name missing from the page's raw-value bloom filter");
-    for (const auto& [attrs, slots] : {std::pair(&d.attrs, &f_.span_slots),
-                                       std::pair(&d.event_attrs, &f_.event_slots)})
+    for (const auto& [attrs, slots] :
+         {std::pair(&d.attrs, &f_.span_slots), std::pair(&d.event_attrs, &f_.event_slots)})
       for (const DecodedAttr& x : attrs->attrs)
         if ((*slots)[x.slot].type == kTypeString && x.code == kNoCode &&
             !pe.raw_bloom.may_contain(hash_key_value((*slots)[x.slot].key, x.raw)))

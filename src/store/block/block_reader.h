@@ -39,8 +39,8 @@ struct BlockSearchState {
 
 // Per-column byte counts, for `weft inspect`.
 struct BlockColumnBytes {
-  std::string column;           // e.g. "span.id", "span.attr.key", "trace.id"
-  uint64_t compressed = 0;      // on disk, summed over pages
+  std::string column;       // e.g. "span.id", "span.attr.key", "trace.id"
+  uint64_t compressed = 0;  // on disk, summed over pages
   uint64_t uncompressed = 0;
 };
 

@@ -67,8 +67,8 @@ TEST(BlockRoundTrip, RichTracesScanAndGet) {
   EXPECT_EQ(i, want.size());
   // Interned: one object per distinct resource value.
   std::set<std::string> distinct;
-  for (const auto& [p, res] : seen) distinct.insert(std::string(res.service_name()) + "/" +
-                                                    std::to_string(res.attributes.size()));
+  for (const auto& [p, res] : seen)
+    distinct.insert(std::string(res.service_name()) + "/" + std::to_string(res.attributes.size()));
   EXPECT_EQ(seen.size(), distinct.size());
 
   for (const Trace& t : want) {

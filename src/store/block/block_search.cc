@@ -8,8 +8,8 @@
 // span column (and attr / event columns if a tag needs them) and evaluate the query on
 // dictionary codes.
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <map>
 
 #include "store/block/block_reader_impl.h"
@@ -34,9 +34,8 @@ bool before(const TraceSummary& a, const TraceSummary& b, TraceOrder order) {
 bool BlockSearchState::offer(TraceSummary s, TraceOrder order) {
   if (exclude && exclude->contains(s.trace_id)) return false;
   if (limit != 0 && out.size() >= limit && !before(s, out.back(), order)) return false;
-  auto it = std::upper_bound(out.begin(), out.end(), s, [order](const auto& a, const auto& b) {
-    return before(a, b, order);
-  });
+  auto it = std::upper_bound(out.begin(), out.end(), s,
+                             [order](const auto& a, const auto& b) { return before(a, b, order); });
   // The same trace from two sources (a frozen head and the block just written from it)
   // sorts next to itself: keep it once.
   if (it != out.begin() && std::prev(it)->trace_id == s.trace_id) return false;
@@ -137,8 +136,8 @@ void plan_slots(const std::vector<uint32_t>* by_key, const std::vector<SlotEntry
   }
 }
 
-bool slot_matches(const SlotMatcher& m, const std::vector<SlotEntry>& slots,
-                  const DecodedAttrs& a, const DecodedAttr& x, std::string_view value) {
+bool slot_matches(const SlotMatcher& m, const std::vector<SlotEntry>& slots, const DecodedAttrs& a,
+                  const DecodedAttr& x, std::string_view value) {
   switch (m.type) {
     case kTypeEmpty:
       return true;
@@ -216,9 +215,8 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
     if (auto it = resources_by_key_.find(tag.key); it != resources_by_key_.end())
       for (uint32_t r : it->second)
         for (const KeyValue& kv : f_.resources[r - 1]->attributes)
-          if (kv.key == tag.key &&
-              (kv.value.as_string() ? *kv.value.as_string() == tag.value
-                                    : kv.value.to_string() == tag.value)) {
+          if (kv.key == tag.key && (kv.value.as_string() ? *kv.value.as_string() == tag.value
+                                                         : kv.value.to_string() == tag.value)) {
             t.resource_match[r] = true;
             t.any_resource = true;
           }
@@ -249,9 +247,8 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
   for (uint32_t p = 0; p < f_.pages.size(); ++p) {
     const PageEntry& pe = f_.pages[p];
     if (pe.max_start < q.start_unix_nano || pe.min_start > q.end_unix_nano) continue;
-    if (!q.duration_of_span &&
-        ((q.min_duration_nanos && pe.max_duration < *q.min_duration_nanos) ||
-         (q.max_duration_nanos && pe.min_duration > *q.max_duration_nanos)))
+    if (!q.duration_of_span && ((q.min_duration_nanos && pe.max_duration < *q.min_duration_nanos) ||
+                                (q.max_duration_nanos && pe.min_duration > *q.max_duration_nanos)))
       continue;
     bool may_hold = true;
     for (uint64_t h : raw_page_keys) may_hold &= pe.raw_bloom.may_contain(h);
@@ -377,8 +374,8 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
       }
       std::sort(s.services.begin(), s.services.end());
       s.root_service = service_name(service_of(d.resource[root]));
-      s.root_name =
-          d.name_code[root] == kNoCode ? std::string(d.name_raw[root]) : f_.span_names[d.name_code[root]];
+      s.root_name = d.name_code[root] == kNoCode ? std::string(d.name_raw[root])
+                                                 : f_.span_names[d.name_code[root]];
       state->offer(std::move(s), order);
     }
   }

@@ -62,8 +62,8 @@ std::vector<TraceSummary> block_search(const BlockReader& r, const TraceQuery& q
       return ::testing::AssertionFailure()
              << "result " << i << ": trace " << b.trace_id.to_hex() << " root " << b.root_service
              << "/" << b.root_name << " spans " << b.span_count << " errors " << b.error_count
-             << "; want " << a.trace_id.to_hex() << " root " << a.root_service << "/"
-             << a.root_name << " spans " << a.span_count << " errors " << a.error_count;
+             << "; want " << a.trace_id.to_hex() << " root " << a.root_service << "/" << a.root_name
+             << " spans " << a.span_count << " errors " << a.error_count;
   }
   return ::testing::AssertionSuccess();
 }
@@ -87,38 +87,84 @@ std::vector<Row> rows() {
       {"everything newest first, ties by trace id", {}, {4, 5, 3, 2, 1}},
       {"limit is the top N", Q([](auto& q) { q.limit = 2; }), {4, 5}},
       {"service", Q([](auto& q) { q.service = "front"; }), {5, 3, 2, 1}},
-      {"service + operation", Q([](auto& q) { q.service = "front"; q.operation = "GET /"; }),
+      {"service + operation",
+       Q([](auto& q) {
+         q.service = "front";
+         q.operation = "GET /";
+       }),
        {5, 2, 1}},
       {"service + kind",
-       Q([](auto& q) { q.service = "back"; q.span_kind = SpanKind::kClient; }), {2, 1}},
-      {"service + operation + kind on one span", Q([](auto& q) {
+       Q([](auto& q) {
+         q.service = "back";
+         q.span_kind = SpanKind::kClient;
+       }),
+       {2, 1}},
+      {"service + operation + kind on one span",
+       Q([](auto& q) {
          q.service = "back";
          q.operation = "query";
          q.span_kind = SpanKind::kServer;
        }),
        {4}},
       {"anchor fields must hold on ONE span",
-       Q([](auto& q) { q.service = "front"; q.operation = "query"; }), {}},
+       Q([](auto& q) {
+         q.service = "front";
+         q.operation = "query";
+       }),
+       {}},
       {"operation without service", Q([](auto& q) { q.operation = "query"; }), {4, 2, 1}},
-      {"tags on different spans", Q([](auto& q) { q.tags = {{"http.status", "200"}, {"db", "pg"}}; }),
+      {"tags on different spans",
+       Q([](auto& q) {
+         q.tags = {{"http.status", "200"}, {"db", "pg"}};
+       }),
        {1}},
       {"anchor and tag on different spans",
-       Q([](auto& q) { q.service = "front"; q.tags = {{"db", "pg"}}; }), {1}},
-      {"pseudo-tag error=true", Q([](auto& q) { q.tags = {{"error", "true"}}; }), {2}},
-      {"pseudo-tag status.code", Q([](auto& q) { q.tags = {{"status.code", "ERROR"}}; }), {2}},
-      {"pseudo-tag span.kind", Q([](auto& q) { q.tags = {{"span.kind", "client"}}; }), {2, 1}},
-      {"event attribute", Q([](auto& q) { q.tags = {{"exception.type", "Timeout"}}; }), {2}},
-      {"resource attribute", Q([](auto& q) { q.tags = {{"env", "prod"}}; }), {3}},
-      {"resource service.name as a tag", Q([](auto& q) { q.tags = {{"service.name", "back"}}; }),
+       Q([](auto& q) {
+         q.service = "front";
+         q.tags = {{"db", "pg"}};
+       }),
+       {1}},
+      {"pseudo-tag error=true",
+       Q([](auto& q) {
+         q.tags = {{"error", "true"}};
+       }),
+       {2}},
+      {"pseudo-tag status.code",
+       Q([](auto& q) {
+         q.tags = {{"status.code", "ERROR"}};
+       }),
+       {2}},
+      {"pseudo-tag span.kind",
+       Q([](auto& q) {
+         q.tags = {{"span.kind", "client"}};
+       }),
+       {2, 1}},
+      {"event attribute",
+       Q([](auto& q) {
+         q.tags = {{"exception.type", "Timeout"}};
+       }),
+       {2}},
+      {"resource attribute",
+       Q([](auto& q) {
+         q.tags = {{"env", "prod"}};
+       }),
+       {3}},
+      {"resource service.name as a tag",
+       Q([](auto& q) {
+         q.tags = {{"service.name", "back"}};
+       }),
        {4, 2, 1}},
-      {"min duration of the trace", Q([=](auto& q) { q.min_duration_nanos = 100 * ms; }),
+      {"min duration of the trace",
+       Q([=](auto& q) { q.min_duration_nanos = 100 * ms; }),
        {4, 3, 1}},
-      {"service + min duration: still the trace's duration", Q([=](auto& q) {
+      {"service + min duration: still the trace's duration",
+       Q([=](auto& q) {
          q.service = "back";
          q.min_duration_nanos = 100 * ms;
        }),
        {4, 1}},
-      {"duration_of_span: the anchor span's duration", Q([=](auto& q) {
+      {"duration_of_span: the anchor span's duration",
+       Q([=](auto& q) {
          q.service = "back";
          q.min_duration_nanos = 100 * ms;
          q.duration_of_span = true;
@@ -126,37 +172,59 @@ std::vector<Row> rows() {
        {4}},
       {"max duration", Q([=](auto& q) { q.max_duration_nanos = 20 * ms; }), {5, 2}},
       {"longest first", Q([](auto& q) { q.order = TraceOrder::kLongestFirst; }), {3, 4, 1, 2, 5}},
-      {"longest first, top 2", Q([](auto& q) {
+      {"longest first, top 2",
+       Q([](auto& q) {
          q.order = TraceOrder::kLongestFirst;
          q.limit = 2;
        }),
        {3, 4}},
-      {"longest first with service", Q([](auto& q) {
+      {"longest first with service",
+       Q([](auto& q) {
          q.order = TraceOrder::kLongestFirst;
          q.service = "back";
          q.limit = 1;
        }),
        {4}},
-      {"time window on trace start (inclusive)", Q([=](auto& q) {
+      {"time window on trace start (inclusive)",
+       Q([=](auto& q) {
          q.start_unix_nano = kT0 + 10 * ms;
          q.end_unix_nano = kT0 + 20 * ms;
        }),
        {3, 2}},
-      {"impossible window", Q([](auto& q) {
+      {"impossible window",
+       Q([](auto& q) {
          q.start_unix_nano = 5;
          q.end_unix_nano = 4;
        }),
        {}},
       {"unknown service", Q([](auto& q) { q.service = "nope"; }), {}},
-      {"unknown operation", Q([](auto& q) { q.service = "front"; q.operation = "nope"; }), {}},
-      {"unseen tag value", Q([](auto& q) { q.tags = {{"db", "mysql"}}; }), {}},
-      {"unseen tag key", Q([](auto& q) { q.tags = {{"nope", "x"}}; }), {}},
-      {"int attribute matched by its decimal string", Q([](auto& q) {
+      {"unknown operation",
+       Q([](auto& q) {
+         q.service = "front";
+         q.operation = "nope";
+       }),
+       {}},
+      {"unseen tag value",
+       Q([](auto& q) {
+         q.tags = {{"db", "mysql"}};
+       }),
+       {}},
+      {"unseen tag key",
+       Q([](auto& q) {
+         q.tags = {{"nope", "x"}};
+       }),
+       {}},
+      {"int attribute matched by its decimal string",
+       Q([](auto& q) {
          q.tags = {{"http.status", "200"}};
          q.service = "front";
        }),
        {1}},
-      {"int attribute, not a number", Q([](auto& q) { q.tags = {{"http.status", "2x"}}; }), {}},
+      {"int attribute, not a number",
+       Q([](auto& q) {
+         q.tags = {{"http.status", "2x"}};
+       }),
+       {}},
       {"limit 0 is unlimited", Q([](auto& q) { q.limit = 0; }), {4, 5, 3, 2, 1}},
   };
 }
@@ -244,17 +312,31 @@ TEST(BlockSearch, AgreesWithHeadOnRichTraces) {
   ASSERT_TRUE(r);
   auto head = head_of(traces);
 
-  const std::vector<std::string> services = {"", "svc-a", "svc-b", "unknown_service", "nope",
-                                             "svc-fresh-1"};
+  const std::vector<std::string> services = {"",     "svc-a",      "svc-b", "unknown_service",
+                                             "nope", "svc-fresh-1"};
   const std::vector<std::string> ops = {"", "op-1", "op-3", "", "nope"};
   const std::vector<TagCondition> tags = {
-      {"http.method", "GET"},      {"http.status_code", "503"}, {"http.status_code", "dup-as-string"},
-      {"user.id", "user-7"},       {"user.id", "user-4999"},   {"user.id", "user-123456"},
-      {"exception.type", "E2"},    {"attempt", "1"},           {"error", "true"},
-      {"status.code", "ok"},       {"span.kind", "producer"},  {"host.name", "h2"},
-      {"k8s.pod", "7"},            {"team", "x"},              {"retry", "true"},
-      {"ratio", "0.5"},            {"blob", "AAEC"},           {"empty", ""},
-      {"list", R"(["a",-3,[true,null]])"}, {"service.name", "svc-b"}, {"nope", "x"},
+      {"http.method", "GET"},
+      {"http.status_code", "503"},
+      {"http.status_code", "dup-as-string"},
+      {"user.id", "user-7"},
+      {"user.id", "user-4999"},
+      {"user.id", "user-123456"},
+      {"exception.type", "E2"},
+      {"attempt", "1"},
+      {"error", "true"},
+      {"status.code", "ok"},
+      {"span.kind", "producer"},
+      {"host.name", "h2"},
+      {"k8s.pod", "7"},
+      {"team", "x"},
+      {"retry", "true"},
+      {"ratio", "0.5"},
+      {"blob", "AAEC"},
+      {"empty", ""},
+      {"list", R"(["a",-3,[true,null]])"},
+      {"service.name", "svc-b"},
+      {"nope", "x"},
       {"long", std::string(700, 'L')},
   };
   uint64_t seed = 99;
@@ -284,7 +366,8 @@ TEST(BlockSearch, AgreesWithHeadOnRichTraces) {
     if (!want.empty()) ++nonempty;
     ASSERT_TRUE(same_results(want, got))
         << "query " << i << " service=" << q.service << " op=" << q.operation
-        << " tags=" << q.tags.size() << (q.tags.empty() ? "" : " " + q.tags[0].key + "=" + q.tags[0].value);
+        << " tags=" << q.tags.size()
+        << (q.tags.empty() ? "" : " " + q.tags[0].key + "=" + q.tags[0].value);
   }
   EXPECT_GT(nonempty, 100);
 }
@@ -316,9 +399,10 @@ TEST(BlockSearch, DictionaryOverflowStillSearchable) {
   const std::string path = dir.path() + "/o.blk";
   std::vector<Trace> traces;
   for (uint64_t t = 1; t <= 200; ++t)
-    traces.push_back(Trace{trace_id(t), {make_span(t, 1, 0, "svc", "op", t, 1, SpanKind::kServer,
-                                                   {{"user.id", "u" + std::to_string(t)},
-                                                    {"env", t % 2 ? "a" : "b"}})}});
+    traces.push_back(
+        Trace{trace_id(t),
+              {make_span(t, 1, 0, "svc", "op", t, 1, SpanKind::kServer,
+                         {{"user.id", "u" + std::to_string(t)}, {"env", t % 2 ? "a" : "b"}})}});
   BlockWriterOptions o;
   o.max_dict_values_per_key = 10;
   o.page_spans = 16;
@@ -368,9 +452,12 @@ TEST(BlockDependencies, EqualHead) {
     s.trace_id = traces[i].trace_id;
     s.start_time_unix_nano = traces[i].spans[0].start_time_unix_nano + 1;
     s.end_time_unix_nano = s.start_time_unix_nano + 10;
-    if (i % 2) s.attributes = {{"db.system", "postgres"}, {"peer.service", "pay"}};
-    else if (i % 5) s.attributes = {{"net.peer.name", AnyValue(int64_t{42})}};
-    else s.attributes = {{"peer.service", ""}, {"db.system", "redis"}};
+    if (i % 2)
+      s.attributes = {{"db.system", "postgres"}, {"peer.service", "pay"}};
+    else if (i % 5)
+      s.attributes = {{"net.peer.name", AnyValue(int64_t{42})}};
+    else
+      s.attributes = {{"peer.service", ""}, {"db.system", "redis"}};
     if (i % 7 == 0) s.status.code = SpanStatusCode::kError;
     traces[i].spans.push_back(s);
   }
@@ -386,7 +473,8 @@ TEST(BlockDependencies, EqualHead) {
     return out;
   };
   for (auto [start, end] : {std::pair<uint64_t, uint64_t>{0, UINT64_MAX},
-                            {kT0 + 5000 * kMs, kT0 + 20000 * kMs}, {5, 4}}) {
+                            {kT0 + 5000 * kMs, kT0 + 20000 * kMs},
+                            {5, 4}}) {
     std::vector<DependencyLink> links;
     ASSERT_TRUE(r->dependencies(start, end, &links).is_ok());
     EXPECT_EQ(key(links), key(head->dependencies(start, end)));

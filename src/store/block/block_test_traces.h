@@ -39,16 +39,15 @@ inline std::vector<Trace> in_block_order(std::vector<Trace> traces) {
 
 inline ::testing::AssertionResult same_trace(const Trace& want, const Trace& got) {
   if (want.trace_id != got.trace_id)
-    return ::testing::AssertionFailure() << "trace id " << got.trace_id.to_hex() << " want "
-                                         << want.trace_id.to_hex();
+    return ::testing::AssertionFailure()
+           << "trace id " << got.trace_id.to_hex() << " want " << want.trace_id.to_hex();
   if (want.spans.size() != got.spans.size())
     return ::testing::AssertionFailure() << want.trace_id.to_hex() << ": " << got.spans.size()
                                          << " spans, want " << want.spans.size();
   for (size_t i = 0; i < want.spans.size(); ++i)
     if (!same_span(want.spans[i], got.spans[i]))
-      return ::testing::AssertionFailure()
-             << want.trace_id.to_hex() << ": span " << i << " ("
-             << want.spans[i].span_id.to_hex() << ") differs";
+      return ::testing::AssertionFailure() << want.trace_id.to_hex() << ": span " << i << " ("
+                                           << want.spans[i].span_id.to_hex() << ") differs";
   return ::testing::AssertionSuccess();
 }
 
@@ -121,14 +120,16 @@ inline std::vector<Trace> rich_traces(int n) {
                       {"user.id", "user-" + std::to_string(rnd() % 5000)}};
       if (rnd() % 3 == 0) s.attributes.push_back({"ratio", AnyValue(0.1 * (rnd() % 100))});
       if (rnd() % 4 == 0) s.attributes.push_back({"retry", AnyValue(rnd() % 2 == 0)});
-      if (rnd() % 5 == 0) s.attributes.push_back({"blob", AnyValue(Bytes{std::string("\0\1\2", 3)})});
+      if (rnd() % 5 == 0)
+        s.attributes.push_back({"blob", AnyValue(Bytes{std::string("\0\1\2", 3)})});
       if (rnd() % 6 == 0)
         s.attributes.push_back(
             {"list", AnyValue(ArrayValue{AnyValue("a"), AnyValue(int64_t{-3}),
                                          AnyValue(ArrayValue{AnyValue(true), AnyValue()})})});
       if (rnd() % 6 == 0)
-        s.attributes.push_back({"kv", AnyValue(KeyValueList{{"x", AnyValue(1.5)},
-                                                            {"y", AnyValue(KeyValueList{{"z", "w"}})}})});
+        s.attributes.push_back(
+            {"kv", AnyValue(KeyValueList{{"x", AnyValue(1.5)},
+                                         {"y", AnyValue(KeyValueList{{"z", "w"}})}})});
       if (rnd() % 7 == 0) s.attributes.push_back({"empty", AnyValue()});
       if (rnd() % 8 == 0) s.attributes.push_back({"http.status_code", "dup-as-string"});
       if (rnd() % 9 == 0) s.attributes.push_back({"long", std::string(700, 'L')});
@@ -155,8 +156,8 @@ inline std::vector<Trace> rich_traces(int n) {
       if (rnd() % 13 == 0) s.dropped_links_count = 4;
       if (rnd() % 5 == 0) s.rpc_id = "0." + std::to_string(i);
       if (rnd() % 6 == 0)
-        s.links.push_back(SpanLink{trace_id(rnd()), span_id(rnd()), "ts=1", {{"link.kind", "x"}},
-                                   1, 1});
+        s.links.push_back(
+            SpanLink{trace_id(rnd()), span_id(rnd()), "ts=1", {{"link.kind", "x"}}, 1, 1});
       tr.spans.push_back(std::move(s));
     }
     out.push_back(std::move(tr));

@@ -49,7 +49,8 @@ class BlockWriterImpl final : public BlockWriter {
       start = std::min(start, s.start_time_unix_nano);
       end = std::max(end, std::max(s.start_time_unix_nano, s.end_time_unix_nano));
     }
-    if (added_traces_ > 0 && !(std::pair(last_start_, last_trace_) < std::pair(start, trace.trace_id)))
+    if (added_traces_ > 0 &&
+        !(std::pair(last_start_, last_trace_) < std::pair(start, trace.trace_id)))
       return invalid_argument("block writer: trace " + trace.trace_id.to_hex() + " (start " +
                               std::to_string(start) + ") is not after " + last_trace_.to_hex() +
                               " (start " + std::to_string(last_start_) + ")");

@@ -80,8 +80,8 @@ bool PartitionedReader::all_consumed() const {
 
 bool zstd_compress(std::string_view raw, int level, std::string* out) {
   out->resize(ZSTD_compressBound(raw.size()));
-  size_t n = ZSTD_compressCCtx(contexts().c, out->data(), out->size(), raw.data(), raw.size(),
-                               level);
+  size_t n =
+      ZSTD_compressCCtx(contexts().c, out->data(), out->size(), raw.data(), raw.size(), level);
   if (ZSTD_isError(n)) {  // only on a too-small buffer, which compressBound rules out
     out->clear();
     return false;
@@ -98,11 +98,11 @@ Status zstd_decompress(std::string_view stored, uint64_t raw_length, std::string
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size != raw_length)
     return data_loss(std::string(what) + ": not a zstd frame of the recorded size");
   out->resize(raw_length);
-  size_t n = ZSTD_decompressDCtx(contexts().d, out->data(), out->size(), stored.data(),
-                                 stored.size());
+  size_t n =
+      ZSTD_decompressDCtx(contexts().d, out->data(), out->size(), stored.data(), stored.size());
   if (ZSTD_isError(n) || n != raw_length)
-    return data_loss(std::string(what) + ": zstd: " +
-                     (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame"));
+    return data_loss(std::string(what) +
+                     ": zstd: " + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame"));
   return Status::ok();
 }
 

@@ -47,8 +47,7 @@ class ColumnDecoder {
 
  private:
   Status bad(std::string_view what) const {
-    return data_loss("block page " + std::to_string(page_no_) + ": malformed " +
-                     std::string(what));
+    return data_loss("block page " + std::to_string(page_no_) + ": malformed " + std::string(what));
   }
   Cursor cur(Stream s) const { return Cursor(d_.stream[s]); }
   bool attrs(Cursor& count, Cursor& slots, PartitionedReader* parts,
@@ -386,8 +385,8 @@ Status ColumnDecoder::event() {
     d_.event_begin.push_back(static_cast<uint32_t>(d_.events.size()));
   }
   if (!count.empty() || !td.empty() || !nm.empty() || !nraw.empty() || !dr.empty() ||
-      !acount.empty() || !aslots.empty() || !parts[0].all_consumed() ||
-      !parts[1].all_consumed() || !parts[2].all_consumed() || !parts[3].all_consumed())
+      !acount.empty() || !aslots.empty() || !parts[0].all_consumed() || !parts[1].all_consumed() ||
+      !parts[2].all_consumed() || !parts[3].all_consumed())
     return bad("event column (trailing bytes)");
   return Status::ok();
 }
@@ -428,8 +427,8 @@ namespace {
 
 // Reads column `c` of the page and makes the streams in `streams` (a bit per Stream)
 // available in d->stream: CRC checked, decompressed. The others are left empty.
-Status read_streams(int fd, const std::string& path, const PageEntry& p, uint32_t page_no,
-                    Column c, uint64_t streams, PageData* d) {
+Status read_streams(int fd, const std::string& path, const PageEntry& p, uint32_t page_no, Column c,
+                    uint64_t streams, PageData* d) {
   std::string& buf = d->file_bytes[c];
   WEFT_RETURN_IF_ERROR(pread_all(fd, path, p.column_offset(c), p.column_bytes(c), &buf));
   std::string_view rest = buf;

@@ -109,7 +109,7 @@ Status load_column(int fd, const std::string& path, const Footer& f, const PageE
 // span times only for span-duration queries, and the values of the attribute slots its tags
 // name. Nothing else is decompressed or decoded.
 struct SearchColumns {
-  bool times = false;                       // span start / end
+  bool times = false;                             // span start / end
   const std::vector<bool>* attr_slots = nullptr;  // span slots to decode; null: no attributes
 };
 // Loads the trace column and the parts of the span and attr columns `what` names: fills

@@ -105,7 +105,8 @@ void PageEncoder::add_span(const Span& s, uint64_t trace_start, uint32_t parent_
                       s.dropped_attributes_count || s.dropped_events_count ||
                       s.dropped_links_count || !s.rpc_id.empty() || !s.links.empty();
   const bool events = !s.events.empty();
-  uint8_t ks = kind | static_cast<uint8_t>((static_cast<uint8_t>(s.status.code) & 3) << kStatusShift);
+  uint8_t ks =
+      kind | static_cast<uint8_t>((static_cast<uint8_t>(s.status.code) & 3) << kStatusShift);
   if (extras) ks |= kHasExtras;
   if (events) ks |= kHasEvents;
   s_[kSpanKindStatus].push_back(static_cast<char>(ks));

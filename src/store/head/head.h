@@ -106,7 +106,7 @@ class Head {
   // Services that appeared in an already indexed trace in the current batch (name views
   // into tables_).
   std::vector<std::pair<TraceEntry*, std::string_view>> new_services_;
-  std::map<uint64_t, uint64_t> segment_refs_;  // segment -> live traces with spans in it
+  std::map<uint64_t, uint64_t> segment_refs_;       // segment -> live traces with spans in it
   std::unordered_set<TraceId, FixedIdHash> split_;  // held traces other sources may share
   HeadStats stats_;
 };

@@ -6,8 +6,7 @@ namespace weft::store {
 
 void HeadIndex::add_trace(const TimeKey& key, std::string_view service) {
   auto it = by_service_.find(service);
-  if (it == by_service_.end())
-    it = by_service_.emplace(std::string(service), TimeIndex{}).first;
+  if (it == by_service_.end()) it = by_service_.emplace(std::string(service), TimeIndex{}).first;
   it->second.insert(key);
 }
 

@@ -24,6 +24,7 @@
 #include "model/query.h"
 #include "model/span.h"
 #include "store/head/time_index.h"
+#include "store/string_hash.h"
 
 namespace weft::store {
 
@@ -77,7 +78,7 @@ class HeadIndex {
   struct Values {
     std::set<std::string, std::less<>> values;
     // The same values, hashed: the per-span "seen already?" test (views into `values`).
-    std::unordered_set<std::string_view> seen;
+    std::unordered_set<std::string_view, StringHash> seen;
     bool overflowed = false;  // some distinct values were not kept
   };
   void add_attribute(const KeyValue& kv);
@@ -88,7 +89,7 @@ class HeadIndex {
   std::map<std::string, OperationSet, std::less<>> operations_;
   std::map<std::string, Values, std::less<>> attributes_;
   // attributes_ by hash, for add_attribute (views into attributes_' keys).
-  std::unordered_map<std::string_view, Values*> attribute_lookup_;
+  std::unordered_map<std::string_view, Values*, StringHash> attribute_lookup_;
   std::set<std::string, std::less<>> event_keys_;
 };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "model/span.h"
+#include "store/string_hash.h"
 
 namespace weft::store {
 
@@ -64,14 +65,14 @@ class HeadTables {
   uint32_t scope_id_by_value(const std::shared_ptr<const InstrumentationScope>& s);
 
   std::deque<std::string> strings_;  // deque: views into it stay valid as it grows
-  std::unordered_map<std::string_view, uint32_t> ids_;
+  std::unordered_map<std::string_view, uint32_t, StringHash> ids_;
   std::unordered_map<uint32_t, uint32_t> values_per_key_;
   // Index 0 is the null resource / scope.
   std::vector<std::shared_ptr<const Resource>> resources_{nullptr};
   std::vector<uint32_t> resource_service_;
-  std::unordered_map<std::string, uint32_t> resource_by_value_;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> resource_by_value_;
   std::vector<std::shared_ptr<const InstrumentationScope>> scopes_{nullptr};
-  std::unordered_map<std::string, uint32_t> scope_by_value_;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> scope_by_value_;
   std::string scratch_;
   // The last pointer looked up, and its id: spans of one request share their resource and
   // scope objects. Held (not just its address) so the address cannot be reused meanwhile.

@@ -18,7 +18,8 @@ namespace weft::store {
 namespace {
 
 // Trace-level conditions on the trace's records; `scratch` holds their views.
-bool trace_matches(const TraceEntry& t, const RecordQuery& rq, std::vector<SpanRecordView>* scratch) {
+bool trace_matches(const TraceEntry& t, const RecordQuery& rq,
+                   std::vector<SpanRecordView>* scratch) {
   t.views(scratch);
   return rq.records_match(*scratch, t.duration());
 }
@@ -58,9 +59,8 @@ std::vector<TraceSummary> Head::search(const TraceQuery& q) const {
   if (q.order == TraceOrder::kNewestFirst) {
     candidates->newest_first(q.start_unix_nano, q.end_unix_nano, [&](const TimeKey& k) {
       const TraceEntry& t = *k.entry;
-      if (!q.duration_of_span &&
-          ((q.min_duration_nanos && t.duration() < *q.min_duration_nanos) ||
-           (q.max_duration_nanos && t.duration() > *q.max_duration_nanos)))
+      if (!q.duration_of_span && ((q.min_duration_nanos && t.duration() < *q.min_duration_nanos) ||
+                                  (q.max_duration_nanos && t.duration() > *q.max_duration_nanos)))
         return true;
       if (trace_matches(t, rq, &views)) out.push_back(t.summary(tables_));
       return out.size() < limit;

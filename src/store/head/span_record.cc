@@ -224,8 +224,7 @@ void encode_span_record(const Span& s, HeadTables& tables, std::string* out) {
   put_varint64(o, s.flags);
   put_varint64(o, tables.intern(s.name));
   const bool extras = !s.trace_state.empty() || !s.status.message.empty() || !s.rpc_id.empty() ||
-                      s.dropped_attributes_count || s.dropped_events_count ||
-                      s.dropped_links_count;
+                      s.dropped_attributes_count || s.dropped_events_count || s.dropped_links_count;
   uint8_t ks = static_cast<uint8_t>(static_cast<uint8_t>(s.kind) & 7) |
                static_cast<uint8_t>((static_cast<uint8_t>(s.status.code) & 3) << 3);
   if (!s.events.empty()) ks |= kHasEvents;
@@ -319,7 +318,8 @@ Span decode_span_record(std::string_view record, const TraceId& trace_id,
     if (present & kTraceState) s.trace_state = std::string(r.str());
     if (present & kStatusMessage) s.status.message = std::string(r.str());
     if (present & kRpcId) s.rpc_id = std::string(r.str());
-    if (present & kDroppedAttributes) s.dropped_attributes_count = static_cast<uint32_t>(r.varint());
+    if (present & kDroppedAttributes)
+      s.dropped_attributes_count = static_cast<uint32_t>(r.varint());
     if (present & kDroppedEvents) s.dropped_events_count = static_cast<uint32_t>(r.varint());
     if (present & kDroppedLinks) s.dropped_links_count = static_cast<uint32_t>(r.varint());
   }

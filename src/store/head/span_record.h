@@ -35,8 +35,7 @@ namespace weft::store {
 // Appends the record of `span` to `*out`, interning into `tables`.
 void encode_span_record(const Span& span, HeadTables& tables, std::string* out);
 // Decodes a record made by encode_span_record with the same tables.
-Span decode_span_record(std::string_view record, const TraceId& trace_id,
-                        const HeadTables& tables);
+Span decode_span_record(std::string_view record, const TraceId& trace_id, const HeadTables& tables);
 
 // The fixed fields of a record, and its attribute and event sections, without decoding
 // anything else.

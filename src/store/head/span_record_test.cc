@@ -31,8 +31,10 @@ Span rich_span() {
   s.dropped_attributes_count = 1;
   s.dropped_events_count = 2;
   s.dropped_links_count = 3;
-  s.events.push_back({s.start_time_unix_nano + 5, "exception",
-                      {{"exception.type", "Declined"}, {"n", int64_t{3}}}, 4});
+  s.events.push_back({s.start_time_unix_nano + 5,
+                      "exception",
+                      {{"exception.type", "Declined"}, {"n", int64_t{3}}},
+                      4});
   s.events.push_back({s.start_time_unix_nano - 1, "early", {}, 0});  // before the span
   SpanLink l;
   l.trace_id = trace_id(99);
@@ -96,18 +98,28 @@ TEST(SpanRecord, QueriesMatchAsOnDecodedSpans) {
   std::string recs[2];
   for (int i = 0; i < 2; ++i) encode_span_record(spans[i], tables, &recs[i]);
   std::vector<SpanRecordView> views = {SpanRecordView(recs[0]), SpanRecordView(recs[1])};
-  const std::vector<std::pair<std::string, std::string>> tags = {
-      {"http.method", "POST"}, {"http.method", "GET"},   {"payload.size", "-1234"},
-      {"retry", "true"},       {"ratio", "0.25"},        {"host.name", "h1"},
-      {"exception.type", "Declined"}, {"n", "3"},        {"error", "true"},
-      {"span.kind", "CLIENT"}, {"status.code", "Error"}, {"list", "[\"a\",2]"},
-      {"empty", ""},           {"missing", "x"},         {"link.kind", "follows"}};
+  const std::vector<std::pair<std::string, std::string>> tags = {{"http.method", "POST"},
+                                                                 {"http.method", "GET"},
+                                                                 {"payload.size", "-1234"},
+                                                                 {"retry", "true"},
+                                                                 {"ratio", "0.25"},
+                                                                 {"host.name", "h1"},
+                                                                 {"exception.type", "Declined"},
+                                                                 {"n", "3"},
+                                                                 {"error", "true"},
+                                                                 {"span.kind", "CLIENT"},
+                                                                 {"status.code", "Error"},
+                                                                 {"list", "[\"a\",2]"},
+                                                                 {"empty", ""},
+                                                                 {"missing", "x"},
+                                                                 {"link.kind", "follows"}};
   for (const auto& [k, v] : tags) {
     TraceQuery q;
     q.tags = {{k, v}};
     const RecordQuery rq(q, tables);
     for (int i = 0; i < 2; ++i)
-      EXPECT_EQ(rq.span_has_tag(views[i], 0), span_has_tag(spans[i], k, v)) << k << "=" << v << " #" << i;
+      EXPECT_EQ(rq.span_has_tag(views[i], 0), span_has_tag(spans[i], k, v))
+          << k << "=" << v << " #" << i;
   }
   for (const char* svc : {"checkout", "front", "nope"})
     for (const char* op : {"POST /pay", "GET /", ""}) {

@@ -58,7 +58,8 @@ std::optional<uint32_t> TraceEntry::add_span(const Span& span, HeadTables& table
     span_ids->insert(span.span_id);
   } else if (offsets.size() + 1 > kLinearScanLimit) {
     span_ids = std::make_unique<std::unordered_set<SpanId, FixedIdHash>>();
-    for (uint32_t off : offsets) span_ids->insert(span_id_of(std::string_view(records).substr(off)));
+    for (uint32_t off : offsets)
+      span_ids->insert(span_id_of(std::string_view(records).substr(off)));
     span_ids->insert(span.span_id);
   }
   offsets.push_back(static_cast<uint32_t>(records.size()));
@@ -97,9 +98,8 @@ TraceSummary TraceEntry::summary(const HeadTables& tables) const {
   std::sort(out.services.begin(), out.services.end());
   std::vector<SpanRecordView> spans;
   views(&spans);
-  const SpanRecordView* root = find_root(spans, [](const SpanRecordView& s) {
-    return std::tuple(s.start, s.span_id, s.is_root());
-  });
+  const SpanRecordView* root = find_root(
+      spans, [](const SpanRecordView& s) { return std::tuple(s.start, s.span_id, s.is_root()); });
   if (root) {
     out.root_service = std::string(tables.str(tables.service_of(root->resource_id)));
     out.root_name = std::string(tables.str(root->name_id));
