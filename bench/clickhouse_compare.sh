@@ -303,6 +303,15 @@ for k, label in labels.items():
         n = min(len(wa[k]), len(ca[k]))
         eq = sum(1 for i in range(n) if wa[k][i] == ca[k][i])
         same = f"{eq}/{n}"
+        # The first differing answers, for a look (stderr): what each side returned alone.
+        shown = 0
+        for i in range(n):
+            if wa[k][i] == ca[k][i] or shown >= 3: continue
+            shown += 1
+            w, c2 = wa[k][i], ca[k][i]
+            ws_, cs_ = set(w if isinstance(w, list) else [w]), set(c2 if isinstance(c2, list) else [c2])
+            print(f"{k} query {i}: weft {len(ws_)} / ClickHouse {len(cs_)} traces; only weft: "
+                  f"{sorted(ws_ - cs_)[:3]}, only ClickHouse: {sorted(cs_ - ws_)[:3]}", file=sys.stderr)
     errs = f" ({c['errors']} errors)" if c.get("errors") else ""
     print(f"| {label} | {fmt(p50)} / {fmt(p99)} | {fmt(c['p50_us'])} / {fmt(c['p99_us'])}{errs} | {c['p50_us'] / p50:.0f}× | {same} |")
 print()
