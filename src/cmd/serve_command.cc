@@ -64,8 +64,9 @@ void register_serve_command(CLI::App& app) {
       ->capture_default_str();
   serve
       ->add_option("--head-budget-bytes", o.head_budget_bytes,
-                   "Memory the in-memory head may hold; past it the head is cut into a block "
-                   "on disk (nothing is evicted unflushed)")
+                   "Memory the in-memory head may hold (bytes, or e.g. 512MiB, 2GiB); past it "
+                   "the head is cut into a block on disk (nothing is evicted unflushed)")
+      ->transform(CLI::AsSizeValue(false))
       ->envname("WEFT_HEAD_BUDGET_BYTES")
       ->capture_default_str();
   serve

@@ -16,8 +16,9 @@ Result<uint64_t> parse_byte_size(std::string_view what, std::string_view text) {
   size_t i = 0;
   while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
   if (i == 0) return bad();
+  const std::string number = t.substr(0, i);  // `end` points into it: it must outlive the check
   char* end = nullptr;
-  const double n = std::strtod(t.substr(0, i).c_str(), &end);
+  const double n = std::strtod(number.c_str(), &end);
   if (!end || *end != '\0' || !(n >= 0)) return bad();
   std::string unit;
   for (char c : t.substr(i))
