@@ -190,6 +190,18 @@ TEST(BlockWriter, RejectsBadInput) {
   EXPECT_FALSE(BlockWriter::create("/nonexistent-dir/x.blk", {}).is_ok());
 }
 
+TEST(BlockWriter, RefusesATraceAddedTwice) {
+  // The same trace ID again at a later start passes the order check; finish() catches it.
+  TempDir dir;
+  auto w = BlockWriter::create(dir.path() + "/twice.blk", {});
+  ASSERT_TRUE(w.is_ok());
+  ASSERT_TRUE((*w)->add_trace(Trace{trace_id(5), {make_span(5, 1, 0, "a", "b", 0, 1)}}).is_ok());
+  ASSERT_TRUE((*w)->add_trace(Trace{trace_id(5), {make_span(5, 2, 0, "a", "b", 9, 1)}}).is_ok());
+  auto m = (*w)->finish();
+  ASSERT_FALSE(m.is_ok());
+  EXPECT_NE(m.status().message().find("added twice"), std::string::npos) << m.status().to_string();
+}
+
 TEST(BlockReader, OpenErrors) {
   TempDir dir;
   auto r = BlockReader::open(dir.path() + "/missing.blk");
