@@ -109,8 +109,9 @@ void print_text(const DataDirReport& r, bool per_block_columns) {
                 static_cast<unsigned long long>(m.max_start));
     std::printf("    max end       %s  (%llu ns)\n", iso_time(m.max_end).c_str(),
                 static_cast<unsigned long long>(m.max_end));
-    std::printf("    %s, %s, %s, %llu bytes, %.1f bytes/span%s\n", plural(m.spans, "span").c_str(),
-                plural(m.traces, "trace").c_str(),
+    std::printf("    %s, %s (%s split), %s, %llu bytes, %.1f bytes/span%s\n",
+                plural(m.spans, "span").c_str(), plural(m.traces, "trace").c_str(),
+                b.opened ? std::to_string(b.split_traces).c_str() : "?",
                 b.opened ? plural(b.pages, "page").c_str() : "? pages",
                 static_cast<unsigned long long>(m.file_bytes), per_span(m.file_bytes, m.spans),
                 b.opened ? "" : "  (from the manifest: the block did not open)");
@@ -215,6 +216,11 @@ std::string block_json(const InspectedBlock& b) {
     w.Key("pages");
     if (b.opened)
       w.Uint(b.pages);
+    else
+      w.Null();
+    w.Key("splitTraces");
+    if (b.opened)
+      w.Uint64(b.split_traces);
     else
       w.Null();
     w.Key("fileBytes");

@@ -27,9 +27,12 @@ uint64_t spans_of(const BlockSet::Blocks& blocks) {
 
 }  // namespace
 
-bool blocks_may_hold(const std::vector<std::shared_ptr<BlockReader>>& blocks, const TraceId& id) {
-  for (const auto& b : blocks)
-    if (b->may_contain(id)) return true;
+bool blocks_hold(const std::vector<std::shared_ptr<BlockReader>>& blocks, const TraceId& id) {
+  for (const auto& b : blocks) {
+    if (!b->may_contain(id)) continue;
+    Result<bool> held = b->contains(id);
+    if (!held.is_ok() || *held) return true;
+  }
   return false;
 }
 
@@ -182,16 +185,12 @@ Result<bool> BlockSet::compact_step(bool full) {
     level = std::max(level, blocks_[i]->meta().level + 1);
   }
   level = std::min(level, options_.max_level);
-  // Split traces stay marked while a block outside the merge may still hold part of them.
+  // Split traces stay marked while a block outside the merge still holds part of them.
   Blocks others;
   for (size_t i = 0; i < blocks_.size(); ++i)
     if (std::find(run.begin(), run.end(), i) == run.end()) others.push_back(blocks_[i]);
   auto fill = [&](BlockWriter& w) {
-    WEFT_RETURN_IF_ERROR(merge_blocks(inputs, w));
-    for (const auto& in : inputs)
-      for (const TraceId& id : in->split_traces())
-        if (blocks_may_hold(others, id)) w.mark_split(id);
-    return Status::ok();
+    return merge_blocks(inputs, w, [&](const TraceId& id) { return blocks_hold(others, id); });
   };
   WEFT_ASSIGN_OR_RETURN(auto merged, write_block(level, fill, "compact"));
 

@@ -49,8 +49,10 @@ struct BlockSetStats {
   uint64_t orphans_removed = 0;  // at open
 };
 
-// True if some block of `blocks` may hold spans of trace `id` (bloom filters).
-bool blocks_may_hold(const std::vector<std::shared_ptr<BlockReader>>& blocks, const TraceId& id);
+// True if some block of `blocks` holds spans of trace `id`: bloom filters, then the
+// trace-ID index of a block whose filter says maybe (a block that cannot be read counts as
+// holding it: a trace wrongly taken for split is only evaluated whole).
+bool blocks_hold(const std::vector<std::shared_ptr<BlockReader>>& blocks, const TraceId& id);
 
 class BlockSet {
  public:

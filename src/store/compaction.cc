@@ -133,11 +133,13 @@ std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<Block
   return {};
 }
 
-Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out) {
+Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out,
+                    const std::function<bool(const TraceId&)>& still_split) {
   // A split trace may have parts in several inputs at different positions of their
   // (start, ID) order: those are read whole up front and merged in as one more input.
   std::unordered_set<TraceId, FixedIdHash> split;
-  for (const auto& b : inputs) split.insert(b->split_traces().begin(), b->split_traces().end());
+  for (const auto& b : inputs)
+    for (const SplitTrace& st : b->split_traces()) split.insert(st.id);
   WEFT_ASSIGN_OR_RETURN(std::vector<Trace> joined, join_split_traces(inputs, split));
   size_t next_joined = 0;
 
@@ -158,7 +160,9 @@ Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, Blo
         (best == SIZE_MAX || std::pair(trace_start(joined[next_joined]),
                                        joined[next_joined].trace_id) < cursors[best].key());
     if (take_joined) {
-      WEFT_RETURN_IF_ERROR(out.add_trace(joined[next_joined]));
+      const Trace& t = joined[next_joined];
+      WEFT_RETURN_IF_ERROR(out.add_trace(t));
+      if (still_split(t.trace_id)) out.mark_split(t.trace_id, trace_start(t));
       joined[next_joined++] = Trace{};
       continue;
     }

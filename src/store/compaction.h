@@ -12,6 +12,7 @@
 // Retention drops whole blocks: by age (the block's newest trace start) and then, oldest
 // first, by a disk budget.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -36,7 +37,10 @@ std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<Block
 // Adds the traces of `inputs` to `out` in ascending (trace start, trace ID) order: a k-way
 // merge holding one page of each input. Split traces (any input's split list) are read whole
 // from every input first, their parts joined (first occurrence of a span ID wins).
-Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out);
+// `still_split` says whether a joined split trace has parts outside the inputs; those are
+// marked split in `out`.
+Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out,
+                    const std::function<bool(const TraceId&)>& still_split);
 
 // Ids of the blocks retention drops: those whose newest trace started before
 // `oldest_start`, then oldest-first while the rest plus `other_bytes` exceed

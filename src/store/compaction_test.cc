@@ -13,6 +13,7 @@ class MetaOnlyBlock final : public BlockReader {
   const BlockMeta& meta() const override { return m_; }
   const std::string& path() const override { return path_; }
   bool may_contain(const TraceId&) const override { return false; }
+  Result<bool> contains(const TraceId&) const override { return false; }
   Result<std::optional<Trace>> get_trace(const TraceId&) const override {
     return std::optional<Trace>();
   }
@@ -21,7 +22,7 @@ class MetaOnlyBlock final : public BlockReader {
   Result<std::vector<Trace>> read_page_traces(uint32_t) const override {
     return std::vector<Trace>{};
   }
-  const std::vector<TraceId>& split_traces() const override { return split_; }
+  const std::vector<SplitTrace>& split_traces() const override { return split_; }
   std::vector<std::string> services() const override { return {}; }
   std::vector<OperationInfo> operations(const std::string&) const override { return {}; }
   std::vector<std::string> attribute_keys() const override { return {}; }
@@ -38,7 +39,7 @@ class MetaOnlyBlock final : public BlockReader {
  private:
   BlockMeta m_;
   std::string path_;
-  std::vector<TraceId> split_;
+  std::vector<SplitTrace> split_;
 };
 
 std::vector<std::shared_ptr<BlockReader>> blocks(

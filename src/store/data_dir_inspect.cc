@@ -181,6 +181,7 @@ OpenedBlock open_block(const std::string& dir, uint64_t id, const std::optional<
   b.opened = true;
   b.meta = out.reader->meta();
   b.pages = out.reader->pages();
+  b.split_traces = out.reader->split_traces().size();
   b.columns = out.reader->column_bytes();
   if (entry) b.error = meta_mismatch(*entry, b.meta);
   return out;

@@ -31,6 +31,7 @@ struct InspectedBlock {
   std::string error;
   bool opened = false;  // pages and columns below are set only if true
   uint32_t pages = 0;
+  uint64_t split_traces = 0;  // traces other blocks may also hold parts of (block.md)
   std::vector<BlockColumnBytes> columns;
 };
 

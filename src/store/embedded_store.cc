@@ -232,7 +232,7 @@ class EmbeddedStore final : public Store {
     const BlockSet::Snapshot blocks = blocks_->snapshot();
     if (head_started_ == 0) head_started_ = options_.clock->monotonic_nanos();
     const store::SplitProbe probe = [&](const TraceId& id) {
-      return (frozen && frozen->has_trace(id)) || store::blocks_may_hold(*blocks, id);
+      return (frozen && frozen->has_trace(id)) || store::blocks_hold(*blocks, id);
     };
     head->apply(batches, 0, &probe);
   }
@@ -381,7 +381,7 @@ class EmbeddedStore final : public Store {
             std::optional<Trace> t = frozen.get_trace(id);
             if (t) WEFT_RETURN_IF_ERROR(w.add_trace(*t));
           }
-          for (const TraceId& id : frozen.split_traces()) w.mark_split(id);
+          for (const store::SplitTrace& st : frozen.split_traces()) w.mark_split(st.id, st.start);
           return Status::ok();
         },
         through);
@@ -460,7 +460,7 @@ Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& o
   std::vector<SpanBatch> one(1);
   const store::BlockSet::Snapshot live = blocks->snapshot();
   const store::SplitProbe probe = [&live](const TraceId& id) {
-    return store::blocks_may_hold(*live, id);
+    return store::blocks_hold(*live, id);
   };
   WEFT_ASSIGN_OR_RETURN(store::WalRecoveryResult recovered,
                         store::recover_wal(wal_dir, [&](uint64_t seq, SpanBatch&& batch) {

@@ -54,12 +54,16 @@ Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& 
   return std::optional<Trace>(std::move(whole));
 }
 
-std::unordered_set<TraceId, FixedIdHash> sources_split_traces(const Sources& s) {
-  std::unordered_set<TraceId, FixedIdHash> split;
+std::unordered_map<TraceId, uint64_t, FixedIdHash> sources_split_traces(const Sources& s) {
+  std::unordered_map<TraceId, uint64_t, FixedIdHash> split;
+  auto add = [&](const SplitTrace& st) {
+    auto [it, is_new] = split.try_emplace(st.id, st.start);
+    if (!is_new) it->second = std::min(it->second, st.start);
+  };
   for (const Head* h : heads_of(s))
-    for (const TraceId& id : h->split_traces()) split.insert(id);
+    for (const SplitTrace& st : h->split_traces()) add(st);
   for (const auto& b : *s.blocks)
-    for (const TraceId& id : b->split_traces()) split.insert(id);
+    for (const SplitTrace& st : b->split_traces()) add(st);
   return split;
 }
 
@@ -70,8 +74,10 @@ Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQu
 
   // Split traces (spans in several sources) are left out of every source's own search and
   // evaluated whole below; a source that holds part of one cannot judge it.
-  const std::unordered_set<TraceId, FixedIdHash> split = sources_split_traces(s);
-  if (!split.empty()) state.exclude = &split;
+  const std::unordered_map<TraceId, uint64_t, FixedIdHash> split = sources_split_traces(s);
+  std::unordered_set<TraceId, FixedIdHash> excluded;
+  for (const auto& [id, start] : split) excluded.insert(id);
+  if (!excluded.empty()) state.exclude = &excluded;
 
   // A head's own limit counts split traces the state then refuses: ask for that many more.
   TraceQuery head_query = q;
@@ -98,7 +104,10 @@ Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQu
   }
 
   state.exclude = nullptr;
-  for (const TraceId& id : split) {
+  for (const auto& [id, part_start] : split) {
+    // The whole trace starts no later than any part: a part that starts before the window
+    // rules the trace out without reading it.
+    if (part_start < q.start_unix_nano) continue;
     WEFT_ASSIGN_OR_RETURN(std::optional<Trace> whole, sources_get_trace(s, id));
     if (!whole) continue;  // its blocks were dropped since the snapshot's lists were read
     TraceSummary summary = summarize_trace(*whole);

@@ -14,7 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -33,7 +33,8 @@ struct Sources {
 Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& id);
 Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQuery& q);
 // Trace IDs some source marks split (docs/format/block.md, "Split traces").
-std::unordered_set<TraceId, FixedIdHash> sources_split_traces(const Sources& s);
+// With the earliest start of a part any source lists.
+std::unordered_map<TraceId, uint64_t, FixedIdHash> sources_split_traces(const Sources& s);
 std::vector<std::string> sources_services(const Sources& s);
 std::vector<OperationInfo> sources_operations(const Sources& s, const std::string& service);
 Result<std::vector<DependencyLink>> sources_dependencies(const Sources& s, uint64_t start,

@@ -159,7 +159,10 @@ void encode_footer(const Footer& f, std::string* out) {
     coding::put_fixed32(o, ch.crc);
   }
   put_varint(o, f.split_traces.size());
-  for (const TraceId& id : f.split_traces) o.append(id.as_bytes());
+  for (const SplitTrace& st : f.split_traces) {
+    o.append(st.id.as_bytes());
+    put_varint(o, st.start);
+  }
 }
 
 Result<Footer> decode_footer(std::string_view raw, uint64_t footer_offset) {
@@ -250,13 +253,14 @@ Result<Footer> decode_footer(std::string_view raw, uint64_t footer_offset) {
     entries += ch.entries;
   }
   if (entries != m.traces) return bad("trace-ID index does not hold every trace");
-  if (!c.count(&n, 16)) return bad("malformed split-trace count");
+  if (!c.count(&n, 17)) return bad("malformed split-trace count");
   f.split_traces.resize(n);
   for (size_t i = 0; i < f.split_traces.size(); ++i) {
     std::string_view raw_id;
-    if (!c.bytes(16, &raw_id)) return bad("malformed split-trace list");
-    f.split_traces[i] = *TraceId::from_bytes(raw_id);
-    if (i > 0 && !(f.split_traces[i - 1] < f.split_traces[i]))
+    if (!c.bytes(16, &raw_id) || !c.varint(&f.split_traces[i].start))
+      return bad("malformed split-trace list");
+    f.split_traces[i].id = *TraceId::from_bytes(raw_id);
+    if (i > 0 && !(f.split_traces[i - 1].id < f.split_traces[i].id))
       return bad("split-trace list not ascending");
   }
   if (!c.empty()) return bad("trailing bytes");

@@ -87,7 +87,7 @@ struct Footer {
   std::vector<IdIndexChunk> id_index;  // ascending `first`
   // Traces of this block that other blocks or the head may also hold spans of (split by a
   // cut; docs/format/block.md, "Split traces"), ascending.
-  std::vector<TraceId> split_traces;
+  std::vector<SplitTrace> split_traces;
 };
 
 // The footer's raw (uncompressed) bytes.

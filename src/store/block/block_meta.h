@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/ids.h"
+
 namespace weft::store {
 
 struct BlockMeta {
@@ -15,6 +17,14 @@ struct BlockMeta {
   uint64_t spans = 0;
   uint64_t traces = 0;
   uint64_t file_bytes = 0;  // size of the block file
+};
+
+// A trace some other source (block or head) may also hold spans of, with the start of the
+// part held here: the whole trace starts no later (docs/format/block.md, "Split traces").
+struct SplitTrace {
+  TraceId id;
+  uint64_t start = 0;
+  friend bool operator==(const SplitTrace&, const SplitTrace&) = default;
 };
 
 // "<16 lowercase hex digits of id>.blk"

@@ -348,10 +348,10 @@ Status BlockReaderImpl::verify() const {
     }
   }
   if (k != where_is.size()) return data_loss(path_ + ": trace-ID index misses traces");
-  for (const TraceId& id : f_.split_traces)
-    if (!std::binary_search(where_is.begin(), where_is.end(), std::pair(id, uint32_t{0}),
+  for (const SplitTrace& st : f_.split_traces)
+    if (!std::binary_search(where_is.begin(), where_is.end(), std::pair(st.id, uint32_t{0}),
                             [](const auto& a, const auto& b) { return a.first < b.first; }))
-      return data_loss(path_ + ": split-trace list names " + id.to_hex() +
+      return data_loss(path_ + ": split-trace list names " + st.id.to_hex() +
                        ", which the block does not hold");
   const BlockMeta& m = f_.meta;
   if (min_start != m.min_start || max_start != m.max_start || max_end != m.max_end)

@@ -56,6 +56,9 @@ class BlockReader {
 
   // False only if the block certainly holds no span of `id` (bloom filter).
   virtual bool may_contain(const TraceId& id) const = 0;
+  // True if the block holds spans of `id`: the bloom filter, then the trace-ID index (one
+  // chunk read when the bloom filter says maybe).
+  virtual Result<bool> contains(const TraceId& id) const = 0;
   // Every span of trace `id` in this block, sorted by (start, span ID); nullopt if absent.
   // No time range needed: bloom filter -> the footer's directory of the trace-ID index ->
   // one index chunk (20 KB) -> one page.
@@ -80,7 +83,7 @@ class BlockReader {
 
   // Traces of this block that other sources may also hold spans of (ascending): queries
   // evaluate them as whole traces, compaction carries the list forward.
-  virtual const std::vector<TraceId>& split_traces() const = 0;
+  virtual const std::vector<SplitTrace>& split_traces() const = 0;
 
   // Dictionaries: everything here is what some span of the block carries.
   virtual std::vector<std::string> services() const = 0;

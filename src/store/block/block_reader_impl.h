@@ -21,6 +21,10 @@ class BlockReaderImpl final : public BlockReader {
   const BlockMeta& meta() const override { return f_.meta; }
   const std::string& path() const override { return path_; }
   bool may_contain(const TraceId& id) const override;
+  Result<bool> contains(const TraceId& id) const override {
+    WEFT_ASSIGN_OR_RETURN(std::optional<uint32_t> page, page_of(id));
+    return page.has_value();
+  }
   Result<std::optional<Trace>> get_trace(const TraceId& id) const override;
   Status search(const TraceQuery& q, BlockSearchState* state) const override;
   Status scan(const std::function<bool(Trace&&)>& fn) const override;
@@ -34,7 +38,7 @@ class BlockReaderImpl final : public BlockReader {
   Status verify() const override;
   std::vector<BlockColumnBytes> column_bytes() const override;
   uint32_t pages() const override { return static_cast<uint32_t>(f_.pages.size()); }
-  const std::vector<TraceId>& split_traces() const override { return f_.split_traces; }
+  const std::vector<SplitTrace>& split_traces() const override { return f_.split_traces; }
 
   const Footer& footer() const { return f_; }
 

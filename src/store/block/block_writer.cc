@@ -85,8 +85,11 @@ class BlockWriterImpl final : public BlockWriter {
     dicts_.fill_footer(&f);
     f.trace_bloom = BloomFilter::build(std::move(trace_hashes_), kTraceBloomBitsPerKey);
     f.pages = std::move(pages_);
-    std::sort(split_.begin(), split_.end());
-    split_.erase(std::unique(split_.begin(), split_.end()), split_.end());
+    std::sort(split_.begin(), split_.end(),
+              [](const SplitTrace& a, const SplitTrace& b) { return a.id < b.id; });
+    split_.erase(std::unique(split_.begin(), split_.end(),
+                             [](const SplitTrace& a, const SplitTrace& b) { return a.id == b.id; }),
+                 split_.end());
     f.split_traces = std::move(split_);
     std::string raw;
     encode_footer(f, &raw);
@@ -111,7 +114,7 @@ class BlockWriterImpl final : public BlockWriter {
     return m;
   }
 
-  void mark_split(const TraceId& id) override { split_.push_back(id); }
+  void mark_split(const TraceId& id, uint64_t start) override { split_.push_back({id, start}); }
 
   uint64_t bytes_written() const override { return offset_; }
   uint64_t spans_added() const override { return meta_.spans; }
@@ -189,7 +192,7 @@ class BlockWriterImpl final : public BlockWriter {
   BlockMeta meta_{.min_start = UINT64_MAX};
   std::vector<PageEntry> pages_;
   std::vector<uint64_t> trace_hashes_;
-  std::vector<TraceId> split_;
+  std::vector<SplitTrace> split_;
   TraceId last_trace_;
   uint64_t last_start_ = 0;
   std::vector<std::pair<TraceId, uint32_t>> id_pages_;  // every trace's page

@@ -48,9 +48,10 @@ class BlockWriter {
   // the block stores them by (start, span ID).
   virtual Status add_trace(const Trace& trace) = 0;
 
-  // Records that trace `id` (added or to be added) may also have spans in other blocks or
-  // in the head: queries evaluate it as a whole trace (docs/format/block.md, "Split traces").
-  virtual void mark_split(const TraceId& id) = 0;
+  // Records that trace `id` (added or to be added, starting at `start`) also has spans in
+  // other blocks or in the head: queries evaluate it as a whole trace (docs/format/block.md,
+  // "Split traces").
+  virtual void mark_split(const TraceId& id, uint64_t start) = 0;
 
   // Writes the last page, the footer and the trailer, fsyncs and closes the file.
   // Returns the block's meta (file_bytes set). REQUIRES: at least one trace added.

@@ -159,9 +159,13 @@ bool Head::has_trace(const TraceId& id) const {
   return traces_.contains(id);
 }
 
-std::vector<TraceId> Head::split_traces() const {
+std::vector<SplitTrace> Head::split_traces() const {
   std::shared_lock lock(mu_);
-  return {split_.begin(), split_.end()};
+  std::vector<SplitTrace> out;
+  out.reserve(split_.size());
+  for (const TraceId& id : split_)
+    if (auto it = traces_.find(id); it != traces_.end()) out.push_back({id, it->second->start});
+  return out;
 }
 
 bool Head::is_split(const TraceId& id) const {

@@ -26,6 +26,7 @@
 
 #include "model/query.h"
 #include "model/span.h"
+#include "store/block/block_meta.h"
 #include "store/head/head_index.h"
 #include "store/head/head_tables.h"
 #include "store/head/trace_entry.h"
@@ -65,8 +66,9 @@ class Head {
 
   std::optional<Trace> get_trace(const TraceId& id) const;
   bool has_trace(const TraceId& id) const;
-  // The traces the probe marked split (unordered); and one such test.
-  std::vector<TraceId> split_traces() const;
+  // The traces the probe marked split (unordered), with their start here; and one such
+  // test.
+  std::vector<SplitTrace> split_traces() const;
   bool is_split(const TraceId& id) const;
   // Every trace ID held, in the order a block stores them: ascending (trace start, ID).
   std::vector<TraceId> trace_ids_in_block_order() const;
