@@ -103,7 +103,11 @@ BlockSetStats BlockSet::stats() const {
 
 Result<std::shared_ptr<BlockReader>> BlockSet::write_block(
     uint32_t level, const std::function<Status(BlockWriter&)>& fill, const char* fault) {
-  const uint64_t id = manifest_.next_block_id++;
+  uint64_t id;
+  {
+    std::lock_guard lock(change_mu_);
+    id = manifest_.next_block_id++;
+  }
   const std::string path = path_of(id);
   const std::string tmp = path + ".tmp";
   auto fail = [&](Status s) {
@@ -150,9 +154,15 @@ Status BlockSet::commit(Manifest next, Blocks blocks, const std::vector<uint64_t
   return Status::ok();
 }
 
+uint64_t BlockSet::wal_flushed_through() const {
+  std::lock_guard lock(change_mu_);
+  return manifest_.wal_flushed_through;
+}
+
 Status BlockSet::flush(const std::function<Status(BlockWriter&)>& write_traces,
                        uint64_t wal_through) {
   WEFT_ASSIGN_OR_RETURN(auto reader, write_block(0, write_traces, "flush"));
+  std::lock_guard change(change_mu_);
   Manifest next = manifest_;
   next.blocks.push_back(reader->meta());
   next.wal_flushed_through = std::max(next.wal_flushed_through, wal_through);
@@ -165,6 +175,7 @@ Status BlockSet::flush(const std::function<Status(BlockWriter&)>& write_traces,
 }
 
 Status BlockSet::mark_wal_flushed(uint64_t wal_through) {
+  std::lock_guard change(change_mu_);
   if (wal_through <= manifest_.wal_flushed_through) return Status::ok();
   Manifest next = manifest_;
   next.wal_flushed_through = wal_through;
@@ -172,39 +183,56 @@ Status BlockSet::mark_wal_flushed(uint64_t wal_through) {
 }
 
 Result<bool> BlockSet::compact_step(bool full) {
-  std::vector<size_t> run =
-      full ? plan_full_compaction(blocks_, options_.max_level, options_.max_block_spans,
-                                  options_.max_merge_inputs)
-           : plan_compaction(blocks_, options_.compaction_fan_in, options_.max_level,
-                             options_.max_block_spans);
-  if (run.empty()) return false;
-  Blocks inputs;
+  if (cancelled_.load()) return unavailable("compaction cancelled: closing");
+  // Plan and take the inputs under the lock; merge without it (flushes go on meanwhile);
+  // commit under it again.
+  Blocks inputs, others;
   uint32_t level = 0;
-  for (size_t i : run) {
-    inputs.push_back(blocks_[i]);
-    level = std::max(level, blocks_[i]->meta().level + 1);
+  {
+    std::lock_guard change(change_mu_);
+    std::vector<size_t> run =
+        full ? plan_full_compaction(blocks_, options_.max_level, options_.max_block_spans,
+                                    options_.max_merge_inputs)
+             : plan_compaction(blocks_, options_.compaction_fan_in, options_.max_level,
+                               options_.max_block_spans);
+    if (run.empty()) return false;
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      if (std::find(run.begin(), run.end(), i) == run.end()) {
+        others.push_back(blocks_[i]);
+        continue;
+      }
+      inputs.push_back(blocks_[i]);
+      level = std::max(level, blocks_[i]->meta().level + 1);
+    }
   }
   level = std::min(level, options_.max_level);
-  // Split traces stay marked while a block outside the merge still holds part of them.
-  Blocks others;
-  for (size_t i = 0; i < blocks_.size(); ++i)
-    if (std::find(run.begin(), run.end(), i) == run.end()) others.push_back(blocks_[i]);
+  // Split traces stay marked while a block outside the merge still holds part of them (a
+  // block flushed during the merge marks its own part).
   auto fill = [&](BlockWriter& w) {
-    return merge_blocks(inputs, w, [&](const TraceId& id) { return blocks_hold(others, id); });
+    return merge_blocks(
+        inputs, w, [&](const TraceId& id) { return blocks_hold(others, id); },
+        [&] { return cancelled_.load(std::memory_order_relaxed); });
   };
   WEFT_ASSIGN_OR_RETURN(auto merged, write_block(level, fill, "compact"));
 
-  Manifest next = manifest_;
-  Blocks blocks;
+  std::lock_guard change(change_mu_);
   std::vector<uint64_t> removed;
-  next.blocks.clear();
-  for (size_t i = 0; i < blocks_.size(); ++i) {
-    if (std::find(run.begin(), run.end(), i) != run.end())
-      removed.push_back(blocks_[i]->meta().id);
-    else
-      blocks.push_back(blocks_[i]);
+  for (const auto& in : inputs) removed.push_back(in->meta().id);
+  Blocks blocks;
+  for (const auto& b : blocks_)
+    if (std::find(removed.begin(), removed.end(), b->meta().id) == removed.end())
+      blocks.push_back(b);
+  if (blocks.size() + removed.size() != blocks_.size()) {
+    // Retention dropped an input meanwhile: the merge holds data that is gone. Drop it.
+    ::unlink(path_of(merged->meta().id).c_str());
+    return false;
   }
-  blocks.push_back(merged);  // the newest id: the set stays in ascending id order
+  // Ascending id order: blocks flushed during the merge have larger ids than the output.
+  blocks.insert(std::upper_bound(blocks.begin(), blocks.end(), merged->meta().id,
+                                 [](uint64_t id, const auto& b) { return id < b->meta().id; }),
+                merged);
+  Manifest next = manifest_;
+  next.blocks.clear();
   for (const auto& b : blocks) next.blocks.push_back(b->meta());
   WEFT_RETURN_IF_ERROR(commit(std::move(next), std::move(blocks), removed, "compact"));
   std::lock_guard lock(mu_);
@@ -214,6 +242,7 @@ Result<bool> BlockSet::compact_step(bool full) {
 
 Result<uint32_t> BlockSet::drop_for_retention(uint64_t oldest_start, uint64_t max_disk_bytes,
                                               uint64_t other_bytes) {
+  std::lock_guard change(change_mu_);
   std::vector<uint64_t> doomed = plan_retention(blocks_, oldest_start, max_disk_bytes, other_bytes);
   if (doomed.empty()) return 0u;
   Manifest next = manifest_;

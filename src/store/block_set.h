@@ -9,8 +9,11 @@
 //
 // A block file the manifest does not name is an orphan and is deleted at open.
 //
-// Thread-safety: changes (flush, compact_step, drop_for_retention) come from one thread at
-// a time (the store's block thread); snapshot() and stats() may be called from any thread.
+// Thread-safety: every method may be called from any thread. Changes are serialized by a
+// lock held while a change is planned and while it is committed, not while a block is
+// written: a flush (the store's block thread) goes on while a compaction (its compaction
+// thread) merges; a merge whose input retention dropped meanwhile is discarded.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,7 +67,7 @@ class BlockSet {
   static Result<std::unique_ptr<BlockSet>> open(const BlockSetOptions& options);
 
   // WAL segments numbered up to this are already in blocks.
-  uint64_t wal_flushed_through() const { return manifest_.wal_flushed_through; }
+  uint64_t wal_flushed_through() const;
 
   // The live blocks, ascending id; immutable, safe to use while the set changes.
   Snapshot snapshot() const;
@@ -84,6 +87,11 @@ class BlockSet {
   // allows (plan_full_compaction), so repeated steps leave the fewest blocks.
   Result<bool> compact_step(bool full = false);
 
+  // Makes a merge under way (and any later one) stop early with UNAVAILABLE, leaving the
+  // blocks as they were. For closing.
+  void cancel_merges() { cancelled_.store(true); }
+  bool merges_cancelled() const { return cancelled_.load(); }
+
   // Drops every block whose newest trace started before `oldest_start` (0: none by age),
   // then the oldest blocks while block bytes + `other_bytes` exceed `max_disk_bytes`
   // (0: no budget). Returns how many blocks were dropped.
@@ -99,13 +107,16 @@ class BlockSet {
                                                    const char* fault);
   // Makes `next` the manifest and the published set of blocks, then deletes the files of
   // `removed`. `fault` names the crash point between the manifest and the deletion.
+  // REQUIRES: change_mu_ held.
   Status commit(Manifest next, Blocks blocks, const std::vector<uint64_t>& removed,
                 const char* fault);
   std::string path_of(uint64_t id) const;
 
   const BlockSetOptions options_;
-  Manifest manifest_;  // block thread only
-  Blocks blocks_;      // block thread only; mirrors manifest_.blocks
+  mutable std::mutex change_mu_;
+  std::atomic<bool> cancelled_{false};
+  Manifest manifest_;  // GUARDED_BY(change_mu_)
+  Blocks blocks_;      // GUARDED_BY(change_mu_); mirrors manifest_.blocks
   mutable std::mutex mu_;
   Snapshot published_;   // GUARDED_BY(mu_)
   BlockSetStats stats_;  // GUARDED_BY(mu_)

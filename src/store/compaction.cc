@@ -18,8 +18,9 @@ uint64_t trace_start(const Trace& t) {
 class BlockCursor {
  public:
   BlockCursor(std::shared_ptr<BlockReader> block,
-              const std::unordered_set<TraceId, FixedIdHash>* skip)
-      : block_(std::move(block)), skip_(skip) {}
+              const std::unordered_set<TraceId, FixedIdHash>* skip,
+              const std::function<bool()>* cancelled)
+      : block_(std::move(block)), skip_(skip), cancelled_(cancelled) {}
 
   // Moves to the next trace; false at the end. A failed page read fails the merge.
   Result<bool> advance() {
@@ -29,6 +30,7 @@ class BlockCursor {
         index_ = 0;
         while (traces_.empty()) {
           if (next_page_ >= block_->pages()) return false;
+          if ((*cancelled_)()) return unavailable("merge cancelled: closing");
           WEFT_ASSIGN_OR_RETURN(traces_, block_->read_page_traces(next_page_++));
         }
       }
@@ -43,6 +45,7 @@ class BlockCursor {
  private:
   std::shared_ptr<BlockReader> block_;
   const std::unordered_set<TraceId, FixedIdHash>* skip_;
+  const std::function<bool()>* cancelled_;
   std::vector<Trace> traces_;
   size_t index_ = SIZE_MAX;  // advance() wraps it to 0 on the first call
   uint32_t next_page_ = 0;
@@ -134,7 +137,8 @@ std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<Block
 }
 
 Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out,
-                    const std::function<bool(const TraceId&)>& still_split) {
+                    const std::function<bool(const TraceId&)>& still_split,
+                    const std::function<bool()>& cancelled) {
   // A split trace may have parts in several inputs at different positions of their
   // (start, ID) order: those are read whole up front and merged in as one more input.
   std::unordered_set<TraceId, FixedIdHash> split;
@@ -145,7 +149,7 @@ Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, Blo
 
   std::vector<BlockCursor> cursors;
   std::vector<size_t> live;
-  for (const auto& b : inputs) cursors.emplace_back(b, &split);
+  for (const auto& b : inputs) cursors.emplace_back(b, &split, &cancelled);
   for (size_t i = 0; i < cursors.size(); ++i) {
     WEFT_ASSIGN_OR_RETURN(bool ok, cursors[i].advance());
     if (ok) live.push_back(i);

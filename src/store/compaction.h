@@ -39,8 +39,10 @@ std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<Block
 // from every input first, their parts joined (first occurrence of a span ID wins).
 // `still_split` says whether a joined split trace has parts outside the inputs; those are
 // marked split in `out`.
+// `cancelled` is asked once per page read; once true, the merge stops with UNAVAILABLE.
 Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out,
-                    const std::function<bool(const TraceId&)>& still_split);
+                    const std::function<bool(const TraceId&)>& still_split,
+                    const std::function<bool()>& cancelled = [] { return false; });
 
 // Ids of the blocks retention drops: those whose newest trace started before
 // `oldest_start`, then oldest-first while the rest plus `other_bytes` exceed

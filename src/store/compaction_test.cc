@@ -18,6 +18,7 @@ class MetaOnlyBlock final : public BlockReader {
     return std::optional<Trace>();
   }
   Status search(const TraceQuery&, BlockSearchState*) const override { return Status::ok(); }
+  bool may_match(const TraceQuery&) const override { return false; }
   Status scan(const std::function<bool(Trace&&)>&) const override { return Status::ok(); }
   Result<std::vector<Trace>> read_page_traces(uint32_t) const override {
     return std::vector<Trace>{};

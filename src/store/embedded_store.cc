@@ -5,8 +5,9 @@
 //  * writer thread (GroupCommitWriter): the WAL; applies durable batches to the head; between
 //    groups (tick) cuts the head when it is over budget or too old — roll the WAL, then
 //    freeze the head — and deletes WAL segments the blocks already hold.
-//  * block thread: writes the frozen head into a block, then compaction and retention;
-//    the only thread that changes the BlockSet.
+//  * block thread: writes the frozen head into a block.
+//  * compaction thread: retention and merges, beside flushes (the BlockSet serializes their
+//    commits); cancelled at close.
 //  * any thread: queries, over a Sources snapshot taken under sources_mu_.
 #include "store/embedded_store.h"
 
@@ -71,6 +72,7 @@ class EmbeddedStore final : public Store {
         log_.get(), w, options_.clock,
         [this](uint64_t, std::vector<SpanBatch>& batches) { apply(batches); }, [this] { tick(); });
     block_thread_ = std::thread([this] { run_block_thread(); });
+    compaction_thread_ = std::thread([this] { run_compaction_thread(); });
   }
 
   ~EmbeddedStore() override { (void)close(); }
@@ -192,8 +194,10 @@ class EmbeddedStore final : public Store {
       std::lock_guard lock(mu_);
       closed_ = true;
     }
+    blocks_->cancel_merges();  // a merge under way is abandoned; the next open redoes it
     cv_.notify_all();
     block_thread_.join();
+    compaction_thread_.join();
     if (close_status_.is_ok()) {
       // The log is closed, so this includes its last segment.
       Status s = log_->remove_through(blocks_->wal_flushed_through());
@@ -301,47 +305,52 @@ class EmbeddedStore final : public Store {
     cv_.notify_all();
   }
 
-  // Block thread.
+  // Block thread: writes frozen heads into blocks.
   void run_block_thread() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return closed_ || frozen_; });
+      if (!frozen_) return;  // closed, nothing left to write
+      std::shared_ptr<const Head> frozen = frozen_;
+      const uint64_t through = frozen_through_;
+      lock.unlock();
+      Status s = write_frozen(*frozen, through);
+      lock.lock();
+      last_flush_status_ = s;
+      if (s.is_ok()) {
+        {
+          std::unique_lock src(sources_mu_);
+          frozen_duplicates_ += frozen->stats().duplicate_spans;
+          frozen_.reset();
+        }
+        wal_flushed_through_ = blocks_->wal_flushed_through();
+        cv_.notify_all();
+        lock.unlock();
+        writer_->wake();
+        lock.lock();
+      } else {
+        ++flush_errors_;
+        cv_.notify_all();
+        log_error("writing a block (will retry)", s);
+        if (closed_) return;
+        cv_.wait_for(lock, kFlushRetryDelay, [&] { return closed_; });
+        if (closed_) return;
+      }
+    }
+  }
+
+  // Compaction thread: retention every few seconds and background merges, or, when asked
+  // (compact()), merges until nothing is left to merge. Merges run beside flushes: the
+  // block set serializes their commits only.
+  void run_compaction_thread() {
     uint64_t last_retention = 0;
     std::unique_lock lock(mu_);
     for (;;) {
       cv_.wait_for(lock, std::chrono::seconds(1),
-                   [&] { return closed_ || frozen_ || compact_requests_ > compacts_served_; });
-      if (frozen_) {
-        std::shared_ptr<const Head> frozen = frozen_;
-        const uint64_t through = frozen_through_;
-        lock.unlock();
-        Status s = write_frozen(*frozen, through);
-        lock.lock();
-        last_flush_status_ = s;
-        if (s.is_ok()) {
-          {
-            std::unique_lock src(sources_mu_);
-            frozen_duplicates_ += frozen->stats().duplicate_spans;
-            frozen_.reset();
-          }
-          wal_flushed_through_ = blocks_->wal_flushed_through();
-          cv_.notify_all();
-          lock.unlock();
-          writer_->wake();
-          lock.lock();
-        } else {
-          ++flush_errors_;
-          cv_.notify_all();
-          log_error("writing a block (will retry)", s);
-          if (closed_) return;
-          cv_.wait_for(lock, kFlushRetryDelay, [&] { return closed_; });
-          if (closed_) return;
-          continue;
-        }
-      }
+                   [&] { return closed_ || compact_requests_ > compacts_served_; });
       if (closed_) return;
       const bool asked = compact_requests_ > compacts_served_;
       const uint64_t asked_upto = compact_requests_;
-      // A flush that is due goes before a merge; retention (cheap) is never starved by
-      // back-to-back flushes.
-      const bool flush_due = frozen_ != nullptr;
       lock.unlock();
       // Retention first: what it drops need not be merged.
       const uint64_t now = options_.clock->monotonic_nanos();
@@ -350,14 +359,14 @@ class EmbeddedStore final : public Store {
         apply_retention();
       }
       Status cs = Status::ok();
-      if ((options_.compaction && !flush_due) || asked) {
-        // In the background one merge per wake-up, so a due flush never waits long; when
+      if (options_.compaction || asked) {
+        // In the background one merge per wake-up, so closing never waits for many; when
         // asked, until nothing is left to merge.
         do {
           Result<bool> merged = blocks_->compact_step(/*full=*/asked);
           if (!merged.is_ok()) {
             cs = merged.status();
-            log_error("compaction", cs);
+            if (!blocks_->merges_cancelled()) log_error("compaction", cs);
             break;
           }
           if (!*merged) break;
@@ -404,6 +413,7 @@ class EmbeddedStore final : public Store {
   std::unique_ptr<BlockSet> blocks_;
   std::unique_ptr<GroupCommitWriter> writer_;
   std::thread block_thread_;
+  std::thread compaction_thread_;
 
   mutable std::shared_mutex sources_mu_;
   std::shared_ptr<Head> head_;          // GUARDED_BY(sources_mu_) (written by the applier)

@@ -54,6 +54,28 @@ Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& 
   return std::optional<Trace>(std::move(whole));
 }
 
+bool sources_may_match(const Sources& s, const TraceQuery& q) {
+  // Each condition on its own: in a split trace they may hold on different parts.
+  std::vector<TraceQuery> parts;
+  TraceQuery anchor;
+  anchor.service = q.service;
+  anchor.operation = q.operation;
+  anchor.span_kind = q.span_kind;
+  parts.push_back(anchor);
+  for (const TagCondition& t : q.tags) {
+    TraceQuery one;
+    one.tags = {t};
+    parts.push_back(one);
+  }
+  for (const TraceQuery& part : parts) {
+    bool somewhere = false;
+    for (const Head* h : heads_of(s)) somewhere = somewhere || h->may_match(part);
+    for (const auto& b : *s.blocks) somewhere = somewhere || b->may_match(part);
+    if (!somewhere) return false;
+  }
+  return true;
+}
+
 std::unordered_map<TraceId, uint64_t, FixedIdHash> sources_split_traces(const Sources& s) {
   std::unordered_map<TraceId, uint64_t, FixedIdHash> split;
   auto add = [&](const SplitTrace& st) {
@@ -104,10 +126,15 @@ Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQu
   }
 
   state.exclude = nullptr;
+  if (!split.empty() && !sources_may_match(s, q)) return std::move(state.out);
   for (const auto& [id, part_start] : split) {
     // The whole trace starts no later than any part: a part that starts before the window
-    // rules the trace out without reading it.
+    // rules the trace out without reading it, and so does one that could not make it into
+    // a full newest-first result.
     if (part_start < q.start_unix_nano) continue;
+    if (q.order == TraceOrder::kNewestFirst &&
+        !state.could_take(q.order, std::min(part_start, q.end_unix_nano), UINT64_MAX))
+      continue;
     WEFT_ASSIGN_OR_RETURN(std::optional<Trace> whole, sources_get_trace(s, id));
     if (!whole) continue;  // its blocks were dropped since the snapshot's lists were read
     TraceSummary summary = summarize_trace(*whole);

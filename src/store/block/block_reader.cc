@@ -298,11 +298,14 @@ Status BlockReaderImpl::verify() const {
         return data_loss(where + "raw span name missing from the page's raw-value bloom filter");
     for (const auto& [attrs, slots] :
          {std::pair(&d.attrs, &f_.span_slots), std::pair(&d.event_attrs, &f_.event_slots)})
-      for (const DecodedAttr& x : attrs->attrs)
-        if ((*slots)[x.slot].type == kTypeString && x.code == kNoCode &&
-            !pe.raw_bloom.may_contain(hash_key_value((*slots)[x.slot].key, x.raw)))
-          return data_loss(where + "raw value of " + (*slots)[x.slot].key +
-                           " missing from the page's raw-value bloom filter");
+      for (const DecodedAttr& x : attrs->attrs) {
+        const SlotEntry& se = (*slots)[x.slot];
+        if (se.type != kTypeString) continue;
+        const std::string_view v = x.code == kNoCode ? x.raw : std::string_view(se.values[x.code]);
+        if (!pe.raw_bloom.may_contain(hash_key_value(se.key, v)))
+          return data_loss(where + "a value of " + se.key +
+                           " is missing from the page's value bloom filter");
+      }
     uint64_t pmin = UINT64_MAX, pmax = 0, dmin = UINT64_MAX, dmax = 0;
     for (uint32_t t = 0; t < d.traces(); ++t) {
       if (!may_contain(d.trace_id[t]))

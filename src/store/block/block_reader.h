@@ -69,6 +69,11 @@ class BlockReader {
   // reading anything, skips pages by their time and duration ranges and by what `state`
   // can still take, and reads only the columns the query needs.
   virtual Status search(const TraceQuery& q, BlockSearchState* state) const = 0;
+  // False only if the dictionaries prove that no span of this block satisfies the query's
+  // anchor (service, operation, kind) or any one of its tags; the time window, durations
+  // and the need for one trace to hold all of them are not looked at. For traces split
+  // across sources, whose conditions may hold on different parts.
+  virtual bool may_match(const TraceQuery& q) const = 0;
 
   // Calls `fn` for every trace of the block in its order, ascending (trace start, trace ID),
   // spans sorted by (start, span ID), decoding one page at a time: memory is bounded by one

@@ -27,6 +27,7 @@ class BlockReaderImpl final : public BlockReader {
   }
   Result<std::optional<Trace>> get_trace(const TraceId& id) const override;
   Status search(const TraceQuery& q, BlockSearchState* state) const override;
+  bool may_match(const TraceQuery& q) const override;
   Status scan(const std::function<bool(Trace&&)>& fn) const override;
   Result<std::vector<Trace>> read_page_traces(uint32_t page) const override;
   std::vector<std::string> services() const override;

@@ -153,6 +153,41 @@ bool slot_matches(const SlotMatcher& m, const std::vector<SlotEntry>& slots, con
 
 }  // namespace
 
+bool BlockReaderImpl::may_match(const TraceQuery& q) const {
+  if (!q.service.empty() || !q.operation.empty() || q.span_kind) {
+    const uint32_t svc = q.service.empty() ? kNoCode : find_service(q.service);
+    if (!q.service.empty() && svc == kNoCode) return false;
+    const uint32_t name = q.operation.empty() ? kNoCode : find_span_name(q.operation);
+    const int kind = q.span_kind ? static_cast<int>(*q.span_kind) : -1;
+    bool possible = false;
+    if (name != kNoCode || q.operation.empty())
+      for (const OperationEntry& op : f_.operations)
+        possible |= (svc == kNoCode || op.service == svc) && (name == kNoCode || op.name == name) &&
+                    (kind < 0 || op.kind == kind);
+    if (!possible && (name == kNoCode))
+      for (const RawNameEntry& op : f_.raw_name_operations)
+        possible |= (svc == kNoCode || op.service == svc) && (kind < 0 || op.kind == kind);
+    if (!possible) return false;
+  }
+  for (const TagCondition& tag : q.tags) {
+    if (is_pseudo_tag(tag.key)) continue;
+    bool possible = false;
+    if (auto it = resources_by_key_.find(tag.key); it != resources_by_key_.end())
+      for (uint32_t r : it->second)
+        for (const KeyValue& kv : f_.resources[r - 1]->attributes)
+          possible |= kv.key == tag.key &&
+                      (kv.value.as_string() ? *kv.value.as_string() == tag.value
+                                            : kv.value.to_string() == tag.value);
+    std::vector<SlotMatcher> matchers;
+    if (auto it = span_slots_by_key_.find(tag.key); it != span_slots_by_key_.end())
+      plan_slots(&it->second, f_.span_slots, tag, &matchers);
+    if (auto it = event_slots_by_key_.find(tag.key); it != event_slots_by_key_.end())
+      plan_slots(&it->second, f_.event_slots, tag, &matchers);
+    if (!possible && matchers.empty()) return false;
+  }
+  return true;
+}
+
 Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) const {
   const BlockMeta& m = f_.meta;
   if (q.start_unix_nano > q.end_unix_nano) return Status::ok();
@@ -227,11 +262,11 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
     plan_slots(eit == event_slots_by_key_.end() ? nullptr : &eit->second, f_.event_slots, tag,
                &t.event);
     if (!t.pseudo && !t.any_resource && t.span.empty() && t.event.empty()) return Status::ok();
-    // Matchable only as a raw string: a page whose raw-value bloom lacks it cannot match.
-    bool raw_only = !t.pseudo && !t.any_resource;
+    // Matchable only as a string attribute: a page whose value bloom lacks it cannot match.
+    bool string_only = !t.pseudo && !t.any_resource;
     for (const auto* ms : {&t.span, &t.event})
-      for (const SlotMatcher& m : *ms) raw_only &= m.type == kTypeString && m.code == kNoCode;
-    if (raw_only) raw_page_keys.push_back(hash_key_value(tag.key, tag.value));
+      for (const SlotMatcher& m : *ms) string_only &= m.type == kTypeString;
+    if (string_only) raw_page_keys.push_back(hash_key_value(tag.key, tag.value));
     need_attr |= !t.span.empty();
     need_event |= !t.event.empty();
   }

@@ -168,12 +168,15 @@ void PageEncoder::add_attributes(const KeyValueList& attrs, SlotDictBuilder& slo
         break;
       case kTypeString: {
         const std::string& v = std::get<std::string>(kv.value.v);
+        // Coded or raw, the value goes into the page's value bloom filter: a search for a
+        // rare value (a user ID among the first dictionary entries, or past them) reads only
+        // the pages that may hold it. Common values cost nothing there (deduplicated).
+        raw_hashes_.push_back(hash_key_value(kv.key, v));
         if (auto code = slots.value_code(slot, v)) {
           put_varint(parts[kCode].part(slot), 2 * static_cast<uint64_t>(*code));
         } else {
           put_varint(parts[kCode].part(slot), 2 * static_cast<uint64_t>(v.size()) + 1);
           parts[kRaw].part(slot).append(v);
-          raw_hashes_.push_back(hash_key_value(kv.key, v));
         }
         break;
       }

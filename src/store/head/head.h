@@ -74,6 +74,9 @@ class Head {
   std::vector<TraceId> trace_ids_in_block_order() const;
   // model/query.h semantics (see search.cc); query.limit == 0 means no limit.
   std::vector<TraceSummary> search(const TraceQuery& query) const;
+  // False only if the indexes prove no span here satisfies the query's anchor or any one of
+  // its tags (BlockReader::may_match).
+  bool may_match(const TraceQuery& query) const;
   std::vector<std::string> services() const;
   std::vector<OperationInfo> operations(const std::string& service) const;
   std::vector<DependencyLink> dependencies(uint64_t start, uint64_t end) const;

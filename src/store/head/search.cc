@@ -34,6 +34,17 @@ struct LongerFirst {
 
 }  // namespace
 
+bool Head::may_match(const TraceQuery& q) const {
+  std::shared_lock lock(mu_);
+  if (!q.service.empty() && !index_.traces_of(q.service)) return false;
+  if ((!q.service.empty() || !q.operation.empty() || q.span_kind) &&
+      !index_.has_operation(q.service, q.operation, q.span_kind))
+    return false;
+  for (const TagCondition& tag : q.tags)
+    if (!is_pseudo_tag(tag.key) && !index_.may_have_tag(tag.key, tag.value)) return false;
+  return true;
+}
+
 std::vector<TraceSummary> Head::search(const TraceQuery& q) const {
   std::vector<TraceSummary> out;
   if (q.start_unix_nano > q.end_unix_nano) return out;
