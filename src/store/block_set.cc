@@ -27,6 +27,15 @@ uint64_t spans_of(const BlockSet::Blocks& blocks) {
 
 }  // namespace
 
+namespace {
+void insert_in_id_order(BlockSet::Blocks* blocks, std::shared_ptr<BlockReader> block) {
+  const uint64_t id = block->meta().id;
+  blocks->insert(std::upper_bound(blocks->begin(), blocks->end(), id,
+                                  [](uint64_t v, const auto& b) { return v < b->meta().id; }),
+                 std::move(block));
+}
+}  // namespace
+
 bool blocks_hold(const std::vector<std::shared_ptr<BlockReader>>& blocks, const TraceId& id) {
   for (const auto& b : blocks) {
     if (!b->may_contain(id)) continue;
@@ -163,11 +172,14 @@ Status BlockSet::flush(const std::function<Status(BlockWriter&)>& write_traces,
                        uint64_t wal_through) {
   WEFT_ASSIGN_OR_RETURN(auto reader, write_block(0, write_traces, "flush"));
   std::lock_guard change(change_mu_);
-  Manifest next = manifest_;
-  next.blocks.push_back(reader->meta());
-  next.wal_flushed_through = std::max(next.wal_flushed_through, wal_through);
+  // In id order: a merge that started after this flush took its id may have committed a
+  // larger one meanwhile.
   Blocks blocks = blocks_;
-  blocks.push_back(std::move(reader));
+  insert_in_id_order(&blocks, std::move(reader));
+  Manifest next = manifest_;
+  next.blocks.clear();
+  for (const auto& b : blocks) next.blocks.push_back(b->meta());
+  next.wal_flushed_through = std::max(next.wal_flushed_through, wal_through);
   WEFT_RETURN_IF_ERROR(commit(std::move(next), std::move(blocks), {}, "flush"));
   std::lock_guard lock(mu_);
   ++stats_.flushes;
@@ -227,10 +239,8 @@ Result<bool> BlockSet::compact_step(bool full) {
     ::unlink(path_of(merged->meta().id).c_str());
     return false;
   }
-  // Ascending id order: blocks flushed during the merge have larger ids than the output.
-  blocks.insert(std::upper_bound(blocks.begin(), blocks.end(), merged->meta().id,
-                                 [](uint64_t id, const auto& b) { return id < b->meta().id; }),
-                merged);
+  // Ascending id order: blocks flushed during the merge may have larger ids than the output.
+  insert_in_id_order(&blocks, merged);
   Manifest next = manifest_;
   next.blocks.clear();
   for (const auto& b : blocks) next.blocks.push_back(b->meta());

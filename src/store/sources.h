@@ -32,11 +32,11 @@ struct Sources {
 
 Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& id);
 Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQuery& q);
-// Trace IDs some source marks split (docs/format/block.md, "Split traces").
 // False only if some condition of `q` (its anchor, or one tag) holds in no source at all,
 // by the sources' dictionaries and indexes: then no trace, split or not, can match.
 bool sources_may_match(const Sources& s, const TraceQuery& q);
-// With the earliest start of a part any source lists.
+// Trace IDs some source marks split (docs/format/block.md, "Split traces"), with the
+// earliest start of a part any source lists.
 std::unordered_map<TraceId, uint64_t, FixedIdHash> sources_split_traces(const Sources& s);
 std::vector<std::string> sources_services(const Sources& s);
 std::vector<OperationInfo> sources_operations(const Sources& s, const std::string& service);

@@ -135,7 +135,7 @@ inline constexpr uint32_t kIdIndexChunkEntries = 1024;
 inline constexpr size_t kIdIndexEntryBytes = 16 + 4;
 inline constexpr int kRawBloomBitsPerKey = 8;
 
-// Key under which raw span names go into the raw-value bloom filter (attribute keys are
+// Key under which raw span names go into the page's value bloom filter (attribute keys are
 // hashed as key | 0 | value; this key cannot collide in a way that matters: a collision
 // only costs a page read).
 inline constexpr std::string_view kSpanNameBloomKey{"\0span.name", 10};

@@ -291,11 +291,12 @@ Status BlockReaderImpl::verify() const {
     PageData d;
     Status s = load_all(p, &d);
     if (!s.is_ok()) return s.with_prefix(path_);
-    // Search skips a page whose raw-value bloom lacks a value: every raw value must be in it.
+    // Search skips a page whose value bloom lacks a value: every string value and raw span
+    // name must be in it.
     for (uint32_t i = 0; i < d.spans(); ++i)
       if (d.name_code[i] == kNoCode &&
           !pe.raw_bloom.may_contain(hash_key_value(kSpanNameBloomKey, d.name_raw[i])))
-        return data_loss(where + "raw span name missing from the page's raw-value bloom filter");
+        return data_loss(where + "a raw span name is missing from the page's value bloom filter");
     for (const auto& [attrs, slots] :
          {std::pair(&d.attrs, &f_.span_slots), std::pair(&d.event_attrs, &f_.event_slots)})
       for (const DecodedAttr& x : attrs->attrs) {

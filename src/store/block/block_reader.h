@@ -106,7 +106,7 @@ class BlockReader {
 
   // Reads every page and checks every CRC, that each page decodes, that traces are in
   // (start, ID) order, that the trace-ID index, the bloom filters (trace IDs, each page's
-  // raw values), the split list and the counts agree with the pages.
+  // string values and raw names), the split list and the counts agree with the pages.
   // OK, or DATA_LOSS naming the first problem.
   virtual Status verify() const = 0;
 

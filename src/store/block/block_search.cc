@@ -1,7 +1,7 @@
 // BlockReader::search and ::dependencies, and BlockSearchState.
 //
 // search: (1) prove from the footer that nothing can match (time range, what the state
-// can still take, operations set, attribute dictionaries, raw-value bloom filter);
+// can still take, operations set, attribute dictionaries);
 // (2) visit pages in the order of the result (newest / longest first) and skip those
 // whose ranges cannot match or improve the result; (3) read the trace column and keep the
 // traces in the window and duration bounds the state can take; (4) only then read the
@@ -110,7 +110,7 @@ void plan_slots(const std::vector<uint32_t>* by_key, const std::vector<SlotEntry
       case kTypeString: {
         auto it = std::find(se.values.begin(), se.values.end(), v);
         if (it != se.values.end()) m.code = static_cast<uint32_t>(it - se.values.begin());
-        m.raw = se.overflowed;  // pages prove absence with their raw-value blooms
+        m.raw = se.overflowed;  // pages prove absence with their value blooms
         if (m.code == kNoCode && !m.raw) continue;
         break;
       }
@@ -208,7 +208,7 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
   if (!q.service.empty() && (svc = find_service(q.service)) == kNoCode) return Status::ok();
   if (!q.operation.empty()) {
     name = find_span_name(q.operation);
-    raw_name = name == kNoCode;  // only pages whose raw-value bloom may hold it are read
+    raw_name = name == kNoCode;  // only pages whose value bloom may hold it are read
   }
   const int kind = q.span_kind ? static_cast<int>(*q.span_kind) : -1;
   if (!q.service.empty() || !q.operation.empty() || q.span_kind) {
@@ -229,8 +229,8 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
     if (!possible) return Status::ok();
   }
 
-  // Values a matching page must hold raw (its raw-value bloom tells): an operation that is
-  // not in the name dictionary, tags only stored raw.
+  // Values a matching page must hold (its value bloom tells): an operation that is not in
+  // the name dictionary, tags that can only match a string attribute.
   std::vector<uint64_t> raw_page_keys;
   if (raw_name) raw_page_keys.push_back(hash_key_value(kSpanNameBloomKey, q.operation));
 

@@ -29,8 +29,8 @@ struct BlockWriterOptions {
   uint32_t page_spans = 2048;
   int zstd_level = 3;
   // Values of one attribute slot (key and value type) kept in the block's dictionary; later
-  // distinct values are stored raw (and go into their page's raw-value bloom filter), as
-  // are strings longer than 512 bytes.
+  // distinct values are stored raw, as are strings longer than 512 bytes. (Every string
+  // value, coded or raw, goes into its page's value bloom filter.)
   uint32_t max_dict_values_per_key = 1024;
 };
 

@@ -62,8 +62,8 @@ class PageEncoder {
   PartitionedWriter attr_parts_[4];
   PartitionedWriter event_attr_parts_[4];
   uint32_t spans_ = 0;
-  // xxh3 of every raw string value (key | 0 | value) and raw span name of the page: its
-  // raw-value bloom filter.
+  // xxh3 of every string attribute value (key | 0 | value; coded or raw) and raw span name
+  // of the page: its value bloom filter.
   std::vector<uint64_t> raw_hashes_;
   std::vector<uint64_t> trace_starts_;
   std::vector<uint64_t> trace_durations_;
