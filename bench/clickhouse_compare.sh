@@ -217,17 +217,14 @@ t1="$(now_s)"; ch_cpu1="$(cpu_ticks "$CH_PID")"; cl1="$(children_ticks)"
 echo "== ClickHouse: OPTIMIZE TABLE … FINAL" >&2
 chq --query 'OPTIMIZE TABLE weft.spans FINAL'
 chq --query 'OPTIMIZE TABLE weft.trace_index FINAL'
-# Merged-away parts are removed in the background (old_parts_lifetime); wait for them.
-for i in $(seq 1 100); do
-  n="$(chq -q "SELECT count() FROM system.parts WHERE database = 'weft' AND NOT active")"
-  [[ "$n" == 0 ]] && break; sleep 1
-done
 t2="$(now_s)"; ch_cpu2="$(cpu_ticks "$CH_PID")"
 ch_rows="$(chq -q 'SELECT count() FROM weft.spans')"
 ch_parts="$(chq -q "SELECT count() FROM system.parts WHERE database = 'weft' AND table = 'spans' AND active")"
 ch_bytes_parts="$(chq -q "SELECT sum(bytes) FROM system.parts WHERE database = 'weft' AND active" 2>/dev/null || echo 0)"
-ch_bytes_spans="$(du -sb "$CH/data/data/weft/spans" | awk '{ print $1 }')"
-ch_bytes_index="$(du -sb "$CH/data/data/weft/trace_index" | awk '{ print $1 }')"
+# Bytes of the active parts (what the data takes once the merged-away parts, which
+# ClickHouse deletes minutes later (old_parts_lifetime), are gone).
+ch_bytes_spans="$(chq -q "SELECT sum(bytes) FROM system.parts WHERE database = 'weft' AND table = 'spans' AND active")"
+ch_bytes_index="$(chq -q "SELECT sum(bytes) FROM system.parts WHERE database = 'weft' AND table = 'trace_index' AND active")"
 ch_hwm="$(status_kb "$CH_PID" VmHWM)"
 echo "  $ch_rows rows in $ch_parts parts; spans $ch_bytes_spans B, index $ch_bytes_index B on disk (system.parts: $ch_bytes_parts B)" >&2
 

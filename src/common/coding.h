@@ -8,6 +8,14 @@
 
 namespace weft::coding {
 
+// Signed integers as varints: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
+inline uint64_t zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t unzigzag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
 inline void put_fixed32(std::string& dst, uint32_t v) {
   char buf[4];
   for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>(v >> (8 * i));

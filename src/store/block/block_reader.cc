@@ -21,21 +21,6 @@ using namespace block;
 
 namespace {
 
-Status read_at(int fd, const std::string& path, uint64_t offset, uint64_t n, std::string* out) {
-  out->resize(n);
-  uint64_t got = 0;
-  while (got < n) {
-    ssize_t r = ::pread(fd, out->data() + got, n - got, static_cast<off_t>(offset + got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("reading", path, errno);
-    }
-    if (r == 0) return data_loss(path + ": block file truncated");
-    got += static_cast<uint64_t>(r);
-  }
-  return Status::ok();
-}
-
 Result<Footer> read_footer(int fd, const std::string& path) {
   struct stat st;
   if (::fstat(fd, &st) != 0) return errno_status("stat", path, errno);
@@ -43,7 +28,7 @@ Result<Footer> read_footer(int fd, const std::string& path) {
   if (size < kHeaderSize + kTrailerSize)
     return data_loss(path + ": block file truncated (" + std::to_string(size) + " bytes)");
   std::string header;
-  WEFT_RETURN_IF_ERROR(read_at(fd, path, 0, kHeaderSize, &header));
+  WEFT_RETURN_IF_ERROR(pread_exact(fd, path, 0, kHeaderSize, &header));
   if (std::string_view(header).substr(0, 8) != kMagic)
     return data_loss(path + ": not a block file (bad magic)");
   const uint32_t version = coding::decode_fixed32(header.data() + 8);
@@ -54,7 +39,7 @@ Result<Footer> read_footer(int fd, const std::string& path) {
     return data_loss(path + ": unknown block format version " + std::to_string(version));
 
   std::string trailer;
-  WEFT_RETURN_IF_ERROR(read_at(fd, path, size - kTrailerSize, kTrailerSize, &trailer));
+  WEFT_RETURN_IF_ERROR(pread_exact(fd, path, size - kTrailerSize, kTrailerSize, &trailer));
   const char* t = trailer.data();
   const uint64_t footer_offset = coding::decode_fixed64(t);
   const uint64_t footer_len = coding::decode_fixed64(t + 8);
@@ -71,7 +56,7 @@ Result<Footer> read_footer(int fd, const std::string& path) {
       footer_len != body_end - footer_offset || footer_raw > kMaxDecodedBytes)
     return data_loss(path + ": block trailer: impossible footer position");
   std::string stored;
-  WEFT_RETURN_IF_ERROR(read_at(fd, path, footer_offset, footer_len, &stored));
+  WEFT_RETURN_IF_ERROR(pread_exact(fd, path, footer_offset, footer_len, &stored));
   if (crc32c::mask(crc32c::value(stored)) != footer_crc)
     return data_loss(path + ": block footer CRC mismatch");
   std::string raw;
@@ -158,7 +143,7 @@ void BlockReaderImpl::build_trace(const PageData& d, uint32_t t, Trace* out) con
 Result<std::string> BlockReaderImpl::read_id_chunk(uint32_t c) const {
   const IdIndexChunk& ch = f_.id_index[c];
   std::string bytes;
-  WEFT_RETURN_IF_ERROR(read_at(fd_, path_, ch.offset, ch.bytes(), &bytes));
+  WEFT_RETURN_IF_ERROR(pread_exact(fd_, path_, ch.offset, ch.bytes(), &bytes));
   if (crc32c::mask(crc32c::value(bytes)) != ch.crc)
     return data_loss(path_ + ": trace-ID index chunk " + std::to_string(c) + ": CRC mismatch");
   return bytes;

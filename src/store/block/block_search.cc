@@ -8,7 +8,6 @@
 // span column (and attr / event columns if a tag needs them) and evaluate the query on
 // dictionary codes.
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <map>
 
@@ -53,26 +52,6 @@ bool BlockSearchState::could_take(TraceOrder order, uint64_t start, uint64_t dur
 
 namespace block {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-const char* status_name(uint8_t code) {
-  switch (code) {
-    case 1:
-      return "ok";
-    case 2:
-      return "error";
-    default:
-      return "unset";
-  }
-}
 
 // How one slot can match a tag value.
 struct SlotMatcher {
@@ -351,7 +330,8 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
           if (key == "error" && value == "true" && d.is_error(i)) return true;
           if (t.pseudo_kind && d.kind(i) == *t.pseudo_kind) return true;
           if (key == "status.code" &&
-              iequals(value, status_name((d.kind_status[i] & kStatusMask) >> kStatusShift)))
+              status_code_matches(value, static_cast<SpanStatusCode>(
+                                             (d.kind_status[i] & kStatusMask) >> kStatusShift)))
             return true;
         }
       }

@@ -15,12 +15,8 @@
 
 namespace weft::store::block {
 
-inline uint64_t zigzag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-inline int64_t unzigzag(uint64_t v) {
-  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-}
+using coding::unzigzag;
+using coding::zigzag;
 
 inline void put_varint(std::string& out, uint64_t v) { coding::put_varint64(out, v); }
 inline void put_string(std::string& out, std::string_view s) {
@@ -116,6 +112,11 @@ class PartitionedReader {
   std::vector<std::pair<uint32_t, Cursor>> parts_;  // ascending part
   Cursor empty_;
 };
+
+// Reads exactly `n` bytes at `offset` of the open file `fd` (named `path` in errors) into
+// `*out`: IO_ERROR if the read fails, DATA_LOSS if the file ends first.
+Status pread_exact(int fd, const std::string& path, uint64_t offset, uint64_t n,
+                   std::string* out);
 
 // Compresses `raw` with zstd at `level` into `*out` (replacing it; one frame with its
 // content size). Returns false if the frame is not smaller than `raw` (the caller may then

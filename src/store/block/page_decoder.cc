@@ -14,21 +14,6 @@ namespace {
 
 enum Part { kCode = 0, kInt = 1, kDouble = 2, kRaw = 3 };
 
-Status pread_all(int fd, const std::string& path, uint64_t offset, uint64_t n, std::string* out) {
-  out->resize(n);
-  uint64_t got = 0;
-  while (got < n) {
-    ssize_t r = ::pread(fd, out->data() + got, n - got, static_cast<off_t>(offset + got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("reading", path, errno);
-    }
-    if (r == 0) return data_loss(path + ": file is shorter than its page directory says");
-    got += static_cast<uint64_t>(r);
-  }
-  return Status::ok();
-}
-
 class ColumnDecoder {
  public:
   ColumnDecoder(const Footer& f, const PageEntry& p, uint32_t page_no, PageData* d)
@@ -138,6 +123,10 @@ Status ColumnDecoder::span_for_search(bool times) {
       }
     }
   }
+  // Every stream read is read to its end (the whole column: times too).
+  if (!pref.empty() || !res.empty() || !nm.empty() || !nraw.empty() || !ks.empty() ||
+      (times && (!sd.empty() || !du.empty())))
+    return bad("span column (trailing bytes)");
   return Status::ok();
 }
 
@@ -188,8 +177,9 @@ Status ColumnDecoder::attr_for_search(const std::vector<bool>& wanted) {
         case kTypeBool:
         case kTypeInt: {
           uint64_t v;
-          if (!cursors[kInt][slot]->varint(&v)) return bad("span attributes");
-          a.i = se.type == kTypeBool ? static_cast<int64_t>(v != 0) : unzigzag(v);
+          if (!cursors[kInt][slot]->varint(&v) || (se.type == kTypeBool && v > 1))
+            return bad("span attributes");
+          a.i = se.type == kTypeBool ? static_cast<int64_t>(v) : unzigzag(v);
           break;
         }
         case kTypeDouble: {
@@ -211,63 +201,32 @@ Status ColumnDecoder::attr_for_search(const std::vector<bool>& wanted) {
     }
     out.begin.push_back(static_cast<uint32_t>(out.attrs.size()));
   }
+  // The partitions of slots not asked about are left unread; the count and slot streams
+  // must end here.
+  if (!count.empty() || !slots.empty()) return bad("attr column (trailing bytes)");
   return Status::ok();
 }
 
 Status ColumnDecoder::span() {
   const uint32_t n = p_.spans;
   if (d_.stream[kSpanId].size() != uint64_t{n} * 8) return bad("span.id");
-  Cursor ids = cur(kSpanId), pref = cur(kSpanParentRef), praw = cur(kSpanParentIdRaw),
-         sd = cur(kSpanStartDelta), du = cur(kSpanDuration), res = cur(kSpanResource),
-         sco = cur(kSpanScope), nm = cur(kSpanName), nraw = cur(kSpanNameRaw),
-         ks = cur(kSpanKindStatus), fl = cur(kSpanFlags);
+  // What a search reads, times included; then the rest of the column.
+  WEFT_RETURN_IF_ERROR(span_for_search(/*times=*/true));
+  Cursor ids = cur(kSpanId), praw = cur(kSpanParentIdRaw), sco = cur(kSpanScope),
+         fl = cur(kSpanFlags);
   d_.span_id.resize(n);
-  d_.parent_ref.resize(n);
   d_.parent_raw.assign(n, SpanId{});
-  d_.start.resize(n);
-  d_.end.resize(n);
-  d_.resource.resize(n);
   d_.scope.resize(n);
-  d_.name_code.resize(n);
-  d_.name_raw.assign(n, {});
-  d_.kind_status.resize(n);
   d_.flags.resize(n);
-  for (uint32_t t = 0; t < p_.traces; ++t) {
-    const uint32_t b = d_.trace_begin[t], e = d_.trace_begin[t + 1];
-    for (uint32_t i = b; i < e; ++i) {
-      uint64_t ref, delta, dur, r, s, name;
-      uint8_t kst;
-      if (!ids.id(&d_.span_id[i])) return bad("span.id");
-      if (!pref.varint(&ref) || (ref >= 2 && ref - 2 >= e - b)) return bad("span.parent_ref");
-      d_.parent_ref[i] = static_cast<uint32_t>(ref);
-      if (ref == 1 && !praw.id(&d_.parent_raw[i])) return bad("span.parent_id_raw");
-      if (!sd.varint(&delta)) return bad("span.start_delta");
-      if (!du.varint(&dur)) return bad("span.duration");
-      d_.start[i] = d_.trace_start[t] + delta;
-      d_.end[i] = d_.start[i] + static_cast<uint64_t>(unzigzag(dur));
-      if (!res.varint(&r) || r > f_.resources.size()) return bad("span.resource");
-      if (!sco.varint(&s) || s > f_.scopes.size()) return bad("span.scope");
-      d_.resource[i] = static_cast<uint32_t>(r);
-      d_.scope[i] = static_cast<uint32_t>(s);
-      if (!nm.varint(&name)) return bad("span.name");
-      if (name & 1) {
-        d_.name_code[i] = kNoCode;
-        if (!nraw.bytes(name >> 1, &d_.name_raw[i])) return bad("span.name_raw");
-      } else {
-        if ((name >> 1) >= f_.span_names.size()) return bad("span.name");
-        d_.name_code[i] = static_cast<uint32_t>(name >> 1);
-      }
-      if (!ks.byte(&kst) || (kst & kKindMask) > static_cast<uint8_t>(SpanKind::kConsumer) ||
-          ((kst & kStatusMask) >> kStatusShift) > static_cast<uint8_t>(SpanStatusCode::kError) ||
-          (kst & kKindStatusReserved))
-        return bad("span.kind_status");
-      d_.kind_status[i] = kst;
-      if (!fl.u32(&d_.flags[i])) return bad("span.flags");
-    }
+  for (uint32_t i = 0; i < n; ++i) {
+    uint64_t s;
+    if (!ids.id(&d_.span_id[i])) return bad("span.id");
+    if (d_.parent_ref[i] == 1 && !praw.id(&d_.parent_raw[i])) return bad("span.parent_id_raw");
+    if (!sco.varint(&s) || s > f_.scopes.size()) return bad("span.scope");
+    d_.scope[i] = static_cast<uint32_t>(s);
+    if (!fl.u32(&d_.flags[i])) return bad("span.flags");
   }
-  if (!pref.empty() || !praw.empty() || !sd.empty() || !du.empty() || !res.empty() ||
-      !sco.empty() || !nm.empty() || !nraw.empty() || !ks.empty() || !fl.empty())
-    return bad("span column (trailing bytes)");
+  if (!praw.empty() || !sco.empty() || !fl.empty()) return bad("span column (trailing bytes)");
   return Status::ok();
 }
 
@@ -430,7 +389,7 @@ namespace {
 Status read_streams(int fd, const std::string& path, const PageEntry& p, uint32_t page_no, Column c,
                     uint64_t streams, PageData* d) {
   std::string& buf = d->file_bytes[c];
-  WEFT_RETURN_IF_ERROR(pread_all(fd, path, p.column_offset(c), p.column_bytes(c), &buf));
+  WEFT_RETURN_IF_ERROR(pread_exact(fd, path, p.column_offset(c), p.column_bytes(c), &buf));
   std::string_view rest = buf;
   for (int s = kColumnFirstStream[c]; s < kColumnFirstStream[c + 1]; ++s) {
     const StreamEntry& se = p.streams[s];

@@ -5,15 +5,6 @@
 namespace weft::store {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 bool value_equals(const AnyValue& v, std::string_view want) {
   if (const std::string* s = v.as_string()) return *s == want;
   return v.to_string() == want;
@@ -25,19 +16,17 @@ bool list_has(const KeyValueList& attrs, std::string_view key, std::string_view 
   return false;
 }
 
-const char* status_code_name(SpanStatusCode c) {
-  switch (c) {
-    case SpanStatusCode::kUnset:
-      return "unset";
-    case SpanStatusCode::kOk:
-      return "ok";
-    case SpanStatusCode::kError:
-      return "error";
-  }
-  return "unset";
-}
-
 }  // namespace
+
+bool status_code_matches(std::string_view value, SpanStatusCode code) {
+  const std::string_view name = code == SpanStatusCode::kOk      ? "ok"
+                                : code == SpanStatusCode::kError ? "error"
+                                                                 : "unset";
+  if (value.size() != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(value[i])) != name[i]) return false;
+  return true;
+}
 
 bool is_pseudo_tag(std::string_view key) {
   return key == "error" || key == "span.kind" || key == "status.code";
@@ -49,7 +38,7 @@ bool span_has_tag(const Span& span, std::string_view key, std::string_view value
     SpanKind k;
     if (parse_span_kind(value, &k) && k == span.kind) return true;
   }
-  if (key == "status.code" && iequals(value, status_code_name(span.status.code))) return true;
+  if (key == "status.code" && status_code_matches(value, span.status.code)) return true;
   if (list_has(span.attributes, key, value)) return true;
   if (span.resource && list_has(span.resource->attributes, key, value)) return true;
   for (const SpanEvent& e : span.events)

@@ -12,6 +12,10 @@ namespace weft::store {
 // The tags that match span fields rather than attributes.
 bool is_pseudo_tag(std::string_view key);
 
+// True if `value` names `code` as the status.code pseudo-tag does: unset, ok or error, in
+// any case.
+bool status_code_matches(std::string_view value, SpanStatusCode code);
+
 // True if `span` carries `key`=`value`: as a span, resource or event attribute whose
 // to_string() equals `value`, or as a pseudo-tag: error=true (status ERROR),
 // span.kind=<kind name, any case>, status.code=<unset|ok|error, any case>.

@@ -1,6 +1,5 @@
 #include "store/head/span_record.h"
 
-#include <cctype>
 #include <cstring>
 
 #include "common/coding.h"
@@ -38,10 +37,8 @@ enum ExtraBit : uint64_t {
   kDroppedLinks = 32,
 };
 
-uint64_t zigzag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+using coding::unzigzag;
+using coding::zigzag;
 
 void put_str(std::string& out, std::string_view s) {
   put_varint64(out, s.size());
@@ -329,30 +326,6 @@ Span decode_span_record(std::string_view record, const TraceId& trace_id,
 // ---------------------------------------------------------------------------------------
 // Matching in place.
 
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-const char* status_code_name(SpanStatusCode c) {
-  switch (c) {
-    case SpanStatusCode::kOk:
-      return "ok";
-    case SpanStatusCode::kError:
-      return "error";
-    default:
-      return "unset";
-  }
-}
-
-}  // namespace
-
 RecordQuery::RecordQuery(const TraceQuery& q, const HeadTables& tables) : q_(q), tables_(tables) {
   if (!q.service.empty()) {
     service_id_ = tables.find(q.service);
@@ -412,7 +385,7 @@ bool RecordQuery::span_has_tag(const SpanRecordView& r, size_t i) const {
   Tag& t = tags_[i];
   if (t.key == "error" && t.value == "true" && r.status() == SpanStatusCode::kError) return true;
   if (t.kind && r.kind() == *t.kind) return true;
-  if (t.key == "status.code" && iequals(t.value, status_code_name(r.status()))) return true;
+  if (t.key == "status.code" && status_code_matches(t.value, r.status())) return true;
   if (attrs_have(r.attrs, t)) return true;
   if (r.resource_id < t.resource.size()) {
     int8_t& known = t.resource[r.resource_id];

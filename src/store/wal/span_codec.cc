@@ -30,10 +30,8 @@ constexpr int kMaxValueDepth = 64;
 // Upper bound on a decompressed record, so a corrupt frame header cannot allocate wildly.
 constexpr uint64_t kMaxDecodedBytes = 1ull << 30;
 
-uint64_t zigzag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+using coding::unzigzag;
+using coding::zigzag;
 
 void put_str(std::string& out, std::string_view s) {
   put_varint64(out, s.size());
