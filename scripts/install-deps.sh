@@ -30,10 +30,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm modules for the integration tests (real OpenTelemetry JS exporters).
-if [ -f tests/integration/package.json ]; then
-  (cd tests/integration && if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
+# npm modules for the integration tests (real OpenTelemetry JS exporters) and for the web
+# UI (TypeScript, Vite; scripts/build.sh builds it into web/dist).
+for dir in tests/integration web; do
+  [ -f "$dir/package.json" ] || continue
+  (cd "$dir" && if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
      npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
      touch node_modules
    fi)
-fi
+done

@@ -21,6 +21,10 @@ run_suite() {
 
 if [ "$what" = release ] || [ "$what" = all ]; then
   scripts/build.sh release
+  if [ -f web/package.json ]; then
+    echo "== web unit tests (vitest)"
+    (cd web && npx vitest run)
+  fi
   run_suite build
   # libFuzzer targets for the block, WAL and manifest decoders, bounded in time
   # (tests/fuzz/README.md); FUZZ_SECONDS=0 skips them.

@@ -50,6 +50,17 @@ void register_serve_command(CLI::App& app) {
                    "reloaded when it changes; without it every service gets probabilistic 1.0")
       ->envname("WEFT_SAMPLING_STRATEGIES");
   serve
+      ->add_option_function<std::string>(
+          "--ui-dir", [opts](const std::string& dir) { opts->ui_dir = dir; },
+          "Directory of the built web UI (web/dist) served on the query port; '' = no UI "
+          "(--no-ui). Default: <exe dir>/../share/weft/ui, else the "
+          "web/dist of the source tree the executable was built in")
+      ->type_name("DIR")
+      ->envname("WEFT_UI_DIR");
+  serve->add_flag_callback(
+      "--no-ui", [opts] { opts->ui_dir = std::string(); },
+      "Serve no web UI on the query port (same as --ui-dir '')");
+  serve
       ->add_option("--fsync", o.fsync,
                    "When a write is made durable before it is acknowledged: request (fsync "
                    "before every answer, survives power loss), interval (fsync every "

@@ -57,6 +57,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void read_request() {
+    head_ = false;
     parser_.emplace();
     parser_->body_limit(state_->options.max_body_bytes);
     parser_->header_limit(64 * 1024);
@@ -87,6 +88,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive() && !state_->stopping.load();
     version_ = msg.version();
+    head_ = msg.method() == bhttp::verb::head;
 
     http::Request req;
     req.method = std::string(msg.method_string());
@@ -136,6 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive_ && !state_->stopping.load());
     res->prepare_payload();
+    if (head_) res->body().clear();  // HEAD: GET's headers (Content-Length too), no body
     stream_.expires_after(state_->options.io_timeout);
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res](beast::error_code ec, size_t) {
@@ -158,6 +161,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool first_ = true;
   unsigned version_ = 11;
+  bool head_ = false;  // the request being answered is HEAD
   uint64_t started_ns_ = 0;
 };
 

@@ -9,6 +9,8 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -27,6 +29,7 @@
 #include "server/otlp_grpc_service.h"
 #include "server/ports_file.h"
 #include "server/serve_options.h"
+#include "server/ui_handler.h"
 #include "store/embedded_store.h"
 
 namespace weft::server {
@@ -159,8 +162,11 @@ int run_serve(const ServeOptions& options) {
   HttpServerOptions http_base;
   http_base.max_body_bytes = options.limits.max_body_bytes;
 
-  auto query_handler =
-      make_ops_handler(ready, api::make_query_api_handler(queries, sampling.get()));
+  std::error_code exe_ec;
+  UiSource ui = find_ui_source(options.ui_dir, std::getenv("WEFT_UI_DIR"),
+                               std::filesystem::read_symlink("/proc/self/exe", exe_ec).string());
+  auto query_handler = make_ops_handler(
+      ready, make_ui_handler(ui, api::make_query_api_handler(queries, sampling.get())));
   auto otlp_http_handler = ingest::make_otlp_http_handler(ingestor);
   auto zipkin_handler =
       ingest::make_zipkin_ingest_handler(ingestor, api::make_zipkin_query_handler(queries));
@@ -204,10 +210,23 @@ int run_serve(const ServeOptions& options) {
   std::string listening;
   for (auto& [name, addr] : bound) listening += " " + name + "=" + addr;
   log("listening:" + listening);
+  const std::string query_url = "http://" + bound[3].second;
+  if (!ui.enabled)
+    log("web UI off (--ui-dir '' / --no-ui)");
+  else if (ui_built(ui))
+    log("web UI: " + query_url + "/ from " + ui.dir + " (" + ui.origin + ")");
+  else if (ui.dir.empty())
+    log(std::string("web UI not found (no --ui-dir, no $WEFT_UI_DIR, no share/weft/ui beside "
+                    "the executable, no web/ above it); ") +
+        kUiNotBuiltAdvice);
+  else
+    log("web UI not built: no index.html in " + ui.dir + " (" + ui.origin + "); " +
+        kUiNotBuiltAdvice);
   std::unique_ptr<DemoTraffic> demo;
   if (options.demo) {
     demo = std::make_unique<DemoTraffic>(*store, options.demo_traces_per_second);
-    log("demo traffic on: open http://" + bound[3].second + "/api/v1/search to see traces");
+    log("demo traffic on: open " + query_url + (ui_built(ui) ? "/" : "/api/v1/search") +
+        " to see traces");
   }
   ready = true;
 

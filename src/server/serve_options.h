@@ -2,6 +2,7 @@
 // Everything `weft serve` can be told. Filled by src/cmd from flags, WEFT_* environment
 // variables and an optional YAML file (in that order of precedence).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,9 @@ struct ServeOptions {
   // Jaeger strategies file served on /api/sampling, reloaded when it changes; empty =
   // every service gets probabilistic 1.0. Must exist at startup when given.
   std::string sampling_strategies;
+  // Web UI directory (web/dist as Vite builds it) served on the query port: nullopt = find
+  // one (find_ui_source in ui_handler.h: $WEFT_UI_DIR, installed, source tree); "" = no UI.
+  std::optional<std::string> ui_dir;
 
   std::string fsync = "request";  // request | interval | never
   uint32_t fsync_interval_ms = 1000;

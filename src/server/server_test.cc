@@ -129,5 +129,27 @@ TEST_F(HttpServerTest, GzipBodyIsDecoded) {
   EXPECT_EQ(send(bad).result_int(), 400u);
 }
 
+TEST_F(HttpServerTest, HeadHasGetsHeadersAndNoBody) {
+  // HEAD then GET on one connection: a body after HEAD's headers would be read as the
+  // start of the next response.
+  asio::io_context ioc;
+  asio::ip::tcp::resolver resolver(ioc);
+  boost::beast::tcp_stream stream(ioc);
+  stream.connect(resolver.resolve("127.0.0.1", port_));
+  bhttp::request<bhttp::string_body> head{bhttp::verb::head, "/x", 11};
+  bhttp::request<bhttp::string_body> get{bhttp::verb::get, "/x", 11};
+  bhttp::write(stream, head);
+  bhttp::write(stream, get);
+  boost::beast::flat_buffer buf;
+  bhttp::response_parser<bhttp::string_body> head_res;
+  head_res.skip(true);  // a response to HEAD has no body, whatever Content-Length says
+  bhttp::read(stream, buf, head_res);
+  EXPECT_EQ(head_res.get().result_int(), 200u);
+  EXPECT_EQ(head_res.get()[bhttp::field::content_length], "10");  // "HEAD /x - "
+  bhttp::response<bhttp::string_body> get_res;
+  bhttp::read(stream, buf, get_res);
+  EXPECT_EQ(get_res.body(), "GET /x - ");
+}
+
 }  // namespace
 }  // namespace weft::server

@@ -20,7 +20,8 @@ export function formatDuration(ns: number): string {
 
 function trim(x: number): string {
   const a = Math.abs(x);
-  return (a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2)).replace(/\.?0+$/, "");
+  // Trailing zeros of the fraction only: 100 stays "100", 1.50 becomes "1.5".
+  return (a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2)).replace(/\.0+$|(\.\d*?)0+$/, "$1");
 }
 
 // Local wall-clock time of a Unix-nanosecond string: "2026-12-04 21:35:12.345".
