@@ -47,13 +47,16 @@ QueryService::QueryService(Store& store, const Clock& clock) : store_(store), cl
 Result<std::optional<Trace>> QueryService::get_trace(const TraceId& id) {
   WEFT_ASSIGN_OR_RETURN(std::optional<Trace> trace, store_.get_trace(id));
   if (trace) {
-    // The store promises this order; sorting again is cheap and keeps the APIs deterministic
-    // whatever the backend.
-    std::stable_sort(trace->spans.begin(), trace->spans.end(), [](const Span& a, const Span& b) {
+    // The store promises this order; checking it is cheap and keeps the APIs deterministic
+    // whatever the backend (sorting 100k spans by value when they are in order already cost
+    // a sixth of a big trace's fetch).
+    auto before = [](const Span& a, const Span& b) {
       if (a.start_time_unix_nano != b.start_time_unix_nano)
         return a.start_time_unix_nano < b.start_time_unix_nano;
       return a.span_id < b.span_id;
-    });
+    };
+    if (!std::is_sorted(trace->spans.begin(), trace->spans.end(), before))
+      std::stable_sort(trace->spans.begin(), trace->spans.end(), before);
     if (trace->spans.empty()) trace.reset();
   }
   return trace;

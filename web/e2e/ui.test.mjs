@@ -25,6 +25,13 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
+// Rows of the waterfall on screen (the waterfall recycles a pool of row elements and hides
+// the unused ones).
+const ROWS = '[data-testid="span-row"]:visible';
+const countRows = (page) => page.locator(ROWS).count();
+const waitRows = (page, n) => page.waitForFunction((want) =>
+  [...document.querySelectorAll('[data-testid="span-row"]')].filter((e) => e.offsetParent !== null).length === want, n);
+
 // A page that fails the test on any uncaught error or console error of the UI.
 async function newPage() {
   const page = await browser.context.newPage();
@@ -87,15 +94,14 @@ test('search → trace → collapse → span detail → follow a link → servic
   const header = await page.textContent('[data-testid="trace-header"]');
   assert.match(header, /GET \/checkout/);
   assert.match(header, /frontend/);
-  const spanRows = page.locator('[data-testid="span-row"]');
-  assert.equal(await spanRows.count(), 4);
+  assert.equal(await countRows(page), 4);
 
   // Collapse the root's subtree, then expand it again.
   const rootRow = page.locator(`[data-testid="span-row"][data-span-id="${linked.spans.root}"]`);
   await rootRow.locator('[data-testid="toggle"]').click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="span-row"]').length === 1);
+  await waitRows(page, 1);
   await rootRow.locator('[data-testid="toggle"]').click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="span-row"]').length === 4);
+  await waitRows(page, 4);
 
   // Span detail of the failed payment: status, event, link; the selection is in the URL.
   await page.locator(`[data-testid="span-row"][data-span-id="${linked.spans.pay}"]`).click();
@@ -139,12 +145,13 @@ test('a big trace from the reference workload: header, waterfall, search inside 
   const id = r.json.traces[0].traceId;
   await page.goto(`${server.query}/trace/${id}`);
   await waitReady(page, 'trace');
-  assert.ok(await page.locator('[data-testid="span-row"]').count() > 1);
+  assert.ok(await countRows(page) > 1);
   await page.locator('[data-testid="minimap"]').waitFor();
-  const firstName = await page.locator('[data-testid="span-row"]').nth(1).getAttribute('data-span-id');
+  const firstName = await page.locator(ROWS).nth(1).getAttribute('data-span-id');
   await page.fill('[data-testid="trace-search"]', firstName);
   await page.keyboard.press('Enter');
-  await page.locator(`[data-testid="span-row"][data-span-id="${firstName}"].match, [data-testid="span-row"][data-span-id="${firstName}"][data-match]`).first().waitFor();
+  await page.locator(`[data-testid="span-row"][data-span-id="${firstName}"].wf-is-match`).first().waitFor();
+  assert.match(await page.textContent('[data-testid="search-count"]'), /1 of 1/);
   await shot(page, 'trace-large');
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -160,9 +167,8 @@ test('span names, attributes, events, links and resources holding markup run not
 
   await page.goto(`${server.query}/trace/${hostile}`);
   await waitReady(page, 'trace');
-  const rows = page.locator('[data-testid="span-row"]');
-  assert.equal(await rows.count(), 2);
-  await rows.first().click();
+  assert.equal(await countRows(page), 2);
+  await page.locator(ROWS).first().click();
   const detail = page.locator('[data-testid="span-detail"]');
   await detail.waitFor();
   const text = await detail.textContent();
@@ -203,7 +209,7 @@ test('unknown trace, unknown page, a file, and an API that went away', async () 
   await page.goto(`${server.query}/trace/file`);
   await page.setInputFiles('[data-testid="open-file"]', file);
   await waitReady(page, 'trace');
-  assert.equal(await page.locator('[data-testid="span-row"]').count(), 4);
+  assert.equal(await countRows(page), 4);
   rmSync(dir, { recursive: true, force: true });
 
   // A second server that goes away while its page is open: a banner, not a blank page.

@@ -149,7 +149,9 @@ Status ColumnDecoder::attr_for_search(const std::vector<bool>& wanted) {
   DecodedAttrs& out = d_.attrs;
   out = DecodedAttrs{};
   out.begin.reserve(p_.spans + 1);
-  out.attrs.reserve(p_.spans);
+  // Every attribute takes at least one byte of the slot stream: an upper bound that spares
+  // the regrowth copies of a big page (a 100k-span trace is one page).
+  out.attrs.reserve(slots.left());
   for (uint32_t i = 0; i < p_.spans; ++i) {
     uint64_t n;
     if (!count.varint(&n) || n > slots.left()) return bad("span attributes");
