@@ -3,8 +3,21 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 
 namespace weft::cmd {
+namespace {
+
+// serve's options take their environment variable from their name: data-dir → WEFT_DATA_DIR.
+bool env_set_for(const std::string& option) {
+  std::string var = "WEFT_";
+  for (char c : option) var += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const char* v = std::getenv(var.c_str());
+  return v != nullptr && *v != '\0';
+}
+
+}  // namespace
 
 std::string YamlConfig::to_config(const CLI::App* app, bool default_also, bool, std::string) const {
   std::string out;
@@ -44,6 +57,10 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
       throw CLI::ParseError("config key \"" + item.name + "\" must be a scalar or a list",
                             CLI::ExitCodes::InvalidError);
     }
+    // CLI11 applies a config file before the environment, so a key in the file would win
+    // over its WEFT_* variable; the documented order is flags, then the environment, then
+    // the file: a serve option whose variable is set is left to the environment.
+    if (parent == "serve" && env_set_for(item.name)) return;
     items.push_back(std::move(item));
   };
   for (const auto& kv : root) {

@@ -49,7 +49,6 @@ before(async () => {
   server = await startServer({ args: ['--ui-dir', UI_DIR] });
   await loadgen(server, 3000);
   linked = await sendLinkedTraces(server);
-  hostile = await sendHostileTrace(server);
   browser = await launchChromium();
 });
 
@@ -158,6 +157,7 @@ test('a big trace from the reference workload: header, waterfall, search inside 
 });
 
 test('span names, attributes, events, links and resources holding markup run nothing', async () => {
+  hostile = await sendHostileTrace(server);
   const page = await newPage();
   await page.goto(`${server.query}/search?lookback=1h&tag=ui.test%3Dhostile`);
   await waitReady(page, 'search');
