@@ -3,6 +3,7 @@
 #include <limits>
 #include <thread>
 
+#include "api/compact_json.h"
 #include "api/json_writer.h"
 #include "api/native_json.h"
 #include "query/params.h"
@@ -133,9 +134,19 @@ Result<std::optional<query::TracePart>> select_part(Trace&& trace, const http::R
   return std::optional<query::TracePart>(query::trace_page(std::move(trace), from, count));
 }
 
+// `format`: native (the default) or compact (docs/api.md, "Compact form").
+Result<bool> parse_compact(const http::Request& req) {
+  auto v = req.param("format");
+  if (!v || v->empty() || *v == "native") return false;
+  if (*v == "compact") return true;
+  return invalid_argument("format: must be native or compact");
+}
+
 http::Response get_trace(QueryService& service, std::string_view id_text, const http::Request& req) {
   auto id = query::parse_trace_id("traceId", id_text);
   if (!id.is_ok()) return error_response(kStyle, id.status());
+  auto compact = parse_compact(req);
+  if (!compact.is_ok()) return error_response(kStyle, compact.status());
   auto trace = service.get_trace(*id);
   if (!trace.is_ok()) return error_response(kStyle, trace.status());
   if (!*trace) return error_response(kStyle, 404, "trace " + id->to_hex() + " not found");
@@ -143,6 +154,12 @@ http::Response get_trace(QueryService& service, std::string_view id_text, const 
   if (!part.is_ok()) {
     int code = part.status().code() == StatusCode::kNotFound ? 404 : 400;
     return error_response(kStyle, code, part.status().message());
+  }
+  if (*compact) {
+    auto body = *part ? compact_trace_part_json(**part) : compact_trace_json(**trace);
+    // The only failure: times a JSON number cannot carry exactly.
+    if (!body.is_ok()) return error_response(kStyle, 422, body.status().message());
+    return http::Response::json(200, std::move(*body));
   }
   JsonWriter w;
   if (*part)

@@ -39,6 +39,13 @@ TEST_F(NativeApiTest, LargeTracesComeInPagesOrAsASubTree) {
   ASSERT_EQ(d["spans"].Size(), 1u);
   EXPECT_EQ(str(d["spans"][0]["name"]), "render");
   EXPECT_FALSE(d.HasMember("nextOffset"));
+  // An offset alone: the rest of the trace (offset + "no limit" once overflowed).
+  d = parse(get("/api/v1/traces/" + hex(kRich) + "?offset=1"));
+  EXPECT_EQ(d["spans"].Size(), 2u);
+  EXPECT_FALSE(d.HasMember("nextOffset"));
+  d = parse(get("/api/v1/traces/" + hex(kRich) + "?offset=9"));
+  EXPECT_EQ(d["spans"].Size(), 0u);
+  EXPECT_EQ(d["offset"].GetInt(), 3);
 
   // Sub-tree: the span and what is below it, to a depth.
   r = get("/api/v1/traces/" + hex(kRich) + "?root=" + span_id(2).to_hex());

@@ -25,7 +25,8 @@ TracePart whole_figures(const Trace& trace) {
 TracePart trace_page(Trace&& trace, uint64_t offset, uint64_t limit) {
   TracePart p = whole_figures(trace);
   p.offset = std::min<uint64_t>(offset, trace.spans.size());
-  const uint64_t end = std::min<uint64_t>(trace.spans.size(), p.offset + limit);
+  // offset + limit would overflow for "no limit" (UINT64_MAX).
+  const uint64_t end = p.offset + std::min<uint64_t>(limit, trace.spans.size() - p.offset);
   p.spans.spans.assign(std::make_move_iterator(trace.spans.begin() + p.offset),
                        std::make_move_iterator(trace.spans.begin() + end));
   if (end < trace.spans.size()) p.next_offset = end;

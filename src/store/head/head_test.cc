@@ -14,6 +14,23 @@ void apply(Head& h, std::vector<Span> spans, uint64_t segment = 1) {
   h.apply(batches, segment);
 }
 
+TEST(Head, TraceByIdIsInStartThenSpanIdOrder) {
+  Head h(1ull << 30);
+  // Arrival order unrelated to start; ties on start broken by span ID.
+  std::vector<Span> spans;
+  for (uint64_t id : {7, 3, 9, 1, 8, 2, 6, 4, 5})
+    spans.push_back(make_span(1, id, id == 1 ? 0 : 1, "svc", "op" + std::to_string(id),
+                              id % 3, 1));
+  apply(h, {spans.begin(), spans.begin() + 4});
+  apply(h, {spans.begin() + 4, spans.end()});
+  auto t = h.get_trace(trace_id(1));
+  ASSERT_TRUE(t.has_value());
+  std::vector<uint64_t> got;
+  for (const Span& s : t->spans) got.push_back(s.span_id.low64());
+  EXPECT_EQ(got, (std::vector<uint64_t>{3, 6, 9, 1, 4, 7, 2, 5, 8}));
+  EXPECT_EQ(t->spans[1].name, "op6");  // each record decoded with its own span
+}
+
 TEST(Head, LateSpansJoinTheirTraceAndMoveItsStart) {
   Head h(1ull << 30);
   apply(h, {make_span(1, 2, 1, "back", "query", 10, 5)});
