@@ -6,13 +6,38 @@ if(WEFT_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# weft_own_sources(OUT GLOB): the files matching GLOB below the current folder, except
+# those in a sub-folder that has a CMakeLists.txt of its own: such a sub-folder is a library
+# of its own (src/ingest/tail/ is weft_tail, not part of weft_ingest).
+function(weft_own_sources OUT GLOB)
+  file(GLOB_RECURSE found CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${GLOB})
+  file(GLOB_RECURSE subs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*/CMakeLists.txt)
+  list(REMOVE_ITEM subs ${CMAKE_CURRENT_SOURCE_DIR}/CMakeLists.txt)
+  set(kept)
+  foreach(f ${found})
+    set(own TRUE)
+    foreach(sub ${subs})
+      get_filename_component(dir ${sub} DIRECTORY)
+      string(FIND "${f}" "${dir}/" at)
+      if(at EQUAL 0)
+        set(own FALSE)
+      endif()
+    endforeach()
+    if(own)
+      list(APPEND kept ${f})
+    endif()
+  endforeach()
+  set(${OUT} ${kept} PARENT_SCOPE)
+endfunction()
+
 # weft_library(NAME folder-name
 #              [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
-# Builds weft_<NAME> from every *.cc below the current folder except *_test.cc and
-# *_bench.cc. Headers are included as "<folder>/<file>.h".
+# Builds weft_<NAME> from every *.cc below the current folder except *_test.cc,
+# *_bench.cc and those of sub-folders with a CMakeLists.txt (weft_own_sources). Headers
+# are included as "<folder>/<file>.h".
 function(weft_library NAME)
   cmake_parse_arguments(ARG "" "" "PUBLIC_DEPS;PRIVATE_DEPS;EXTRA_SOURCES" ${ARGN})
-  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  weft_own_sources(srcs *.cc)
   list(FILTER srcs EXCLUDE REGEX "_(test|bench)\\.cc$")
   list(APPEND srcs ${ARG_EXTRA_SOURCES})
   # Each library's headers are reachable only through its own include root, which holds
@@ -40,7 +65,7 @@ endfunction()
 # the current folder, registered with CTest (label "unit").
 function(weft_tests NAME)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
-  file(GLOB_RECURSE tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  weft_own_sources(tests *_test.cc)
   if(tests)
     add_executable(weft_${NAME}_test ${tests})
     target_compile_options(weft_${NAME}_test PRIVATE ${WEFT_WARNINGS})

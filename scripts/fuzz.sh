@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 jobs=${JOBS:-$(nproc)}
-targets=(${FUZZ_TARGETS:-block_fuzz wal_fuzz manifest_fuzz})
+targets=(${FUZZ_TARGETS:-block_fuzz wal_fuzz manifest_fuzz logline_fuzz})
 case "$seconds" in ''|*[!0-9]*) echo "usage: $0 [seconds-per-target]" >&2; exit 2 ;; esac
 
 dir=build-fuzz
@@ -25,13 +25,15 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 "$dir/make_seeds" "$dir/seeds" >/dev/null
 mkdir -p "$dir/crashes" "$dir/logs"
 
-declare -A seeds=([block_fuzz]=block [wal_fuzz]=wal [manifest_fuzz]=manifest)
+declare -A seeds=([block_fuzz]=block [wal_fuzz]=wal [manifest_fuzz]=manifest [logline_fuzz]=logline)
 failed=()
 for t in "${targets[@]}"; do
   kind=${seeds[$t]}
   corpus=$dir/corpus/$t       # grows across runs: what the fuzzer found interesting
   mkdir -p "$corpus"
   inputs=("$corpus" "$dir/seeds/$kind")
+  # Text seeds kept in git (trace log lines): tests/fuzz/seeds/<kind>/.
+  [ -d "tests/fuzz/seeds/$kind" ] && inputs=("$corpus" "tests/fuzz/seeds/$kind")
   # Inputs that once crashed a target (kept in git) are replayed first, every run.
   [ -d "tests/fuzz/regressions/$t" ] && inputs+=("tests/fuzz/regressions/$t")
   log=$dir/logs/$t.log

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  libboost-dev rapidjson-dev libzstd-dev libxxhash-dev zlib1g-dev
+  libboost-dev rapidjson-dev libsimdjson-dev libzstd-dev libxxhash-dev zlib1g-dev
   libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
