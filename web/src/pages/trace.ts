@@ -2,11 +2,14 @@
 // waterfall, span detail. /trace/file opens a JSON file (native, Jaeger or OTLP) instead
 // and shows it with the same view.
 //
-// A large trace comes in pages (trace/load.ts): the first page (the spans that start
-// first) is shown at once, marked as loading, and the view is rebuilt once with the
-// whole trace, keeping what the user did meanwhile (scroll position, collapsed spans,
-// selection, search). The page is "ready" (markReady) once the whole trace is shown.
+// The trace comes as weft's compact JSON in one request (trace/load.ts; the loading
+// screen shows the bytes arriving). From a server without it, a large trace comes in
+// native pages: the first page (the spans that start first) is shown at once, marked as
+// loading, and the view is rebuilt once with the whole trace, keeping what the user did
+// meanwhile (scroll position, collapsed spans, selection, search). The page is "ready"
+// (markReady) once the whole trace is shown.
 import { ApiDownError, ApiError, api } from "../api";
+import { formatCount } from "../format";
 import { h, mount, type Child } from "../dom";
 import { markReady, type RouteContext } from "../router";
 import { renderNotFound } from "./not_found";
@@ -14,7 +17,7 @@ import { loadTrace, type LoadedTrace } from "../trace/load";
 import { buildModel, type RawTrace } from "../trace/model";
 import { parseTraceFile } from "../trace/parse";
 import { renderOpenFile } from "../trace/open_file";
-import { renderHeader, sourceLabel } from "../trace/header";
+import { formatBytes, renderHeader, sourceLabel } from "../trace/header";
 import { Waterfall } from "../trace/waterfall";
 import { Minimap } from "../trace/minimap";
 import { renderSpanDetail } from "../trace/span_detail";
@@ -47,6 +50,12 @@ export async function tracePage(root: HTMLElement, ctx: RouteContext): Promise<v
   let loaded: LoadedTrace;
   try {
     loaded = await loadTrace(traceId, ctx.signal, {
+      onBytes: (received, total) => {
+        status.textContent = total
+          ? `Loading trace… ${formatBytes(received)} of ${formatBytes(total)}`
+          : `Loading trace… ${formatBytes(received)}`;
+        if (total) progress.style.width = `${Math.min(100, Math.round((received / total) * 100))}%`;
+      },
       onFirst: (first, total) => {
         if (total < PARTIAL_VIEW_MIN) return;
         performance.mark("weft-trace:first-page");
@@ -56,7 +65,7 @@ export async function tracePage(root: HTMLElement, ctx: RouteContext): Promise<v
       onProgress: (loaded, total) => {
         if (view) view.setProgress(loaded, total);
         else {
-          status.textContent = `Loading ${loaded.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} spans…`;
+          status.textContent = `Loading ${formatCount(loaded)} of ${formatCount(total)} spans…`;
           progress.style.width = `${Math.round((loaded / Math.max(1, total)) * 100)}%`;
         }
       },
@@ -114,8 +123,17 @@ export async function tracePage(root: HTMLElement, ctx: RouteContext): Promise<v
     ctx,
     loaded.raw,
     {
-      rawJson: () => prettyJson(loaded.json(), RAW_JSON_MAX),
-      blob: () => new Blob([JSON.stringify(loaded.json())], { type: "application/json" }),
+      rawJson: async () => {
+        const { json, spans, of } = await loaded.head();
+        const r = prettyJson(json, RAW_JSON_MAX);
+        const part =
+          spans < of
+            ? `Showing the JSON of the first ${formatCount(spans)} of ${formatCount(of)} spans` +
+              (r.truncated ? `, cut at ${formatBytes(r.text.length)}.` : ".")
+            : undefined;
+        return { ...r, note: part };
+      },
+      blob: (onProgress) => loaded.file(onProgress),
       linkChecks,
       fetchMs,
     },
@@ -148,14 +166,14 @@ function openFilePage(root: HTMLElement, ctx: RouteContext): () => void {
       note = h("span", null, `This file holds ${ids.length} traces; showing `, select);
     }
     view = showTrace(root, ctx, raw, {
-      rawJson: () => {
+      rawJson: async () => {
         try {
           return prettyJson(JSON.parse(text), RAW_JSON_MAX);
         } catch {
           return { text: text.slice(0, RAW_JSON_MAX), truncated: text.length > RAW_JSON_MAX };
         }
       },
-      blob: () => new Blob([text], { type: "application/json" }),
+      blob: async () => new Blob([text], { type: "application/json" }),
       linkChecks,
       source: {
         label: sourceLabel(raw.source),
@@ -171,8 +189,8 @@ function openFilePage(root: HTMLElement, ctx: RouteContext): () => void {
 }
 
 interface ShowOptions {
-  rawJson?: () => { text: string; truncated: boolean };
-  blob?: () => Blob;
+  rawJson?: () => Promise<{ text: string; truncated: boolean; note?: string }>;
+  blob?: (onProgress?: (received: number, total: number) => void) => Promise<Blob>;
   source?: { label: string; fileName?: string; note?: Child; action?: Child };
   // Shown while more spans load: the trace's span count. Not ready until they are in.
   loadingTotal?: number;
@@ -251,8 +269,8 @@ function showTrace(root: HTMLElement, ctx: RouteContext, raw: RawTrace, opts: Sh
   cleanups.push(() => wf.destroy(), () => minimap.destroy());
 
   const header = renderHeader(model, {
-    rawJson: opts.rawJson ?? (() => ({ text: "", truncated: false })),
-    downloadBlob: opts.blob ?? (() => new Blob([])),
+    rawJson: opts.rawJson ?? (async () => ({ text: "", truncated: false })),
+    downloadBlob: opts.blob ?? (async () => new Blob([])),
     onExpandAll: () => {
       wf.expandAll();
       keepSelectionInView();
@@ -293,7 +311,7 @@ function showTrace(root: HTMLElement, ctx: RouteContext, raw: RawTrace, opts: Sh
     loadBox ?? h("span", { class: "tv-hint" }, "↑↓ move · ←→ collapse/expand · Enter details · / find"),
   );
   const setProgress = (loaded: number, total: number) => {
-    loadText.textContent = `Loading spans: ${loaded.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}`;
+    loadText.textContent = `Loading spans: ${formatCount(loaded)} of ${formatCount(total)}`;
     loadBar.style.width = `${Math.round((loaded / Math.max(1, total)) * 100)}%`;
   };
   if (loading) setProgress(n, opts.loadingTotal!);
@@ -323,7 +341,7 @@ function showTrace(root: HTMLElement, ctx: RouteContext, raw: RawTrace, opts: Sh
   };
   const showCount = () => {
     const q = input.value.trim();
-    count.textContent = !q ? "" : matches.length ? `${current + 1} of ${matches.length.toLocaleString("en-US")}` : "no matches";
+    count.textContent = !q ? "" : matches.length ? `${current + 1} of ${formatCount(matches.length)}` : "no matches";
     count.classList.toggle("none", !!q && !matches.length);
     prevBtn.disabled = nextBtn.disabled = matches.length === 0;
   };
@@ -437,6 +455,8 @@ function showTrace(root: HTMLElement, ctx: RouteContext, raw: RawTrace, opts: Sh
     root,
     h("section", { class: loading ? "tv tv-partial" : "tv", "data-testid": "trace-view" }, header.el, toolbar, minimap.el, main),
   );
+  // One layout before the first paint: both read their sizes, then write.
+  minimap.measure();
   wf.start();
   minimap.setRows(wf.rows, (i) => rowOf(wf.rows, i));
   const v = wf.viewport();

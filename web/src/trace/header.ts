@@ -2,15 +2,17 @@
 // (start, duration, spans, depth, services, errors) and the trace-wide actions (raw JSON,
 // download, expand/collapse all).
 import { h, safeUrl, type Child } from "../dom";
-import { formatDuration, formatTimestamp, serviceColor } from "../format";
+import { formatDuration, formatTimestamp, serviceColor, formatCount } from "../format";
 import type { TraceModel } from "./model";
 import "./header.css";
 
 export interface HeaderOptions {
-  // The raw JSON, pretty and size-capped (computed when the user first opens it).
-  rawJson: () => { text: string; truncated: boolean };
-  // The whole trace as a file (built on the first click on "Download JSON").
-  downloadBlob: () => Blob;
+  // The raw JSON, pretty and size-capped (fetched or computed when the user first opens
+  // it); `note` says what part of the trace it is when not all of it.
+  rawJson: () => Promise<{ text: string; truncated: boolean; note?: string }>;
+  // The whole trace as a file (fetched or built on the first click on "Download JSON");
+  // onProgress hears how much of it has arrived.
+  downloadBlob: (onProgress?: (received: number, total: number) => void) => Promise<Blob>;
   onExpandAll: () => void;
   onCollapseAll: () => void;
   // Where the trace came from when it is not weft's API: "jaeger file" …, a file name,
@@ -48,31 +50,51 @@ export function renderHeader(model: TraceModel, opts: HeaderOptions): { el: HTML
 
   // ----- raw JSON -----
   let rawPanel: HTMLElement | null = null;
-  const rawButton = h("button", { type: "button", class: "tv-btn", "aria-pressed": "false" }, "Raw JSON");
+  let rawBusy = false;
+  const rawButton = h("button", { type: "button", class: "tv-btn", "aria-pressed": "false", "data-testid": "raw-json-button" }, "Raw JSON");
   const rawSlot = h("div", { class: "th-raw-slot" });
-  rawButton.addEventListener("click", () => {
-    if (!rawPanel) {
-      const t0 = performance.now();
-      const { text, truncated } = opts.rawJson();
-      const note = truncated
-        ? h(
-            "div",
-            { class: "th-raw-note" },
-            `Showing the first ${formatBytes(text.length)} of the trace's JSON. “Download JSON” saves all of it.`,
-          )
-        : null;
-      rawPanel = h("div", { class: "th-raw" }, note, h("pre", { "data-testid": "raw-json" }, text));
-      rawPanel.dataset.ms = String(Math.round(performance.now() - t0));
-      rawSlot.appendChild(rawPanel);
-    } else {
+  const showRaw = (panel: HTMLElement) => {
+    rawPanel = panel;
+    rawSlot.appendChild(panel);
+    rawButton.setAttribute("aria-pressed", "true");
+    rawButton.classList.add("active");
+  };
+  rawButton.addEventListener("click", async () => {
+    if (rawPanel) {
       rawPanel.hidden = !rawPanel.hidden;
+      rawButton.setAttribute("aria-pressed", rawPanel.hidden ? "false" : "true");
+      rawButton.classList.toggle("active", !rawPanel.hidden);
+      return;
     }
-    rawButton.setAttribute("aria-pressed", rawPanel.hidden ? "false" : "true");
-    rawButton.classList.toggle("active", !rawPanel.hidden);
+    if (rawBusy) return;
+    rawBusy = true;
+    rawButton.textContent = "Loading JSON…";
+    rawButton.setAttribute("aria-busy", "true");
+    const t0 = performance.now();
+    try {
+      const { text, truncated, note } = await opts.rawJson();
+      const what = note ?? (truncated ? `Showing the first ${formatBytes(text.length)} of the trace's JSON.` : null);
+      const panel = h(
+        "div",
+        { class: "th-raw" },
+        what ? h("div", { class: "th-raw-note" }, `${what} “Download JSON” saves all of it.`) : null,
+        h("pre", { "data-testid": "raw-json" }, text),
+      );
+      panel.dataset.ms = String(Math.round(performance.now() - t0));
+      showRaw(panel);
+    } catch (e) {
+      showRaw(h("div", { class: "th-raw th-raw-error", role: "alert", "data-testid": "raw-json-error" }, `Cannot load the trace's JSON: ${(e as Error).message ?? e}`));
+    } finally {
+      rawBusy = false;
+      rawButton.textContent = "Raw JSON";
+      rawButton.removeAttribute("aria-busy");
+    }
   });
 
-  // ----- download: the blob is made on the first click (a 100k-span trace is tens of MB) -----
+  // ----- download: the file is fetched or made on the first click (a 100k-span trace is
+  // tens of MB), then saved through the same link -----
   let url = "";
+  let downloading = false;
   const download = h(
     "a",
     {
@@ -84,13 +106,31 @@ export function renderHeader(model: TraceModel, opts: HeaderOptions): { el: HTML
     },
     "Download JSON",
   );
-  const ensureUrl = () => {
-    if (!url) {
-      url = URL.createObjectURL(opts.downloadBlob());
+  let destroyed = false;
+  download.addEventListener("click", async (e) => {
+    if (url) return; // ready: the link saves it
+    e.preventDefault();
+    if (downloading || download.classList.contains("disabled")) return;
+    downloading = true;
+    download.textContent = "Downloading…";
+    download.setAttribute("aria-busy", "true");
+    try {
+      const blob = await opts.downloadBlob((received, total) => {
+        download.textContent = total ? `Downloading… ${Math.min(99, Math.floor((received / total) * 100))}%` : `Downloading… ${formatBytes(received)}`;
+      });
+      if (destroyed) return;
+      url = URL.createObjectURL(blob);
       download.setAttribute("href", safeUrl(url));
+      download.textContent = "Download JSON";
+      download.click(); // now with its href: the browser saves it
+    } catch (err) {
+      download.textContent = "Download failed — retry";
+      download.title = `Cannot fetch the trace's JSON: ${(err as Error).message ?? err}`;
+    } finally {
+      downloading = false;
+      download.removeAttribute("aria-busy");
     }
-  };
-  download.addEventListener("click", ensureUrl);
+  });
 
   if (opts.loadingTotal) {
     rawButton.disabled = true;
@@ -141,15 +181,15 @@ export function renderHeader(model: TraceModel, opts: HeaderOptions): { el: HTML
       h(
         "span",
         { "data-testid": "span-count" },
-        model.spans.length.toLocaleString("en-US"),
-        opts.loadingTotal ? h("span", { class: "muted" }, ` of ${opts.loadingTotal.toLocaleString("en-US")}`) : null,
+        formatCount(model.spans.length),
+        opts.loadingTotal ? h("span", { class: "muted" }, ` of ${formatCount(opts.loadingTotal)}`) : null,
       ),
     ),
     item("Depth", h("span", { "data-testid": "trace-depth" }, String(model.maxDepth))),
     item("Services", String(model.services.length)),
     item(
       "Errors",
-      h("span", { "data-testid": "error-count", class: model.errorCount > 0 ? "th-errors" : "" }, model.errorCount.toLocaleString("en-US")),
+      h("span", { "data-testid": "error-count", class: model.errorCount > 0 ? "th-errors" : "" }, formatCount(model.errorCount)),
     ),
     opts.source
       ? item("Source", [
@@ -172,7 +212,7 @@ export function renderHeader(model: TraceModel, opts: HeaderOptions): { el: HTML
       },
       dot,
       h("span", { class: "th-chip-name" }, s.name),
-      h("span", { class: "th-chip-count" }, s.spanCount.toLocaleString("en-US")),
+      h("span", { class: "th-chip-count" }, formatCount(s.spanCount)),
       s.errorCount ? h("span", { class: "th-chip-err" }, `${s.errorCount} err`) : null,
     );
   };
@@ -198,6 +238,7 @@ export function renderHeader(model: TraceModel, opts: HeaderOptions): { el: HTML
   return {
     el,
     destroy: () => {
+      destroyed = true;
       if (url) URL.revokeObjectURL(url);
     },
   };

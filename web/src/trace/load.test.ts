@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { mergePages } from "./load";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { FIRST, loadTrace, mergePages, RAW_SPANS } from "./load";
 import type { NativeSpan, NativeTrace } from "../types";
 
 const res = (svc: string) => ({ attributes: [{ key: "service.name", value: { stringValue: svc } }], droppedAttributesCount: 0, schemaUrl: "" });
@@ -64,5 +64,83 @@ describe("mergePages", () => {
     const merged = mergePages([p]);
     expect(merged.spans.length).toBe(1);
     expect("returnedSpanCount" in merged).toBe(false);
+  });
+});
+
+describe("loadTrace", () => {
+  const T = "0af7651916cd43dd8448eb211c80319c";
+  const compact = {
+    format: "compact-1",
+    traceId: T,
+    spanCount: 2,
+    startTimeUnixNano: "1700000000000000000",
+    endTimeUnixNano: "1700000000300000000",
+    strings: ["", "service.name", "frontend", "GET /", "child"],
+    resources: [[[1, 0, 2], 0, 0]],
+    scopes: [],
+    spans: [
+      ["b7ad6b7169203331", "", 3, 2, 0, 300000000, 0, 0, 0, -1, [], [], [], 0, 0, 0, [0, 0, 0]],
+      ["00f067aa0ba902b7", "b7ad6b7169203331", 4, 1, 10, 20, 0, 0, 0, -1, [], [], [], 0, 0, 0, [0, 0, 0]],
+    ],
+  };
+  const nativeOf = (ids: string[], offset?: number, next?: number): NativeTrace => ({
+    ...page(offset ?? 0, ["frontend"], ["s"], ids.map((id) => span(id, "frontend", 0)), next),
+    spanCount: 2,
+  });
+  let calls: string[] = [];
+  const serve = (answer: (url: string) => Response) => {
+    calls = [];
+    vi.stubGlobal("document", { getElementById: () => null });
+    vi.stubGlobal("fetch", async (url: string) => {
+      calls.push(url);
+      return answer(url);
+    });
+  };
+  const json = (v: unknown, status = 200) => new Response(JSON.stringify(v), { status, headers: { "Content-Type": "application/json" } });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("asks for the compact JSON, and reads it", async () => {
+    serve(() => json(compact));
+    const t = await loadTrace(T, new AbortController().signal);
+    expect(calls).toEqual([`/api/v1/traces/${T}?format=compact`]);
+    expect(t.format).toBe("compact");
+    expect(t.raw.spans.map((s) => [s.spanId, s.name, s.service])).toEqual([
+      ["b7ad6b7169203331", "GET /", "frontend"],
+      ["00f067aa0ba902b7", "child", "frontend"],
+    ]);
+    // The raw view and the download ask for the native JSON then.
+    serve((url) => (url.includes("limit=") ? json(nativeOf(["1", "2"], 0)) : new Response('{"whole":true}')));
+    expect((await t.head()).json.spans.length).toBe(2);
+    expect(calls[0]).toBe(`/api/v1/traces/${T}?limit=${RAW_SPANS}`);
+    expect(await (await t.file()).text()).toBe('{"whole":true}');
+  });
+
+  it("falls back to native pages when the server does not know the format", async () => {
+    serve((url) =>
+      url.includes("format=")
+        ? json({ error: { code: 400, message: "format: must be native" } }, 400)
+        : url.includes(`offset=${FIRST}`)
+          ? json(nativeOf([], FIRST))
+          : json(nativeOf(["1", "2"], 0)),
+    );
+    const t = await loadTrace(T, new AbortController().signal);
+    expect(t.format).toBe("native");
+    expect(t.raw.spans.map((s) => s.spanId)).toEqual(["1", "2"]);
+    expect(calls.some((u) => u.includes(`offset=0&limit=${FIRST}`))).toBe(true);
+    expect((await t.head()).json.spans.length).toBe(2);
+  });
+
+  it("uses a native answer to format=compact as it is (a server that ignores the parameter)", async () => {
+    serve(() => json(nativeOf(["1", "2"])));
+    const t = await loadTrace(T, new AbortController().signal);
+    expect(t.format).toBe("native");
+    expect(calls.length).toBe(1);
+    expect(t.raw.spans.map((s) => s.spanId)).toEqual(["1", "2"]);
+    expect(JSON.parse(await (await t.file()).text()).spans.length).toBe(2);
+  });
+
+  it("reports a trace that does not exist", async () => {
+    serve(() => json({ error: { code: 404, message: "no such trace" } }, 404));
+    await expect(loadTrace(T, new AbortController().signal)).rejects.toMatchObject({ status: 404, message: "no such trace" });
   });
 });

@@ -1,10 +1,11 @@
 // The minimap: every visible row of the waterfall as a thin bar on one canvas (x: time
 // over the whole trace, y: row), and a rectangle over the rows in view. Drawn once per
-// collapse/expand or resize (one Path2D per color, so 100k rows cost one pass and ~20
-// fills); scrolling only moves the rectangle. Click or drag on it scrolls the waterfall.
+// collapse/expand or resize (one Path2D per color while rows are a pixel or more tall;
+// beyond that straight into the pixels, so 100k rows cost one pass); scrolling only moves
+// the rectangle. Click or drag on it scrolls the waterfall.
 import { h } from "../dom";
 import { serviceColor } from "../format";
-import type { TraceModel } from "./model";
+import type { Span, TraceModel } from "./model";
 import { clamp } from "./view_logic";
 import "./minimap.css";
 
@@ -58,6 +59,12 @@ export class Minimap {
     this.ro.disconnect();
   }
 
+  // Reads its width now (call it together with the other reads of a first layout, before
+  // anything is written: then drawing does not force a layout of its own).
+  measure(): void {
+    this.width = this.el.clientWidth;
+  }
+
   // New visible rows (after collapse/expand): redraw everything.
   setRows(rows: Int32Array, rowOfSpan: (i: number) => number): void {
     this.rows = rows;
@@ -82,8 +89,9 @@ export class Minimap {
   }
 
   private draw(): void {
-    const w = this.el.clientWidth || this.width;
+    const w = this.width || this.el.clientWidth;
     if (!w) return;
+    this.width = w; // the ResizeObserver's first call (this width) draws nothing again
     const dpr = window.devicePixelRatio || 1;
     const cw = Math.round(w * dpr);
     const ch = Math.round(HEIGHT * dpr);
@@ -98,19 +106,31 @@ export class Minimap {
     const rows = this.rows;
     const n = rows.length;
     if (!n) return;
-    const spans = this.model.spans;
-    const total = this.model.duration || 1;
     this.rowPx = Math.min(MAX_ROW_PX, HEIGHT / n);
     const rowH = this.rowPx * dpr;
     const barH = Math.max(1, rowH >= 3 ? rowH - 1 : rowH);
-    const scaleX = cw / total;
+    if (rowH >= 1) this.drawBars(ctx, cw, rowH, barH);
+    else this.drawDense(ctx, cw, ch, rowH);
+    // Search matches: a mark at the right edge of each matching row.
+    if (this.matches && this.rowOfSpan) {
+      ctx.fillStyle = MATCH_COLOR;
+      const mw = Math.round(6 * dpr);
+      for (const i of this.matches) {
+        const r = this.rowOfSpan(i);
+        if (r >= 0) ctx.fillRect(cw - mw, r * rowH, mw, Math.max(2 * dpr, barH));
+      }
+    }
+  }
+
+  // A row a pixel or more tall: one rectangle per row (one Path2D per color).
+  private drawBars(ctx: CanvasRenderingContext2D, cw: number, rowH: number, barH: number): void {
+    const rows = this.rows;
+    const spans = this.model.spans;
+    const scaleX = cw / (this.model.duration || 1);
     const paths = new Map<string, Path2D>();
     let errors: Path2D | null = null;
-    for (let r = 0; r < n; r++) {
+    for (let r = 0; r < rows.length; r++) {
       const s = spans[rows[r]];
-      const x = s.start * scaleX;
-      const bw = Math.max(1, s.duration * scaleX);
-      const y = r * rowH;
       let p: Path2D | undefined;
       if (s.error) p = errors ??= new Path2D();
       else {
@@ -118,7 +138,7 @@ export class Minimap {
         p = paths.get(c);
         if (!p) paths.set(c, (p = new Path2D()));
       }
-      p.rect(x, y, bw, barH);
+      p.rect(s.start * scaleX, r * rowH, Math.max(1, s.duration * scaleX), barH);
     }
     ctx.globalAlpha = 0.85;
     for (const [c, p] of paths) {
@@ -130,15 +150,43 @@ export class Minimap {
       ctx.fillStyle = ERROR_COLOR;
       ctx.fill(errors);
     }
-    // Search matches: a mark at the right edge of each matching row.
-    if (this.matches && this.rowOfSpan) {
-      ctx.fillStyle = MATCH_COLOR;
-      const mw = Math.round(6 * dpr);
-      for (const i of this.matches) {
-        const r = this.rowOfSpan(i);
-        if (r >= 0) ctx.fillRect(cw - mw, r * rowH, mw, Math.max(2 * dpr, barH));
+  }
+
+  // More rows than pixels (a trace of thousands of spans): the rows are painted into the
+  // canvas's pixels directly, several to a pixel row (the last one wins, errors on top).
+  // Cost: one pass over the rows and one write per pixel covered, not 100k sub-pixel
+  // rectangles for the canvas to rasterise.
+  private drawDense(ctx: CanvasRenderingContext2D, cw: number, ch: number, rowH: number): void {
+    const rows = this.rows;
+    const spans = this.model.spans;
+    const scaleX = cw / (this.model.duration || 1);
+    const img = ctx.createImageData(cw, ch);
+    const px = new Uint32Array(img.data.buffer);
+    const colors = new Map<string, number>();
+    const err = rgba(ERROR_COLOR, 255);
+    const paint = (r: number, color: number, s: Span) => {
+      const y = Math.min(ch - 1, Math.floor(r * rowH));
+      const x0 = Math.min(cw - 1, Math.max(0, Math.floor(s.start * scaleX)));
+      const x1 = Math.min(cw, Math.max(x0 + 1, Math.ceil((s.start + s.duration) * scaleX)));
+      px.fill(color, y * cw + x0, y * cw + x1);
+    };
+    let anyError = false;
+    for (let r = 0; r < rows.length; r++) {
+      const s = spans[rows[r]];
+      if (s.error) {
+        anyError = true;
+        continue;
       }
+      let c = colors.get(s.service);
+      if (c === undefined) colors.set(s.service, (c = rgba(serviceColor(s.service), 217)));
+      paint(r, c, s);
     }
+    if (anyError)
+      for (let r = 0; r < rows.length; r++) {
+        const s = spans[rows[r]];
+        if (s.error) paint(r, err, s);
+      }
+    ctx.putImageData(img, 0, 0);
   }
 
   private onPointerDown(e: PointerEvent): void {
@@ -162,4 +210,10 @@ export class Minimap {
     el.addEventListener("pointerup", up);
     el.addEventListener("pointercancel", up);
   }
+}
+
+// "#rrggbb" and an alpha as one pixel of an ImageData's Uint32Array (little-endian: ABGR).
+function rgba(hex: string, alpha: number): number {
+  const v = parseInt(hex.slice(1), 16);
+  return ((alpha << 24) | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff)) >>> 0;
 }

@@ -1,6 +1,8 @@
 // Trace JSON → RawTrace (model.ts), from weft's API or from a file a user opens:
 //
 //   fromNative   weft's native API (docs/api.md "GET /api/v1/traces/{id}")
+//   fromCompact  the same trace as weft's compact JSON (`?format=compact`), parsed;
+//                fromCompactBytes reads the answer's bytes (big ones without JSON.parse)
 //   fromJaeger   Jaeger's UI model: /api/traces/{id}, the Jaeger UI's "JSON file" download
 //                ({"data":[trace…]}), a bare trace object, or an array of traces
 //   fromOtlp     OTLP/JSON ExportTraceServiceRequest ({"resourceSpans":[…]}, or the old
@@ -317,6 +319,681 @@ export function fromNative(json: NativeTrace, source: RawTrace["source"] = "weft
   if (!traceId && n && isObj(rawSpans[0])) traceId = str(rawSpans[0].traceId, "spans[0].traceId", "");
   if (file && traceId) traceId = hexId(traceId, 32, "traceId");
   return { traceId, spans, source };
+}
+
+// ---------- compact ----------
+
+// weft's compact trace JSON ("compact-1", docs/api.md: `GET /api/v1/traces/{id}?format=compact`):
+// the native trace with strings interned in one table, spans as arrays of 17 positions,
+// attributes as flat [key, type, value] triples and times in ns after the trace's start.
+// It becomes the RawTrace fromNative makes of the same trace's native JSON, except that
+// times stay numbers after `baseNs` (no BigInt per span), and that a span's attributes
+// (from the API) are decoded when first read: a 100k-span trace has ~600k of them, and
+// only the few spans a user opens (or a search) need them. Values many spans share (a
+// string index) share one AnyValue object: the model never changes them.
+//
+// From the API (source "weft") arrays and objects are taken as the server wrote them and
+// only the shape, indices and types are checked; from a file every field is checked and
+// rebuilt, attributes at once (an error names its place when the file is opened).
+
+const OTLP_STATUS: StatusCodeName[] = ["unset", "ok", "error"];
+
+class CompactStrings {
+  private readonly stringValues: (AnyValue | undefined)[];
+  // The answer's bytes, when spans refer to parts of them (fromCompactBytes).
+  bytes: Uint8Array | null = null;
+  constructor(
+    readonly table: string[],
+    private readonly file: boolean,
+  ) {
+    this.stringValues = new Array(table.length);
+  }
+
+  // The JSON value in bytes [from, to).
+  json(from: number, to: number): unknown {
+    return JSON.parse(utf8.decode(this.bytes!.subarray(from, to)));
+  }
+
+  str(v: unknown, where: string): string {
+    const t = typeof v === "number" ? this.table[v] : undefined;
+    if (typeof t !== "string") fail(where, `expected a string index, got ${describe(v)}`);
+    return t;
+  }
+
+  // [key, type, value, …] → KeyValue[]; throws TraceParseError naming `where`.
+  attrs(a: unknown, where: string): KeyValue[] {
+    if (!Array.isArray(a)) return fail(where, `expected an array, got ${describe(a)}`);
+    const m = a.length;
+    if (m === 0) return NONE;
+    if (m % 3 !== 0) fail(where, `expected [key, type, value] triples, got ${m} items`);
+    const out: KeyValue[] = new Array(m / 3);
+    for (let k = 0; k < m; k += 3) {
+      const key = this.str(a[k], where);
+      out[k / 3] = { key, value: this.value(key, a[k + 1], a[k + 2], where) };
+    }
+    return out;
+  }
+
+  private value(key: string, type: unknown, v: unknown, where: string): AnyValue {
+    const bad = (what: string): never => fail(where, `attribute ${JSON.stringify(key)}: ${what}, got ${describe(v)}`);
+    switch (type) {
+      case 0: {
+        const c = typeof v === "number" ? this.stringValues[v] : undefined;
+        return c ?? (this.stringValues[v as number] = { stringValue: this.str(v, where) });
+      }
+      case 1:
+        if (typeof v === "number" && Number.isSafeInteger(v)) return { intValue: String(v) };
+        if (typeof v === "string" && DECIMAL.test(v)) return { intValue: v };
+        return bad("expected an integer");
+      case 2:
+        if (typeof v === "number" || v === "NaN" || v === "Infinity" || v === "-Infinity") return { doubleValue: v };
+        return bad("expected a number");
+      case 3:
+        if (v === 0 || v === 1) return { boolValue: v === 1 };
+        return bad("expected 0 or 1");
+      case 4:
+        if (typeof v === "string") return { bytesValue: v };
+        return bad("expected a base64 string");
+      case 5:
+        if (!isObj(v)) return bad("expected an AnyValue object");
+        return this.file ? anyValue(v) : (v as AnyValue);
+      case 6:
+        return {};
+      default:
+        return fail(where, `attribute ${JSON.stringify(key)}: unknown value type ${describe(type)}`);
+    }
+  }
+}
+
+// What a compact span needs rarely, kept in columns (typed arrays: nothing per span for
+// the garbage collector), one row per span: the span object itself holds only what the
+// model reads for every span. Attributes are decoded when first read: from the parsed
+// triples, or from their JSON in the answer's bytes (where the reader below left them).
+class CompactRows {
+  n = 0;
+  kind: Uint8Array;
+  message: Int32Array; // string indices
+  resource: Int32Array; // -1: none
+  scope: Int32Array; // -1: none
+  traceState: Int32Array;
+  flags: Float64Array; // NaN: none
+  from: Int32Array; // attributes' JSON in the bytes: [from, to)
+  to: Int32Array;
+  triples: (unknown[] | undefined)[] = []; // parsed attributes (fromCompact), by row
+  decoded: (KeyValue[] | undefined)[] = []; // decoded attributes, by row
+  links: Map<number, SpanLink[]> | null = null;
+
+  // `expected`: the span count the answer announces (rows grow past it if need be).
+  constructor(
+    readonly head: CompactHead,
+    expected: number,
+  ) {
+    const n = Math.max(16, Math.min(expected, 1 << 22));
+    this.kind = new Uint8Array(n);
+    this.message = new Int32Array(n);
+    this.resource = new Int32Array(n);
+    this.scope = new Int32Array(n);
+    this.traceState = new Int32Array(n);
+    this.flags = new Float64Array(n);
+    this.from = new Int32Array(n);
+    this.to = new Int32Array(n);
+  }
+
+  add(): number {
+    if (this.n === this.kind.length) {
+      const grow = <T extends Uint8Array | Int32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.kind = grow(this.kind);
+      this.message = grow(this.message);
+      this.resource = grow(this.resource);
+      this.scope = grow(this.scope);
+      this.traceState = grow(this.traceState);
+      this.flags = grow(this.flags);
+      this.from = grow(this.from);
+      this.to = grow(this.to);
+    }
+    return this.n++;
+  }
+
+  attributes(row: number, spanId: string): KeyValue[] {
+    let a = this.decoded[row];
+    if (a !== undefined) return a;
+    const st = this.head.st;
+    try {
+      const t = this.triples[row];
+      a = t ? st.attrs(t, "attributes") : this.from[row] < this.to[row] ? st.attrs(st.json(this.from[row], this.to[row]), "attributes") : NONE;
+    } catch (e) {
+      // The shape was checked when the trace was read; a bad value inside shows as none.
+      console.warn(`span ${spanId}: ${(e as Error).message}`);
+      a = [];
+    }
+    this.decoded[row] = a;
+    return a;
+  }
+}
+
+class CompactSpan implements RawSpan {
+  constructor(
+    readonly spanId: string,
+    readonly parentSpanId: string,
+    readonly name: string,
+    readonly service: string,
+    readonly start: number,
+    readonly end: number,
+    readonly statusCode: StatusCodeName,
+    readonly events: RawSpan["events"],
+    readonly rpcId: string | undefined,
+    readonly errorAttribute: boolean,
+    private readonly rows: CompactRows,
+    private readonly row: number,
+  ) {}
+
+  get kind(): SpanKindName {
+    return OTLP_KINDS[this.rows.kind[this.row]] ?? "unspecified";
+  }
+  get statusMessage(): string {
+    return this.rows.head.st.table[this.rows.message[this.row]];
+  }
+  get resource(): KeyValue[] {
+    return this.rows.head.resources[this.rows.resource[this.row]] ?? NONE;
+  }
+  get scope(): { name: string; version: string } | undefined {
+    return this.rows.head.scopes[this.rows.scope[this.row]];
+  }
+  get links(): SpanLink[] {
+    return this.rows.links?.get(this.row) ?? NONE;
+  }
+  get traceState(): string | undefined {
+    return this.rows.head.st.table[this.rows.traceState[this.row]] || undefined;
+  }
+  get flags(): number | undefined {
+    const f = this.rows.flags[this.row];
+    return Number.isNaN(f) ? undefined : f;
+  }
+  get attributes(): KeyValue[] {
+    return this.rows.attributes(this.row, this.spanId);
+  }
+}
+
+// What every span of a compact trace refers to: the string table, resources, scopes.
+interface CompactHead {
+  file: boolean;
+  source: RawTrace["source"];
+  traceId: string;
+  baseNs: bigint;
+  st: CompactStrings;
+  resources: KeyValue[][];
+  services: string[];
+  scopes: { name: string; version: string }[];
+  errorKey: number; // string index of "error" (an attribute key that marks an error), 0 if none
+  errorTriple: Uint8Array; // `${errorKey},3,1` in ASCII
+  rows: CompactRows;
+}
+
+function compactHead(json: Obj, source: RawTrace["source"]): CompactHead {
+  const file = source !== "weft";
+  if (json.format !== "compact-1") fail("format", `expected "compact-1", got ${describe(json.format)}`);
+  const table = arr(json.strings, "strings");
+  for (let i = 0; i < table.length; i++) if (typeof table[i] !== "string") fail(`strings[${i}]`, `expected a string, got ${describe(table[i])}`);
+  const st = new CompactStrings(table as string[], file);
+  const resources = arr(json.resources, "resources").map((r, i) => {
+    if (!Array.isArray(r)) fail(`resources[${i}]`, `expected an array, got ${describe(r)}`);
+    return st.attrs(r[0], `resources[${i}]`);
+  });
+  const scopes = arr(json.scopes, "scopes").map((sc, i) => {
+    if (!Array.isArray(sc)) fail(`scopes[${i}]`, `expected an array, got ${describe(sc)}`);
+    return { name: st.str(sc[0], `scopes[${i}]`), version: st.str(sc[1], `scopes[${i}]`) };
+  });
+  const errorKey = Math.max(0, (table as string[]).indexOf("error"));
+  const head: CompactHead = {
+    file,
+    source,
+    traceId: file ? hexId(json.traceId, 32, "traceId") : str(json.traceId, "traceId", ""),
+    baseNs: apiInt(json.startTimeUnixNano, "startTimeUnixNano"),
+    st,
+    resources,
+    services: resources.map(serviceOf),
+    scopes,
+    errorKey,
+    errorTriple: utf8Encode(`${errorKey},3,1`),
+    rows: undefined as unknown as CompactRows,
+  };
+  const count = typeof json.returnedSpanCount === "number" ? json.returnedSpanCount : json.spanCount;
+  head.rows = new CompactRows(head, typeof count === "number" && count >= 0 ? count : 0);
+  return head;
+}
+
+function compactInt(v: unknown, where: string): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) fail(where, `expected an integer, got ${describe(v)}`);
+  return v;
+}
+
+// An index into a table of `len` entries, or -1 (which finds nothing).
+function at(v: unknown, len: number): number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v < len ? v : -1;
+}
+
+function compactId(h: CompactHead, v: unknown, len: number, where: string): string {
+  return h.file ? hexId(v, len, where) : str(v, where);
+}
+
+// One span from its 17 positions (`attrs` parsed, or as JSON text).
+function compactSpan(
+  h: CompactHead,
+  spanId: unknown,
+  parentSpanId: unknown,
+  name: unknown,
+  kind: unknown,
+  start: unknown,
+  duration: unknown,
+  status: unknown,
+  statusMessage: unknown,
+  resource: unknown,
+  scope: unknown,
+  attrs: unknown[] | null, // null: the JSON in bytes [from, to) of h.st.bytes
+  from: number,
+  to: number,
+  events: unknown,
+  links: unknown,
+  traceState: unknown,
+  rpcId: unknown,
+  flags: unknown,
+): CompactSpan {
+  const st = h.st;
+  const rows = h.rows;
+  const t0 = compactInt(start, "start");
+  const ri = at(resource, h.resources.length);
+  let errorAttribute = false;
+  const ek = h.errorKey;
+  if (ek > 0) {
+    // "error", 3 (bool), 1 (true): parsed only when its digits are there.
+    if (attrs === null && bytesInclude(st.bytes!, from, to, h.errorTriple)) attrs = st.json(from, to) as unknown[];
+    if (attrs !== null) {
+      if (!Array.isArray(attrs)) fail("attributes", `expected an array, got ${describe(attrs)}`);
+      for (let k = 0; k < attrs.length; k += 3) if (attrs[k] === ek && attrs[k + 1] === 3 && attrs[k + 2] === 1) errorAttribute = true;
+    }
+  }
+  const id = compactId(h, spanId, 16, "spanId");
+  const parent = parentSpanId === "" ? "" : compactId(h, parentSpanId, 16, "parentSpanId");
+  const spanName = st.str(name, "name");
+  st.str(statusMessage, "status message");
+  st.str(traceState, "traceState");
+  const rpc = st.str(rpcId, "rpcId") || undefined;
+  const ev: RawSpan["events"] =
+    Array.isArray(events) && events.length === 0
+      ? NONE
+      : arr(events, "events").map((e, k) => {
+          if (!Array.isArray(e)) fail(`events[${k}]`, `expected an array, got ${describe(e)}`);
+          return { time: compactInt(e[0], `events[${k}].time`), name: st.str(e[1], `events[${k}].name`), attributes: st.attrs(e[2], `events[${k}].attributes`) };
+        });
+  const ln: SpanLink[] =
+    Array.isArray(links) && links.length === 0
+      ? NONE
+      : arr(links, "links").map((l, k): SpanLink => {
+          if (!Array.isArray(l)) fail(`links[${k}]`, `expected an array, got ${describe(l)}`);
+          return { traceId: compactId(h, l[0], 32, `links[${k}].traceId`), spanId: compactId(h, l[1], 16, `links[${k}].spanId`), attributes: st.attrs(l[3], `links[${k}].attributes`) };
+        });
+  // A file's attributes are checked now: an error is reported when it is opened.
+  const decoded = h.file ? st.attrs(attrs ?? st.json(from, to), "attributes") : undefined;
+  const end = t0 + compactInt(duration, "duration");
+  const row = rows.add();
+  rows.kind[row] = Math.max(0, at(kind, OTLP_KINDS.length));
+  rows.message[row] = statusMessage as number;
+  rows.resource[row] = ri;
+  rows.scope[row] = at(scope, h.scopes.length);
+  rows.traceState[row] = traceState as number;
+  rows.flags[row] = flagsOf(flags) ?? NaN;
+  if (attrs === null) {
+    rows.from[row] = from;
+    rows.to[row] = to;
+  } else if (attrs.length) rows.triples[row] = attrs;
+  if (decoded) rows.decoded[row] = decoded;
+  if (ln.length) (rows.links ??= new Map()).set(row, ln);
+  return new CompactSpan(id, parent, spanName, h.services[ri] ?? "unknown_service", t0, end, OTLP_STATUS[at(status, 3)] ?? "unset", ev, rpc, errorAttribute, rows, row);
+}
+
+// Rethrows a span's TraceParseError with the span's place: "spans[12].name: …".
+function spanError(e: unknown, i: number): unknown {
+  if (e instanceof TraceParseError) return new TraceParseError(`spans[${i}]${e.message.startsWith("span:") ? e.message.slice(4) : "." + e.message}`);
+  return e;
+}
+
+// The compact JSON, parsed (JSON.parse).
+export function fromCompact(json: unknown, source: RawTrace["source"] = "weft"): RawTrace {
+  if (!isObj(json)) fail("trace", `expected an object, got ${describe(json)}`);
+  const h = compactHead(json, source);
+  const rawSpans = arr(json.spans, "spans");
+  const n = rawSpans.length;
+  const spans: RawSpan[] = new Array(n);
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const s = rawSpans[i];
+      if (!Array.isArray(s) || s.length < 17) fail("span", `expected an array of 17 items, got ${describe(s)}`);
+      const a = s[10];
+      if (!Array.isArray(a) || a.length % 3 !== 0) fail("attributes", `expected [key, type, value] triples, got ${describe(a)}`);
+      spans[i] = compactSpan(h, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], a, 0, 0, s[11], s[12], s[13], s[14], s[15]);
+    }
+  } catch (e) {
+    throw spanError(e, i);
+  }
+  return { traceId: h.traceId, spans, source, baseNs: h.baseNs };
+}
+
+// ----- the compact JSON's bytes, read without JSON.parse of the spans -----
+//
+// JSON.parse of a 100k-span compact trace (after decoding its ~15 MB to a string) makes
+// ~700k arrays (each span's, its attributes', events', links', dropped counts'), and the
+// garbage collector copies all of them while the heap grows: in Chromium that was most of
+// the time it took to open the trace. This reader walks the UTF-8 bytes once and makes
+// only what the model keeps: the span, its two IDs; its attributes stay where they are in
+// the bytes, decoded and parsed when read. The other members (the string table,
+// resources, scopes, times) are JSON.parse'd. It reads the shape weft writes (members in
+// any order, but the string table, resources and scopes before the spans; integers without
+// sign, fraction or exponent; IDs without escapes); anything else — or anything wrong —
+// goes to JSON.parse and fromCompact, which say what is wrong and where.
+const utf8 = new TextDecoder();
+const NOT_FAST = new Error("not the compact shape the fast reader reads");
+
+function utf8Encode(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+function bytesInclude(b: Uint8Array, from: number, to: number, pat: Uint8Array): boolean {
+  const m = pat.length;
+  const first = pat[0];
+  outer: for (let i = from; i + m <= to; i++) {
+    if (b[i] !== first) continue;
+    for (let k = 1; k < m; k++) if (b[i + k] !== pat[k]) continue outer;
+    // Not the tail of a longer number ("12,3,1" when looking for "2,3,1").
+    const before = b[i - 1];
+    if (before >= 48 && before <= 57) continue;
+    return true;
+  }
+  return false;
+}
+
+// Below this size JSON.parse is faster: the reader is JavaScript that has not been
+// optimised yet when a page opens, JSON.parse is native code, and there is little garbage.
+export const SCAN_MIN_BYTES = 4 << 20;
+
+export function fromCompactBytes(bytes: Uint8Array, source: RawTrace["source"] = "weft", scanMin = SCAN_MIN_BYTES): RawTrace {
+  const r = new CompactReader(source);
+  if (bytes.length >= scanMin) r.feed(bytes, bytes.length);
+  return r.end(bytes);
+}
+
+// The reader. It can also read while the answer arrives: feed() it the bytes received so
+// far (the start of the answer, growing), it reads every span that is complete, stops at
+// the first that is not and resumes there on the next feed(); end() reads the rest of
+// the whole answer. (trace/load.ts does not: in Chromium taking in the bytes needs the
+// page's thread too, and the answer came in that much more slowly — measured.) Anything
+// it does not read — a shape it does not know, or something wrong — makes end() read the
+// whole answer with JSON.parse and fromCompact instead (which say what and where).
+const BEFORE = 0; // before the opening brace
+const KEY = 1; // before a member's name
+const AFTER = 2; // after a member's value: "," or "}"
+const SPANS = 3; // in the spans: before a span
+const DONE = 4;
+const FAILED = 5;
+
+export class CompactReader {
+  private i = 0; // where reading resumes: the start of a member, or of a span
+  private phase = BEFORE;
+  private readonly members: Obj = Object.create(null);
+  private head: CompactHead | undefined;
+  private readonly spans: RawSpan[] = [];
+
+  constructor(private readonly source: RawTrace["source"] = "weft") {}
+
+  // Spans read so far; whether it gave up (end() will use JSON.parse).
+  get spansRead(): number {
+    return this.spans.length;
+  }
+  get gaveUp(): boolean {
+    return this.phase === FAILED;
+  }
+
+  // `bytes[0, received)` have arrived (bytes may be longer: the rest is not looked at).
+  feed(bytes: Uint8Array, received: number): void {
+    if (this.phase >= DONE) return;
+    this.read(received < bytes.length ? bytes.subarray(0, received) : bytes, false);
+  }
+
+  // The whole answer.
+  end(bytes: Uint8Array): RawTrace {
+    if (this.phase < DONE) this.read(bytes, true);
+    if (this.phase === DONE && this.head) {
+      this.head.st.bytes = bytes; // the spans' attributes are in it
+      return { traceId: this.head.traceId, spans: this.spans, source: this.source, baseNs: this.head.baseNs };
+    }
+    const text = utf8.decode(bytes);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw jsonError(text, e);
+    }
+    return fromCompact(json, this.source);
+  }
+
+  private read(b: Uint8Array, all: boolean): void {
+    const n = b.length;
+    let i = this.i;
+    // b[i] past the end is undefined: every test below is written so that it fails then.
+    const ws = () => {
+      for (;;) {
+        const c = b[i];
+        if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return;
+        i++;
+      }
+    };
+    const expect = (ch: number) => {
+      ws();
+      if (b[i] !== ch) throw NOT_FAST;
+      i++;
+    };
+    const skipString = () => {
+      i++; // the opening quote
+      for (;;) {
+        if (i >= n) throw NOT_FAST;
+        const c = b[i];
+        if (c === 34) {
+          i++;
+          return;
+        }
+        i += c === 92 ? 2 : 1;
+      }
+    };
+    // Skips one value; returns where it started (after white space).
+    const skipValue = (): number => {
+      ws();
+      const start = i;
+      const c = b[i];
+      if (c === 34) skipString();
+      else if (c === 91 || c === 123) {
+        let depth = 0;
+        do {
+          if (i >= n) throw NOT_FAST;
+          const d = b[i];
+          if (d === 34) {
+            skipString();
+            continue;
+          }
+          if (d === 91 || d === 123) depth++;
+          else if (d === 93 || d === 125) depth--;
+          i++;
+        } while (depth > 0);
+      } else {
+        while (i < n) {
+          const d = b[i];
+          if (d === 44 || d === 93 || d === 125 || d === 32 || d === 10 || d === 13 || d === 9) break;
+          i++;
+        }
+        if (i === start || i >= n) throw NOT_FAST; // a number is followed by something
+      }
+      return start;
+    };
+    // A non-negative integer below 2^53.
+    const int = (): number => {
+      ws();
+      let v = 0;
+      const start = i;
+      while (i < n) {
+        const d = b[i] - 48;
+        if (!(d >= 0 && d <= 9)) break;
+        v = v * 10 + d;
+        i++;
+      }
+      const c = b[i];
+      if (i === start || c === 46 || c === 101 || c === 69 || v > Number.MAX_SAFE_INTEGER) throw NOT_FAST;
+      return v;
+    };
+    // An ASCII string without escapes (span IDs, member names).
+    const plain = (): string => {
+      ws();
+      if (b[i] !== 34) throw NOT_FAST;
+      const start = ++i;
+      for (;;) {
+        if (i >= n) throw NOT_FAST;
+        const c = b[i];
+        if (c === 34) break;
+        if (c === 92 || c > 126) throw NOT_FAST;
+        i++;
+      }
+      i++;
+      const len = i - 1 - start;
+      if (len === 16) {
+        const s = start;
+        return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+      }
+      return len === 0 ? "" : utf8.decode(b.subarray(start, i - 1));
+    };
+    const comma = () => expect(44);
+    // An array: true if it is empty ("[]", the usual events and links), and then past it.
+    const emptyArray = (): boolean => {
+      ws();
+      if (b[i] !== 91) throw NOT_FAST;
+      let k = i + 1;
+      while (b[k] === 32) k++;
+      if (b[k] !== 93) return false;
+      i = k + 1;
+      return true;
+    };
+    const parse = (from: number, to: number): unknown => JSON.parse(utf8.decode(b.subarray(from, to)));
+
+    let mark = i; // the start of what is being read: where to resume
+    try {
+      for (;;) {
+        if (this.phase === BEFORE) {
+          expect(123);
+          ws();
+          if (b[i] === 125) throw NOT_FAST; // {}: not a trace
+          this.phase = KEY;
+        } else if (this.phase === KEY) {
+          const key = plain();
+          expect(58);
+          if (key === "spans") {
+            if (this.head) throw NOT_FAST;
+            expect(91);
+            this.head = compactHead(this.members, this.source);
+            this.phase = SPANS;
+          } else {
+            const start = skipValue();
+            this.members[key] = parse(start, i);
+            this.phase = AFTER;
+          }
+        } else if (this.phase === AFTER) {
+          ws();
+          const c = b[i++];
+          if (c === 125) {
+            ws();
+            if (i < n || !this.head) throw NOT_FAST;
+            this.phase = DONE;
+            break;
+          }
+          if (c !== 44) throw NOT_FAST;
+          this.phase = KEY;
+        } else if (this.phase === SPANS) {
+          const h = this.head!;
+          ws();
+          if (this.spans.length === 0 && b[i] === 93) {
+            i++; // no spans
+            this.phase = AFTER;
+            mark = i;
+            continue;
+          }
+          // A span: read whole before it is kept.
+          expect(91);
+          const spanId = plain();
+          comma();
+          const parent = plain();
+          comma();
+          const name = int();
+          comma();
+          const kind = int();
+          comma();
+          const start = int();
+          comma();
+          const duration = int();
+          comma();
+          const status = int();
+          comma();
+          const message = int();
+          comma();
+          const resource = int();
+          comma();
+          const scope = int();
+          comma();
+          let attrs: unknown[] | null = NONE;
+          let from = 0;
+          if (!emptyArray()) {
+            // Most triples are only digits and commas: a tight loop to the "]".
+            from = i;
+            let k = i + 1;
+            for (;;) {
+              const d = b[k];
+              if (d >= 44 && d <= 57) k++;
+              else break;
+            }
+            if (b[k] === 93) i = k + 1;
+            else skipValue(); // strings, objects, white space: the general way
+            attrs = null;
+          }
+          const to = i;
+          comma();
+          const events = emptyArray() ? NONE : parse(skipValue(), i);
+          comma();
+          const links = emptyArray() ? NONE : parse(skipValue(), i);
+          comma();
+          const traceState = int();
+          comma();
+          const rpcId = int();
+          comma();
+          const flags = int();
+          comma();
+          skipValue(); // dropped counts
+          expect(93);
+          ws();
+          const c = b[i++];
+          if (c !== 93 && c !== 44) throw NOT_FAST;
+          h.st.bytes = b; // (attributes are read from it later)
+          this.spans.push(compactSpan(h, spanId, parent, name, kind, start, duration, status, message, resource, scope, attrs, from, to, events, links, traceState, rpcId, flags));
+          if (c === 93) this.phase = AFTER;
+        } else break; // DONE or FAILED
+        mark = i;
+      }
+      this.i = i;
+    } catch {
+      // Past what has arrived: resume at the start of what was being read. Anything else
+      // (or the end of the whole answer): the general path.
+      if (!all && i >= n) this.i = mark;
+      else this.phase = FAILED;
+    }
+  }
 }
 
 // ---------- Jaeger ----------
@@ -700,7 +1377,7 @@ function fromOtlpRequests(requests: unknown[], opts: { traceId?: string }, lineN
 
 // ---------- detection ----------
 
-type Format = "native" | "jaeger" | "otlp";
+type Format = "native" | "compact" | "jaeger" | "otlp";
 
 function detect(json: unknown): Format | undefined {
   if (Array.isArray(json)) {
@@ -712,6 +1389,7 @@ function detect(json: unknown): Format | undefined {
   }
   if (!isObj(json)) return undefined;
   if (otlpResourceSpans(json)) return "otlp";
+  if (json.format === "compact-1") return "compact";
   if (Array.isArray(json.spans) && Array.isArray(json.resources)) return "native";
   if (Array.isArray(json.data) || isObj(json.data)) return "jaeger";
   if (json.data === null && Array.isArray(json.errors)) return "jaeger";
@@ -835,7 +1513,7 @@ function jsonError(text: string, e: unknown, lineNo?: number): TraceParseError {
   return new TraceParseError(`${NOT_A_TRACE} — the file is not valid JSON${where} (${msg})`);
 }
 
-const LABELS: Record<Format, string> = { native: "weft's trace JSON", jaeger: "Jaeger JSON", otlp: "OTLP JSON" };
+const LABELS: Record<Format, string> = { native: "weft's trace JSON", compact: "weft's compact trace JSON", jaeger: "Jaeger JSON", otlp: "OTLP JSON" };
 
 function parseAs(json: unknown, opts: { traceId?: string }): RawTrace {
   const format = detect(json);
@@ -843,6 +1521,8 @@ function parseAs(json: unknown, opts: { traceId?: string }): RawTrace {
     switch (format) {
       case "native":
         return fromNative(json as NativeTrace, "native file");
+      case "compact":
+        return fromCompact(json, "native file");
       case "jaeger":
         return fromJaeger(json, opts);
       case "otlp":

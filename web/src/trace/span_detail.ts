@@ -1,7 +1,7 @@
 // The span detail panel: everything weft knows about one span. All of it is untrusted
 // text (dom.ts makes it text nodes); the only links are to our own /trace route.
 import { h, type Child } from "../dom";
-import { formatDuration, serviceColor, valueText } from "../format";
+import { formatDuration, serviceColor, valueText, formatCount } from "../format";
 import type { KeyValue } from "../types";
 import type { Span, TraceModel } from "./model";
 import "./span_detail.css";
@@ -116,7 +116,7 @@ function section(title: string, count: number, body: Child, testid: string): HTM
 function valueNode(text: string): Child {
   if (text.length <= LONG_VALUE) return text;
   const span = h("span", null, text.slice(0, LONG_VALUE) + "…");
-  const more = h("button", { type: "button", class: "sd-more" }, `show all ${text.length.toLocaleString("en-US")} characters`);
+  const more = h("button", { type: "button", class: "sd-more" }, `show all ${formatCount(text.length)} characters`);
   more.addEventListener("click", () => {
     span.textContent = text;
     more.remove();

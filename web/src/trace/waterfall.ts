@@ -4,8 +4,11 @@
 // above and below) exist in the DOM, a fixed pool of elements rebound as they scroll by.
 //
 // Costs: scrolling does O(rows in view) work in one requestAnimationFrame and rebinds
-// only the rows that came into view (each pool slot keeps the row it shows); the list of
-// visible rows (depth-first order minus collapsed subtrees) is computed only when
+// only the rows that came into view (each pool slot keeps the row it shows); a rebind
+// writes only what differs from what the slot shows (a new name is new data in the same
+// Text node, not a new node), since every write costs style or layout in the next frame;
+// sizes are read once, before anything is written, so that no read forces a layout. The
+// list of visible rows (depth-first order minus collapsed subtrees) is computed only when
 // something collapses or expands, in O(visible rows) (view_logic.ts visibleRows).
 import { h } from "../dom";
 import { formatDuration, serviceColor } from "../format";
@@ -41,15 +44,30 @@ interface Slot {
   mark: HTMLElement;
   err: HTMLElement;
   orphan: HTMLElement;
-  svc: HTMLElement;
-  op: HTMLElement;
+  svc: Text; // the text nodes themselves: a new string is a change of their data, not
+  op: Text; // a new node in the tree
   count: HTMLElement;
+  countText: Text;
   bar: HTMLElement;
   label: HTMLElement;
+  labelText: Text;
   ticks: HTMLElement[];
   tickBox: HTMLElement;
+  // What is written now, so that a rebind writes only what differs (every write
+  // invalidates style or layout of the element for the next frame).
   cls: string;
   hidden: boolean;
+  toggleCls: string;
+  expanded: string; // aria-expanded, "" when absent
+  color: string;
+  markColor: string;
+  indentPx: number;
+  depth: number;
+  error: boolean;
+  orphanShown: boolean;
+  countShown: boolean;
+  side: string;
+  ticksShown: number;
 }
 
 export class Waterfall {
@@ -76,9 +94,10 @@ export class Waterfall {
   private currentMatch = -1;
   private readonly durLabels: (string | undefined)[];
   private readonly ro: ResizeObserver;
-  private nameWidth = 380;
+  private nameWidth = 0; // set by the first measure()
   private nameWidthSet = false; // the user dragged the column's edge
   private indent = INDENT;
+  private sb = -1; // scrollbar width written to --wf-sb
 
   constructor(model: TraceModel, handlers: WaterfallHandlers) {
     this.model = model;
@@ -130,7 +149,6 @@ export class Waterfall {
       axis,
       h("div", { class: "wf-body" }, this.scroller, this.grid),
     );
-    this.el.style.setProperty("--wf-name-w", `${this.nameWidth}px`);
     this.spacer.style.height = `${this.rows.length * ROW_HEIGHT}px`;
     this.ro = new ResizeObserver(() => this.measure());
     this.ro.observe(this.scroller);
@@ -295,16 +313,19 @@ export class Waterfall {
 
   // ----- layout -----
 
+  // Reads the sizes (and the scroll position) first, then writes: one layout, not one per
+  // read after a write.
   private measure(): void {
     const vh = this.scroller.clientHeight;
-    this.viewportH = vh;
-    const sb = this.scroller.offsetWidth - this.scroller.clientWidth;
-    this.el.style.setProperty("--wf-sb", `${sb}px`);
     const width = this.scroller.clientWidth;
+    const sb = this.scroller.offsetWidth - width;
+    const top = this.scroller.scrollTop;
+    this.viewportH = vh;
+    if (sb !== this.sb) this.el.style.setProperty("--wf-sb", `${(this.sb = sb)}px`);
     const maxName = Math.max(200, width - 240);
     if (!this.nameWidthSet) this.setNameWidth(clamp(Math.round(width * 0.34), 220, 440));
     else if (this.nameWidth > maxName) this.setNameWidth(maxName);
-    const tw = Math.max(0, this.scroller.clientWidth - this.nameWidth - 8 - 20);
+    const tw = Math.max(0, width - this.nameWidth - 8 - 20);
     if (tw !== this.timelineW) {
       this.timelineW = tw;
       this.drawAxis();
@@ -314,10 +335,11 @@ export class Waterfall {
       while (this.pool.length < need) this.pool.push(this.makeSlot());
       for (const s of this.pool) s.row = -1; // row → slot mapping depends on the pool size
     }
-    this.update();
+    this.update(top);
   }
 
   private setNameWidth(w: number): void {
+    if (Math.round(w) === this.nameWidth) return;
     this.nameWidth = Math.round(w);
     this.el.style.setProperty("--wf-name-w", `${this.nameWidth}px`);
     // Indentation: at most ~45% of the column for the deepest span.
@@ -386,8 +408,8 @@ export class Waterfall {
   }
 
   // Binds the rows in view to pool slots. Reads scrollTop once, then only writes.
-  private update(): void {
-    this.scrollTop = this.scroller.scrollTop;
+  private update(top = this.scroller.scrollTop): void {
+    this.scrollTop = top;
     const [first, last] = rowRange(this.scrollTop, this.viewportH, ROW_HEIGHT, this.rows.length, OVERSCAN);
     const pool = this.pool;
     const size = pool.length;
@@ -406,27 +428,76 @@ export class Waterfall {
     this.h.onViewport();
   }
 
+  // Pool rows are copies of one row built once (cloneNode is native: ~10× cheaper than
+  // building each of ~50 rows' 15 elements through h()).
+  private template: HTMLElement | null = null;
+
   private makeSlot(): Slot {
-    const indent = h("span", { class: "wf-indent" });
-    const toggle = h("span", { class: "wf-toggle", "data-testid": "toggle", role: "button", "aria-label": "Collapse" });
-    const mark = h("span", { class: "wf-mark" });
-    const err = h("span", { class: "wf-err", title: "Error" }, "!");
-    const orphan = h("span", { class: "wf-orphan" }, "?");
-    const svc = h("span", { class: "wf-svc" });
-    const op = h("span", { class: "wf-op" });
-    const count = h("span", { class: "wf-count" });
-    const bar = h("div", { class: "wf-bar" });
-    const label = h("span", { class: "wf-label" });
-    const tickBox = h("div", { class: "wf-ticks" });
-    const el = h(
-      "div",
-      { class: "wf-row", "data-testid": "span-row", role: "treeitem" },
-      h("div", { class: "wf-name" }, indent, toggle, mark, err, orphan, svc, op, count),
-      h("div", { class: "wf-tl" }, bar, tickBox, label),
-    );
-    el.style.display = "none";
+    if (!this.template) {
+      const err = h("span", { class: "wf-err", title: "Error" }, "!");
+      const orphan = h("span", { class: "wf-orphan" }, "?");
+      const count = h("span", { class: "wf-count" }, "");
+      err.style.display = "none";
+      orphan.style.display = "none";
+      count.style.display = "none";
+      this.template = h(
+        "div",
+        { class: "wf-row", "data-testid": "span-row", role: "treeitem" },
+        h(
+          "div",
+          { class: "wf-name" },
+          h("span", { class: "wf-indent" }),
+          h("span", { class: "wf-toggle", "data-testid": "toggle", role: "button", "aria-label": "Collapse" }),
+          h("span", { class: "wf-mark" }),
+          err,
+          orphan,
+          h("span", { class: "wf-svc" }, ""),
+          h("span", { class: "wf-op" }, ""),
+          count,
+        ),
+        h("div", { class: "wf-tl" }, h("div", { class: "wf-bar" }), h("div", { class: "wf-ticks" }), h("span", { class: "wf-label" }, "")),
+      );
+      this.template.style.display = "none";
+    }
+    const el = this.template.cloneNode(true) as HTMLElement;
+    const name = el.children[0] as HTMLElement;
+    const tl = el.children[1] as HTMLElement;
+    const part = (p: HTMLElement, i: number) => p.children[i] as HTMLElement;
+    const count = part(name, 7);
+    const label = part(tl, 2);
     this.spacer.appendChild(el);
-    return { row: -1, index: -1, el, indent, toggle, mark, err, orphan, svc, op, count, bar, label, ticks: [], tickBox, cls: "", hidden: true };
+    return {
+      row: -1,
+      index: -1,
+      el,
+      indent: part(name, 0),
+      toggle: part(name, 1),
+      mark: part(name, 2),
+      err: part(name, 3),
+      orphan: part(name, 4),
+      svc: part(name, 5).firstChild as Text,
+      op: part(name, 6).firstChild as Text,
+      count,
+      countText: count.firstChild as Text,
+      bar: part(tl, 0),
+      label,
+      labelText: label.firstChild as Text,
+      ticks: [],
+      tickBox: part(tl, 1),
+      cls: "wf-row",
+      hidden: true,
+      toggleCls: "wf-toggle",
+      expanded: "",
+      color: "",
+      markColor: "",
+      indentPx: -1,
+      depth: -1,
+      error: false,
+      orphanShown: false,
+      countShown: false,
+      side: "",
+      ticksShown: 0,
+    };
   }
 
   private bind(slot: Slot, row: number): void {
@@ -440,50 +511,67 @@ export class Waterfall {
     this.applyClass(slot);
     const hasKids = s.childCount > 0;
     const collapsed = this.collapsed[i] === 1;
-    slot.toggle.className = hasKids ? (collapsed ? "wf-toggle collapsed" : "wf-toggle") : "wf-toggle leaf";
-    if (hasKids) slot.el.setAttribute("aria-expanded", collapsed ? "false" : "true");
-    else slot.el.removeAttribute("aria-expanded");
-    if (collapsed) {
-      slot.count.textContent = `+${s.subtreeSize - 1}`;
-      slot.count.style.display = "";
-    } else if (slot.count.style.display !== "none") slot.count.style.display = "none";
+    const toggleCls = hasKids ? (collapsed ? "wf-toggle collapsed" : "wf-toggle") : "wf-toggle leaf";
+    if (toggleCls !== slot.toggleCls) slot.toggle.className = slot.toggleCls = toggleCls;
+    const expanded = hasKids ? (collapsed ? "false" : "true") : "";
+    if (expanded !== slot.expanded) {
+      slot.expanded = expanded;
+      if (expanded) slot.el.setAttribute("aria-expanded", expanded);
+      else slot.el.removeAttribute("aria-expanded");
+    }
+    if (collapsed) slot.countText.data = `+${s.subtreeSize - 1}`;
+    if (collapsed !== slot.countShown) {
+      slot.countShown = collapsed;
+      slot.count.style.display = collapsed ? "" : "none";
+    }
     if (same) return; // the span's own content is already there
     slot.el.setAttribute("data-span-id", s.spanId);
-    slot.el.setAttribute("aria-level", String(s.depth + 1));
-    slot.indent.style.width = `${Math.min(s.depth, MAX_INDENT_LEVELS) * this.indent}px`;
-    const color = s.error ? ERROR_COLOR : serviceColor(s.service);
-    slot.mark.style.background = serviceColor(s.service);
-    slot.err.style.display = s.error ? "" : "none";
-    if (s.missingParent) {
-      slot.orphan.style.display = "";
-      slot.orphan.title = `Its parent span ${s.parentSpanId} is not in this trace`;
-    } else slot.orphan.style.display = "none";
-    slot.svc.textContent = s.service;
-    slot.op.textContent = s.name;
+    if (s.depth !== slot.depth) {
+      slot.depth = s.depth;
+      slot.el.setAttribute("aria-level", String(s.depth + 1));
+    }
+    const indentPx = Math.min(s.depth, MAX_INDENT_LEVELS) * this.indent;
+    if (indentPx !== slot.indentPx) {
+      slot.indentPx = indentPx;
+      slot.indent.style.width = `${indentPx}px`;
+    }
+    const svcColor = serviceColor(s.service);
+    const color = s.error ? ERROR_COLOR : svcColor;
+    if (svcColor !== slot.markColor) slot.mark.style.background = slot.markColor = svcColor;
+    if (s.error !== slot.error) {
+      slot.error = s.error;
+      slot.err.style.display = s.error ? "" : "none";
+    }
+    if (s.missingParent) slot.orphan.title = `Its parent span ${s.parentSpanId} is not in this trace`;
+    if (s.missingParent !== slot.orphanShown) {
+      slot.orphanShown = s.missingParent;
+      slot.orphan.style.display = s.missingParent ? "" : "none";
+    }
+    if (slot.svc.data !== s.service) slot.svc.data = s.service;
+    if (slot.op.data !== s.name) slot.op.data = s.name;
     slot.el.title = `${s.service}: ${s.name}`;
     const startF = total > 0 ? s.start / total : 0;
     const durF = total > 0 ? s.duration / total : 1;
     const endF = startF + durF;
-    slot.bar.style.left = `${startF * 100}%`;
-    slot.bar.style.width = `${durF * 100}%`;
-    slot.bar.style.background = color;
+    const bs = slot.bar.style;
+    bs.left = `${startF * 100}%`;
+    bs.width = `${durF * 100}%`;
+    if (color !== slot.color) bs.background = slot.color = color;
     let lab = this.durLabels[i];
     if (lab === undefined) lab = this.durLabels[i] = formatDuration(s.duration);
-    slot.label.textContent = lab;
+    if (slot.labelText.data !== lab) slot.labelText.data = lab;
     const side = labelSide(startF, endF);
     const ls = slot.label.style;
     if (side === "right") {
       ls.left = `${endF * 100}%`;
-      ls.right = "";
-      slot.label.className = "wf-label right";
-    } else if (side === "left") {
-      ls.left = "";
-      ls.right = `${(1 - startF) * 100}%`;
-      slot.label.className = "wf-label left";
+      if (slot.side !== side) ls.right = "";
     } else {
-      ls.left = "";
-      ls.right = `${(1 - endF) * 100}%`;
-      slot.label.className = "wf-label inside";
+      if (slot.side === "right" || slot.side === "") ls.left = "";
+      ls.right = `${(1 - (side === "left" ? startF : endF)) * 100}%`;
+    }
+    if (side !== slot.side) {
+      slot.side = side;
+      slot.label.className = `wf-label ${side}`;
     }
     // Event ticks: one element per event (up to MAX_EVENT_TICKS), created on demand.
     const ev = s.events;
@@ -493,13 +581,13 @@ export class Waterfall {
       slot.ticks.push(t);
       slot.tickBox.appendChild(t);
     }
-    for (let k = 0; k < slot.ticks.length; k++) {
+    for (let k = 0; k < nt; k++) {
       const t = slot.ticks[k];
-      if (k < nt) {
-        t.style.display = "";
-        t.style.left = `${total > 0 ? (ev[k].time / total) * 100 : 0}%`;
-      } else if (t.style.display !== "none") t.style.display = "none";
+      if (k >= slot.ticksShown) t.style.display = "";
+      t.style.left = `${total > 0 ? (ev[k].time / total) * 100 : 0}%`;
     }
+    for (let k = nt; k < slot.ticksShown; k++) slot.ticks[k].style.display = "none";
+    slot.ticksShown = nt;
   }
 
   private refreshClasses(): void {
