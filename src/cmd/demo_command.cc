@@ -26,9 +26,10 @@ void register_demo_command(CLI::App& app) {
       "--log-dir/inventory.trace.log instead. Context travels in W3C traceparent, baggage, B3\n"
       "and RpcId headers. Latencies are log-normal with spikes; 2-5% of calls fail.\n"
       "\n"
-      "With --serve, weft serve is started too (data in --data-dir), so one command shows\n"
-      "traces. Ctrl-C or SIGTERM stops the traffic, then the services (they flush their\n"
-      "spans), then weft serve. Each process writes its output to --log-dir/<name>.log.\n"
+      "With --serve, weft serve is started too (data in --data-dir, tailing inventory's trace\n"
+      "log so its spans join the others' traces), so one command shows traces. Ctrl-C or\n"
+      "SIGTERM stops the traffic, then the services (they flush their spans), then weft\n"
+      "serve. Each process writes its output to --log-dir/<name>.log.\n"
       "\n"
       "  weft demo --serve                      everything, on weft serve's default ports\n"
       "  weft demo --rate 20 --duration 60      into a weft serve already running");

@@ -44,6 +44,7 @@ ProtocolMetrics& metrics_for(Protocol p) {
   static ProtocolMetrics grpc(protocol_label(Protocol::kOtlpGrpc));
   static ProtocolMetrics http(protocol_label(Protocol::kOtlpHttp));
   static ProtocolMetrics zipkin(protocol_label(Protocol::kZipkin));
+  static ProtocolMetrics log_tail(protocol_label(Protocol::kLogTail));
   switch (p) {
     case Protocol::kOtlpGrpc:
       return grpc;
@@ -51,6 +52,8 @@ ProtocolMetrics& metrics_for(Protocol p) {
       return http;
     case Protocol::kZipkin:
       return zipkin;
+    case Protocol::kLogTail:
+      return log_tail;
   }
   return http;
 }
@@ -67,36 +70,15 @@ Status decode(Encoding encoding, std::string_view body, wire::DecodeResult* out)
   return internal_error("unknown encoding");
 }
 
-}  // namespace
-
-const char* protocol_label(Protocol p) {
-  switch (p) {
-    case Protocol::kOtlpGrpc:
-      return "otlp_grpc";
-    case Protocol::kOtlpHttp:
-      return "otlp_http";
-    case Protocol::kZipkin:
-      return "zipkin";
-  }
-  return "unknown";
-}
-
-void Ingestor::ingest(Protocol protocol, Encoding encoding, std::string_view body,
-                      std::function<void(IngestOutcome)> done) {
-  ProtocolMetrics& m = metrics_for(protocol);
-  wire::DecodeResult decoded;
-  if (Status s = decode(encoding, body, &decoded); !s.is_ok()) {
-    m.rejected_malformed->inc();
-    done(IngestOutcome{std::move(s), 0, 0, {}});
-    return;
-  }
+void write_decoded(Store& store, const Limits& limits, ProtocolMetrics& m,
+                   wire::DecodeResult decoded, std::function<void(IngestOutcome)> done) {
   size_t total = decoded.batch.spans.size() + decoded.rejected_spans;
   m.received->inc(total);
-  if (total > limits_.max_spans_per_request) {
+  if (total > limits.max_spans_per_request) {
     m.rejected_invalid->inc(total);
     done(IngestOutcome{resource_exhausted("request holds " + std::to_string(total) +
                                           " spans, more than the limit of " +
-                                          std::to_string(limits_.max_spans_per_request)),
+                                          std::to_string(limits.max_spans_per_request)),
                        0,
                        static_cast<uint32_t>(total),
                        {},
@@ -108,7 +90,7 @@ void Ingestor::ingest(Protocol protocol, Encoding encoding, std::string_view bod
   auto& spans = decoded.batch.spans;
   size_t kept = 0;
   for (size_t i = 0; i < spans.size(); ++i) {
-    if (auto why = validate_span(spans[i], limits_)) {
+    if (auto why = validate_span(spans[i], limits)) {
       decoded.reject(std::move(*why));
       continue;
     }
@@ -126,7 +108,7 @@ void Ingestor::ingest(Protocol protocol, Encoding encoding, std::string_view bod
     done(std::move(outcome));
     return;
   }
-  store_.write(std::move(decoded.batch), [&m, outcome = std::move(outcome),
+  store.write(std::move(decoded.batch), [&m, outcome = std::move(outcome),
                                           done = std::move(done)](Status s) mutable {
     if (s.is_ok()) {
       m.accepted->inc(outcome.accepted_spans);
@@ -139,6 +121,41 @@ void Ingestor::ingest(Protocol protocol, Encoding encoding, std::string_view bod
     }
     done(std::move(outcome));
   });
+}
+
+}  // namespace
+
+const char* protocol_label(Protocol p) {
+  switch (p) {
+    case Protocol::kOtlpGrpc:
+      return "otlp_grpc";
+    case Protocol::kOtlpHttp:
+      return "otlp_http";
+    case Protocol::kZipkin:
+      return "zipkin";
+    case Protocol::kLogTail:
+      return "log_tail";
+  }
+  return "unknown";
+}
+
+void Ingestor::ingest(Protocol protocol, Encoding encoding, std::string_view body,
+                      std::function<void(IngestOutcome)> done) {
+  ProtocolMetrics& m = metrics_for(protocol);
+  wire::DecodeResult decoded;
+  if (Status s = decode(encoding, body, &decoded); !s.is_ok()) {
+    m.rejected_malformed->inc();
+    done(IngestOutcome{std::move(s), 0, 0, {}});
+    return;
+  }
+  write_decoded(store_, limits_, m, std::move(decoded), std::move(done));
+}
+
+void Ingestor::ingest_spans(Protocol protocol, SpanBatch batch,
+                            std::function<void(IngestOutcome)> done) {
+  wire::DecodeResult decoded;
+  decoded.batch = std::move(batch);
+  write_decoded(store_, limits_, metrics_for(protocol), std::move(decoded), std::move(done));
 }
 
 }  // namespace weft::ingest

@@ -17,8 +17,9 @@ namespace weft::ingest {
 
 enum class Encoding { kOtlpProto, kOtlpJson, kZipkinJson };
 
-// Which receiver a request came through; the `protocol` label of weft's metrics.
-enum class Protocol { kOtlpGrpc, kOtlpHttp, kZipkin };
+// Which receiver a request came through; the `protocol` label of weft's metrics. kLogTail:
+// spans built from log files (`weft serve --tail`, log_tail_ingest.h).
+enum class Protocol { kOtlpGrpc, kOtlpHttp, kZipkin, kLogTail };
 const char* protocol_label(Protocol p);
 
 struct IngestOutcome {
@@ -43,6 +44,11 @@ class Ingestor {
   // calls `done` exactly once, possibly on a store thread, possibly before returning.
   void ingest(Protocol protocol, Encoding encoding, std::string_view body,
               std::function<void(IngestOutcome)> done);
+  // The same path for spans built in process (log lines): validates each span, writes the
+  // valid ones and calls `done` exactly once, as ingest() does. RESOURCE_EXHAUSTED /
+  // UNAVAILABLE mean none was stored (retry later); a batch over max_spans_per_request is
+  // refused whole with request_too_large.
+  void ingest_spans(Protocol protocol, SpanBatch batch, std::function<void(IngestOutcome)> done);
 
   const Limits& limits() const { return limits_; }
 

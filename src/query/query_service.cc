@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "query/placeholders.h"
+
 namespace weft::query {
 namespace {
 
@@ -47,6 +49,8 @@ QueryService::QueryService(Store& store, const Clock& clock) : store_(store), cl
 Result<std::optional<Trace>> QueryService::get_trace(const TraceId& id) {
   WEFT_ASSIGN_OR_RETURN(std::optional<Trace> trace, store_.get_trace(id));
   if (trace) {
+    // Log-built placeholders give way to the spans they stand for (placeholders.h).
+    resolve_placeholders(&*trace);
     // The store promises this order; checking it is cheap and keeps the APIs deterministic
     // whatever the backend (sorting 100k spans by value when they are in order already cost
     // a sixth of a big trace's fetch).

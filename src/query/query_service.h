@@ -43,6 +43,8 @@ class QueryService {
   uint64_t now_unix_nanos() const { return clock_.now_unix_nanos(); }
 
   // The trace with its spans sorted by start time, then span ID; nullopt if unknown.
+  // Log-built placeholders whose span the trace holds from elsewhere are resolved
+  // (placeholders.h).
   Result<std::optional<Trace>> get_trace(const TraceId& id);
   // The traces found among `ids`, in the order asked (unknown ones are left out).
   Result<std::vector<Trace>> get_traces(const std::vector<TraceId>& ids);

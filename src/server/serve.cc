@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "api/zipkin_api.h"
 #include "common/metrics.h"
 #include "ingest/ingestor.h"
+#include "ingest/log_tail_ingest.h"
 #include "ingest/otlp_http_handler.h"
 #include "ingest/zipkin_handler.h"
 #include "query/params.h"
@@ -142,6 +144,15 @@ int run_serve(const ServeOptions& options) {
     }
     sampling = std::move(opened_sampling).value();
   }
+  std::optional<ingest::LogTailOptions> tail_options;
+  if (!options.tail_globs.empty()) {
+    auto t = log_tail_options(options);
+    if (!t.is_ok()) {
+      log(t.status().message());
+      return 2;
+    }
+    tail_options = std::move(t).value();
+  }
 
   auto opened = open_embedded_store(*sopts);
   if (!opened.is_ok()) {
@@ -156,6 +167,18 @@ int run_serve(const ServeOptions& options) {
 
   ingest::Ingestor ingestor(*store, options.limits);
   QueryService queries(*store);
+  // Log-based tracing: opened here (reads its checkpoints; a bad --tail-checkpoint directory
+  // fails now), started once the listeners are up, stopped before the store closes.
+  std::unique_ptr<ingest::LogTailIngest> log_tail;
+  if (tail_options) {
+    auto opened_tail = ingest::LogTailIngest::open(ingestor, *tail_options);
+    if (!opened_tail.is_ok()) {
+      log("--tail: " + opened_tail.status().message());
+      (void)store->close();
+      return 2;
+    }
+    log_tail = std::move(opened_tail).value();
+  }
 
   boost::asio::io_context ioc;
   auto work = boost::asio::make_work_guard(ioc);
@@ -194,6 +217,7 @@ int run_serve(const ServeOptions& options) {
             bind(listens[2], zipkin_server) && bind(listens[3], query_server);
   if (!ok) {
     grpc_server.stop(std::chrono::milliseconds(0));
+    log_tail.reset();
     (void)store->close();
     return 1;
   }
@@ -222,6 +246,20 @@ int run_serve(const ServeOptions& options) {
   else
     log("web UI not built: no index.html in " + ui.dir + " (" + ui.origin + "); " +
         kUiNotBuiltAdvice);
+  if (log_tail) {
+    if (Status started = log_tail->start(); !started.is_ok())
+      log("--tail: " + started.message() + " (no log files are read)");
+    std::string globs, services;
+    for (const std::string& g : tail_options->tail.globs) globs += (globs.empty() ? "" : ", ") + g;
+    for (const auto& m : tail_options->assembler.parser.service_mappings)
+      services += " " + m.pattern + "=" + m.service;
+    log("tailing " + globs + " (trace log lines; files met first read from the " +
+        (options.tail_from == "beginning" ? "beginning" : "end") + "; scheme " +
+        options.tail_scheme + ", window " + options.tail_window + ", lines up to " +
+        std::to_string(tail_options->tail.max_line_bytes) + " bytes, checkpoint " +
+        tail_options->tail.checkpoint_path + (services.empty() ? "" : ", services:" + services) +
+        ")");
+  }
   std::unique_ptr<DemoTraffic> demo;
   if (options.demo) {
     demo = std::make_unique<DemoTraffic>(*store, options.demo_traces_per_second);
@@ -246,6 +284,8 @@ int run_serve(const ServeOptions& options) {
   while ((http_server.in_flight() || zipkin_server.in_flight() || query_server.in_flight()) &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Every open trace of the log tail into the store, then its final checkpoint.
+  if (log_tail) log_tail->stop();
   Status closed = store->close();
   // Give the last answers a moment to reach their sockets, then stop the I/O threads.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));

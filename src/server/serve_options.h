@@ -5,9 +5,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "ingest/limits.h"
+#include "ingest/log_tail_ingest.h"
 
 namespace weft::server {
 
@@ -43,6 +45,16 @@ struct ServeOptions {
   std::string compaction = "on";  // on | off
   ingest::Limits limits;
 
+  // Log-based tracing (--tail): trace log lines (../shared/LOGFORMAT.md) read from the files
+  // matching these globs become spans (src/ingest/log_tail_ingest.h). Empty: no tailing.
+  std::vector<std::string> tail_globs;
+  std::string tail_from = "end";        // end | beginning: files met at the first start
+  std::string tail_checkpoint;          // "" = <data_dir>/tail.checkpoint
+  std::string tail_scheme = "auto";     // auto | per-request | per-call (RpcId numbering)
+  std::vector<std::string> tail_services;  // PATTERN=NAME: files matching PATTERN -> service
+  std::string tail_window = "30s";      // a trace is stored this long after its last line
+  uint64_t tail_max_line_bytes = 1u << 20;  // longer lines are rejected (too_long)
+
   bool demo = false;  // generate gentle demo traffic into the store
   double demo_traces_per_second = 2.0;
   int io_threads = 0;  // HTTP threads; 0 = one per core
@@ -61,6 +73,10 @@ Result<HostPort> parse_host_port(const std::string& addr, const std::string& def
 // "1073741824", "512MiB", "10GB", "1.5GiB" (B, KB/MB/GB/TB = 1000^n, KiB/MiB/GiB/TiB =
 // 1024^n; case-insensitive) in bytes. `what` names the option in the error.
 Result<uint64_t> parse_byte_size(std::string_view what, std::string_view text);
+
+// The log tail's options from --tail-* (INVALID_ARGUMENT naming the flag for a bad value).
+// `data_dir` must be where the default checkpoint goes.
+Result<ingest::LogTailOptions> log_tail_options(const ServeOptions& options);
 
 // Runs the server until SIGINT/SIGTERM; returns the process exit code.
 // REQUIRES: called from the main thread before any other thread is started (it blocks the

@@ -4,8 +4,9 @@
 //     then the Jaeger API must show the exporting services, a checkout trace that crosses
 //     frontend -> orders -> payments with correct parent links, the mysql virtual node in
 //     the dependency graph, and inventory's trace log lines must name traces weft has.
-// (2) `weft demo --serve`: one command starts weft serve too, and SIGTERM stops every
-//     process it started.
+// (2) `weft demo --serve`: one command starts weft serve too (tailing inventory's trace log,
+//     whose spans must join the SDK services' traces), and SIGTERM stops every process it
+//     started.
 // Every process is bounded in time and killed by PID if it overstays.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -230,6 +231,19 @@ describe('weft demo --serve', () => {
         return EXPORTING.every((s) => r.data.includes(s));
       }, { timeoutMs: 20000 });
       assert.ok(services, 'the services never appeared in the weft serve that demo started');
+      // inventory's spans come from its trace log (demo passes --tail to weft serve), joined
+      // into the SDK services' traces: its request hangs under its caller's CLIENT span.
+      const joined = await waitFor(async () => {
+        const r = await getJson(`${query}/api/traces?service=inventory&limit=20`);
+        for (const t of r.data) {
+          const inv = t.spans.find((sp) => serviceOf(t, sp) === 'inventory' && tag(sp, 'span.kind') === 'server');
+          const parent = inv && t.spans.find((sp) => sp.spanID === parentOf(inv));
+          if (parent && tag(parent, 'span.kind') === 'client' && serviceOf(t, parent) !== 'inventory' &&
+              tag(inv, 'weft.placeholder') === undefined && tag(parent, 'weft.placeholder') === undefined) return true;
+        }
+        return false;
+      }, { timeoutMs: 30000, intervalMs: 500 });
+      assert.ok(joined, `no log-built inventory span under its caller's span:\n${run.output()}`);
       run.child.kill('SIGTERM');
       const res = await run.exited;
       assert.equal(res.code, 0, `weft demo did not exit 0 after SIGTERM:\n${res.out}`);

@@ -126,9 +126,10 @@ int WaitSignal(std::chrono::milliseconds wait) {
 }
 
 // Starts `weft serve` (this same binary) and waits for its ports file. On success sets the
-// OTLP/HTTP endpoint and the query base URL.
-bool StartServe(const DemoOptions& o, const fs::path& log_dir, Child* child, std::string* endpoint,
-                std::string* query_url) {
+// OTLP/HTTP endpoint and the query base URL. It tails `trace_log` (inventory's trace log
+// lines), so inventory's spans are built from its log and join the SDK services' traces.
+bool StartServe(const DemoOptions& o, const fs::path& log_dir, const std::string& trace_log,
+                Child* child, std::string* endpoint, std::string* query_url) {
   const std::string self = SelfExe();
   const fs::path ports_file = log_dir / "weft-serve.ports.json";
   std::error_code ec;
@@ -136,7 +137,10 @@ bool StartServe(const DemoOptions& o, const fs::path& log_dir, Child* child, std
   fs::create_directories(o.data_dir, ec);
   SpawnOptions so;
   so.path = self;
-  so.args = {"serve", "--data-dir", o.data_dir, "--ports-file", ports_file.string(), "--no-demo"};
+  so.args = {"serve", "--data-dir", o.data_dir, "--ports-file", ports_file.string(), "--no-demo",
+             // A short window: inventory's lines of a request are written together (the SDK's
+             // log exporter flushes at least every 2 s), so its spans show within seconds.
+             "--tail", trace_log, "--tail-window", "5s"};
   if (o.serve_any_ports) {
     for (const char* flag :
          {"--otlp-grpc-addr", "--otlp-http-addr", "--zipkin-addr", "--query-addr"}) {
@@ -302,11 +306,12 @@ int RunDemo(const DemoOptions& o) {
   Child serve;
   std::string endpoint = o.endpoint;
   std::string query_url = "http://127.0.0.1:16686";
+  const std::string log_file = (log_dir / (std::string(kLogService) + ".trace.log")).string();
   if (o.serve) {
-    std::printf("weft demo: starting weft serve (data in %s, log %s)\n", o.data_dir.c_str(),
-                (log_dir / "weft-serve.log").c_str());
+    std::printf("weft demo: starting weft serve (data in %s, log %s, tailing %s)\n",
+                o.data_dir.c_str(), (log_dir / "weft-serve.log").c_str(), log_file.c_str());
     std::fflush(stdout);
-    if (!StartServe(o, log_dir, &serve, &endpoint, &query_url)) {
+    if (!StartServe(o, log_dir, log_file, &serve, &endpoint, &query_url)) {
       if (serve.pid > 0) StopChild(serve.pid, std::chrono::seconds(5));
       return 1;
     }
@@ -341,7 +346,6 @@ int RunDemo(const DemoOptions& o) {
       if (c.name == name) return c.port;
     return 0;
   };
-  const std::string log_file = (log_dir / (std::string(kLogService) + ".trace.log")).string();
   bool started = true;
   for (size_t i = 0; i < services.size(); ++i) {
     Child& c = services[i];
@@ -378,7 +382,8 @@ int RunDemo(const DemoOptions& o) {
     std::printf("  %-9s http://127.0.0.1:%u  pid %d  output %s\n", c.name.c_str(), c.port,
                 static_cast<int>(c.pid), c.output.c_str());
   std::printf("  spans     frontend, orders, payments -> %s (OTLP/HTTP)\n", endpoint.c_str());
-  std::printf("            inventory -> %s (trace log lines)\n", log_file.c_str());
+  std::printf("            inventory -> %s (trace log lines%s)\n", log_file.c_str(),
+              o.serve ? ", read back by weft serve --tail" : "; weft serve --tail reads them");
   std::printf("  traffic   %.1f requests/s into the frontend (GET /checkout, GET /browse) %s\n",
               o.rate,
               o.duration_seconds > 0
