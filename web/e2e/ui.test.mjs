@@ -151,7 +151,6 @@ test('a big trace from the reference workload: header, waterfall, search inside 
   await page.keyboard.press('Enter');
   await page.locator(`[data-testid="span-row"][data-span-id="${firstName}"].wf-is-match`).first().waitFor();
   assert.match(await page.textContent('[data-testid="search-count"]'), /1 of 1/);
-  await shot(page, 'trace-large');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
