@@ -10,6 +10,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/file_io.h"
 
 namespace weft::ingest {
 namespace {
@@ -19,47 +20,6 @@ constexpr size_t kMaxDoneFileBytes = 256u << 20;
 // A token is (slot + 1) << kSeqBits | sequence number of the line in its file's list.
 constexpr int kSeqBits = 40;
 constexpr uint64_t kSeqMask = (uint64_t{1} << kSeqBits) - 1;
-
-void put_string(std::string& out, std::string_view s) {
-  coding::put_varint64(out, s.size());
-  out.append(s);
-}
-
-bool get_string(std::string_view& in, std::string* s) {
-  uint64_t n = 0;
-  if (!coding::get_varint64(in, &n) || n > in.size()) return false;
-  s->assign(in.data(), static_cast<size_t>(n));
-  in.remove_prefix(static_cast<size_t>(n));
-  return true;
-}
-
-Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("writing", path, errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::ok();
-}
-
-std::string dir_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-Status sync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno_status("opening directory", dir, errno);
-  Status s;
-  if (::fsync(fd) != 0) s = errno_status("syncing directory", dir, errno);
-  ::close(fd);
-  return s;
-}
 
 // Appends [b, e) to ascending `ranges`, merging with the last one when they touch.
 void append_range(std::vector<DoneRange>* ranges, uint64_t b, uint64_t e) {
@@ -85,7 +45,7 @@ std::string encode_done_state(const DoneState& s) {
     coding::put_varint64(body, e.fingerprint_len);
     coding::put_fixed32(body, e.fingerprint_crc);
     coding::put_varint64(body, e.prefix);
-    put_string(body, e.path);
+    put_length_prefixed(body, e.path);
     coding::put_varint64(body, e.ranges.size());
     uint64_t last = e.prefix;  // ranges as deltas: begin - previous end, length
     for (const DoneRange& r : e.ranges) {
@@ -126,7 +86,7 @@ Result<DoneState> decode_done_state(std::string_view in) {
     if (!coding::get_varint64(body, &e.file.dev) || !coding::get_varint64(body, &e.file.ino) ||
         !coding::get_varint64(body, &fp_len) || fp_len > tail::kFingerprintBytes ||
         !coding::get_fixed32(body, &e.fingerprint_crc) || !coding::get_varint64(body, &e.prefix) ||
-        !get_string(body, &e.path) || !coding::get_varint64(body, &ranges) ||
+        !get_length_prefixed(body, &e.path) || !coding::get_varint64(body, &ranges) ||
         ranges > body.size())
       return bad("malformed file entry");
     e.fingerprint_len = static_cast<uint32_t>(fp_len);
@@ -148,50 +108,14 @@ Result<DoneState> decode_done_state(std::string_view in) {
 
 Status write_done_file(const std::string& path, const DoneState& s) {
   const std::string data = encode_done_state(s);
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status("creating", tmp, errno);
-  Status st = write_all(fd, data, tmp);
-  if (st.is_ok() && ::fsync(fd) != 0) st = errno_status("syncing", tmp, errno);
-  ::close(fd);
-  if (!st.is_ok()) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = errno_status("renaming", tmp, errno);
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return sync_dir(dir_of(path));
+  return write_file_atomically(path, data);
 }
 
 Result<std::optional<DoneState>> read_done_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::optional<DoneState>();
-    return errno_status("opening", path, errno);
-  }
-  std::string data;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = errno_status("reading", path, errno);
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-    if (data.size() > kMaxDoneFileBytes) {
-      ::close(fd);
-      return data_loss("tail stored-lines file " + path + ": larger than " +
-                       std::to_string(kMaxDoneFileBytes) + " bytes");
-    }
-  }
-  ::close(fd);
-  Result<DoneState> s = decode_done_state(data);
+  WEFT_ASSIGN_OR_RETURN(std::optional<std::string> data,
+                        read_small_file(path, kMaxDoneFileBytes, "tail stored-lines file"));
+  if (!data) return std::optional<DoneState>();
+  Result<DoneState> s = decode_done_state(*data);
   if (!s.is_ok()) return data_loss(s.status().message() + " (" + path + ")");
   return std::optional<DoneState>(std::move(s).value());
 }
@@ -201,7 +125,7 @@ bool file_fingerprint(std::string_view path, const tail::FileKey& file, uint32_t
   const std::string p(path);
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return false;
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_dev) != file.dev ||
       static_cast<uint64_t>(st.st_ino) != file.ino) {
     ::close(fd);

@@ -8,6 +8,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/file_io.h"
 
 namespace weft::tail {
 namespace {
@@ -15,54 +16,13 @@ namespace {
 constexpr std::string_view kMagic{"WEFTTAIL", 8};
 constexpr size_t kMaxCheckpointBytes = 64u << 20;
 
-void put_string(std::string& out, std::string_view s) {
-  coding::put_varint64(out, s.size());
-  out.append(s);
-}
-
-bool get_string(std::string_view& in, std::string* s) {
-  uint64_t n = 0;
-  if (!coding::get_varint64(in, &n) || n > in.size()) return false;
-  s->assign(in.data(), static_cast<size_t>(n));
-  in.remove_prefix(static_cast<size_t>(n));
-  return true;
-}
-
-Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("writing", path, errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::ok();
-}
-
-std::string dir_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-Status sync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno_status("opening directory", dir, errno);
-  Status s;
-  if (::fsync(fd) != 0) s = errno_status("syncing directory", dir, errno);
-  ::close(fd);
-  return s;
-}
-
 }  // namespace
 
 std::string encode_checkpoint(const Checkpoint& c) {
   std::string body;
   coding::put_varint64(body, c.written_unix_nanos);
   coding::put_varint64(body, c.globs.size());
-  for (const std::string& g : c.globs) put_string(body, g);
+  for (const std::string& g : c.globs) put_length_prefixed(body, g);
   coding::put_varint64(body, c.files.size());
   for (const CheckpointEntry& e : c.files) {
     coding::put_varint64(body, e.file.dev);
@@ -70,7 +30,7 @@ std::string encode_checkpoint(const Checkpoint& c) {
     coding::put_varint64(body, e.offset);
     coding::put_varint64(body, e.fingerprint_len);
     coding::put_fixed32(body, e.fingerprint_crc);
-    put_string(body, e.path);
+    put_length_prefixed(body, e.path);
   }
   std::string file(kMagic);
   coding::put_fixed32(file, kCheckpointVersion);
@@ -103,7 +63,7 @@ Result<Checkpoint> decode_checkpoint(std::string_view in) {
     return bad("malformed header");
   c.globs.resize(static_cast<size_t>(n));
   for (std::string& g : c.globs)
-    if (!get_string(body, &g)) return bad("malformed glob");
+    if (!get_length_prefixed(body, &g)) return bad("malformed glob");
   if (!coding::get_varint64(body, &n) || n > body.size()) return bad("malformed file count");
   c.files.resize(static_cast<size_t>(n));
   for (CheckpointEntry& e : c.files) {
@@ -111,7 +71,7 @@ Result<Checkpoint> decode_checkpoint(std::string_view in) {
     if (!coding::get_varint64(body, &e.file.dev) || !coding::get_varint64(body, &e.file.ino) ||
         !coding::get_varint64(body, &e.offset) || !coding::get_varint64(body, &fp_len) ||
         fp_len > kFingerprintBytes || !coding::get_fixed32(body, &e.fingerprint_crc) ||
-        !get_string(body, &e.path))
+        !get_length_prefixed(body, &e.path))
       return bad("malformed file entry");
     e.fingerprint_len = static_cast<uint32_t>(fp_len);
   }
@@ -121,50 +81,14 @@ Result<Checkpoint> decode_checkpoint(std::string_view in) {
 
 Status write_checkpoint_file(const std::string& path, const Checkpoint& c) {
   const std::string data = encode_checkpoint(c);
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status("creating", tmp, errno);
-  Status s = write_all(fd, data, tmp);
-  if (s.is_ok() && ::fsync(fd) != 0) s = errno_status("syncing", tmp, errno);
-  ::close(fd);
-  if (!s.is_ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = errno_status("renaming", tmp, errno);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return sync_dir(dir_of(path));
+  return write_file_atomically(path, data);
 }
 
 Result<std::optional<Checkpoint>> read_checkpoint_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::optional<Checkpoint>();
-    return errno_status("opening", path, errno);
-  }
-  std::string data;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = errno_status("reading", path, errno);
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-    if (data.size() > kMaxCheckpointBytes) {
-      ::close(fd);
-      return data_loss("tail checkpoint " + path + ": larger than " +
-                       std::to_string(kMaxCheckpointBytes) + " bytes");
-    }
-  }
-  ::close(fd);
-  Result<Checkpoint> c = decode_checkpoint(data);
+  WEFT_ASSIGN_OR_RETURN(std::optional<std::string> data,
+                        read_small_file(path, kMaxCheckpointBytes, "tail checkpoint"));
+  if (!data) return std::optional<Checkpoint>();
+  Result<Checkpoint> c = decode_checkpoint(*data);
   if (!c.is_ok()) return data_loss(c.status().message() + " (" + path + ")");
   return std::optional<Checkpoint>(std::move(c).value());
 }
