@@ -70,7 +70,7 @@ Status decode(Encoding encoding, std::string_view body, wire::DecodeResult* out)
   return internal_error("unknown encoding");
 }
 
-void write_decoded(Store& store, const Limits& limits, ProtocolMetrics& m,
+void write_decoded(SpanSink& sink, const Limits& limits, ProtocolMetrics& m,
                    wire::DecodeResult decoded, std::function<void(IngestOutcome)> done) {
   size_t total = decoded.batch.spans.size() + decoded.rejected_spans;
   m.received->inc(total);
@@ -108,7 +108,7 @@ void write_decoded(Store& store, const Limits& limits, ProtocolMetrics& m,
     done(std::move(outcome));
     return;
   }
-  store.write(std::move(decoded.batch), [&m, outcome = std::move(outcome),
+  sink.write(std::move(decoded.batch), [&m, outcome = std::move(outcome),
                                           done = std::move(done)](Status s) mutable {
     if (s.is_ok()) {
       m.accepted->inc(outcome.accepted_spans);
@@ -148,14 +148,14 @@ void Ingestor::ingest(Protocol protocol, Encoding encoding, std::string_view bod
     done(IngestOutcome{std::move(s), 0, 0, {}});
     return;
   }
-  write_decoded(store_, limits_, m, std::move(decoded), std::move(done));
+  write_decoded(sink_, limits_, m, std::move(decoded), std::move(done));
 }
 
 void Ingestor::ingest_spans(Protocol protocol, SpanBatch batch,
                             std::function<void(IngestOutcome)> done) {
   wire::DecodeResult decoded;
   decoded.batch = std::move(batch);
-  write_decoded(store_, limits_, metrics_for(protocol), std::move(decoded), std::move(done));
+  write_decoded(sink_, limits_, metrics_for(protocol), std::move(decoded), std::move(done));
 }
 
 }  // namespace weft::ingest

@@ -38,7 +38,7 @@ struct IngestOutcome {
 
 class Ingestor {
  public:
-  Ingestor(Store& store, Limits limits) : store_(store), limits_(limits) {}
+  Ingestor(SpanSink& sink, Limits limits) : sink_(sink), limits_(limits) {}
 
   // Decodes `body` (already decompressed), validates each span, writes the valid ones and
   // calls `done` exactly once, possibly on a store thread, possibly before returning.
@@ -53,7 +53,7 @@ class Ingestor {
   const Limits& limits() const { return limits_; }
 
  private:
-  Store& store_;
+  SpanSink& sink_;
   Limits limits_;
 };
 

@@ -21,15 +21,13 @@
 #include "common/metrics.h"
 #include "ingest/ingestor.h"
 #include "ingest/log_tail_ingest.h"
-#include "ingest/otlp_http_handler.h"
-#include "ingest/zipkin_handler.h"
 #include "query/params.h"
 #include "query/query_service.h"
 #include "server/demo_traffic.h"
 #include "server/http_server.h"
 #include "server/ops_handler.h"
-#include "server/otlp_grpc_service.h"
 #include "server/ports_file.h"
+#include "server/receivers.h"
 #include "server/serve_options.h"
 #include "server/ui_handler.h"
 #include "store/embedded_store.h"
@@ -117,23 +115,16 @@ int run_serve(const ServeOptions& options) {
     log(sopts.status().message());
     return 2;
   }
-  struct Listen {
-    const char* name;
-    const std::string& addr;
-    uint16_t default_port;
-    HostPort hp;
-  };
-  std::vector<Listen> listens = {{"otlp_grpc", options.otlp_grpc_addr, 4317, {}},
-                                 {"otlp_http", options.otlp_http_addr, 4318, {}},
-                                 {"zipkin", options.zipkin_addr, 9411, {}},
-                                 {"query", options.query_addr, 16686, {}}};
-  for (auto& l : listens) {
-    auto hp = parse_host_port(l.addr, options.listen_host, l.default_port);
-    if (!hp.is_ok()) {
-      log(std::string("--") + l.name + "-addr: " + hp.status().message());
-      return 2;
-    }
-    l.hp = *hp;
+  ReceiverAddrs receiver_addrs{options.listen_host, options.otlp_grpc_addr,
+                               options.otlp_http_addr, options.zipkin_addr};
+  auto query_hp = parse_host_port(options.query_addr, options.listen_host, 16686);
+  if (Status s = Receivers::check(receiver_addrs); !s.is_ok()) {
+    log(s.message());
+    return 2;
+  }
+  if (!query_hp.is_ok()) {
+    log("--query-addr: " + query_hp.status().message());
+    return 2;
   }
   std::unique_ptr<api::SamplingStrategiesFile> sampling;
   if (!options.sampling_strategies.empty()) {
@@ -190,37 +181,24 @@ int run_serve(const ServeOptions& options) {
                                std::filesystem::read_symlink("/proc/self/exe", exe_ec).string());
   auto query_handler = make_ops_handler(
       ready, make_ui_handler(ui, api::make_query_api_handler(queries, sampling.get())));
-  auto otlp_http_handler = ingest::make_otlp_http_handler(ingestor);
-  auto zipkin_handler =
-      ingest::make_zipkin_ingest_handler(ingestor, api::make_zipkin_query_handler(queries));
-
-  HttpServerOptions o_http = http_base, o_zipkin = http_base, o_query = http_base;
-  o_http.name = "otlp_http";
-  o_zipkin.name = "zipkin";
+  Receivers receivers(ioc, ingestor, receiver_addrs, options.limits.max_body_bytes,
+                      api::make_zipkin_query_handler(queries));
+  HttpServerOptions o_query = http_base;
   o_query.name = "query";
-  HttpServer http_server(ioc, o_http, otlp_http_handler);
-  HttpServer zipkin_server(ioc, o_zipkin, zipkin_handler);
   HttpServer query_server(ioc, o_query, query_handler);
-  OtlpGrpcServer grpc_server(ingestor, options.limits.max_body_bytes);
 
-  std::vector<std::pair<std::string, std::string>> bound;
-  auto bind = [&](const Listen& l, auto& server) -> bool {
-    auto addr = server.start(l.hp.host, l.hp.port);
-    if (!addr.is_ok()) {
-      log(addr.status().message());
-      return false;
-    }
-    bound.emplace_back(l.name, *addr);
-    return true;
-  };
-  bool ok = bind(listens[0], grpc_server) && bind(listens[1], http_server) &&
-            bind(listens[2], zipkin_server) && bind(listens[3], query_server);
-  if (!ok) {
-    grpc_server.stop(std::chrono::milliseconds(0));
+  auto started = receivers.start();
+  Result<std::string> query_bound =
+      started.is_ok() ? query_server.start(query_hp->host, query_hp->port) : started.status();
+  if (!query_bound.is_ok()) {
+    log(query_bound.status().message());
+    receivers.stop(std::chrono::milliseconds(0));
     log_tail.reset();
     (void)store->close();
     return 1;
   }
+  std::vector<std::pair<std::string, std::string>> bound = std::move(started).value();
+  bound.emplace_back("query", *query_bound);
 
   int threads = options.io_threads > 0
                     ? options.io_threads
@@ -234,7 +212,7 @@ int run_serve(const ServeOptions& options) {
   std::string listening;
   for (auto& [name, addr] : bound) listening += " " + name + "=" + addr;
   log("listening:" + listening);
-  const std::string query_url = "http://" + bound[3].second;
+  const std::string query_url = "http://" + *query_bound;
   if (!ui.enabled)
     log("web UI off (--ui-dir '' / --no-ui)");
   else if (ui_built(ui))
@@ -275,14 +253,11 @@ int run_serve(const ServeOptions& options) {
   demo.reset();
 
   // Stop accepting, let requests in flight finish (their spans are being made durable).
-  http_server.stop();
-  zipkin_server.stop();
   query_server.stop();
-  grpc_server.stop(std::chrono::milliseconds(options.shutdown_timeout_ms));
+  receivers.stop(std::chrono::milliseconds(options.shutdown_timeout_ms));
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options.shutdown_timeout_ms);
-  while ((http_server.in_flight() || zipkin_server.in_flight() || query_server.in_flight()) &&
-         std::chrono::steady_clock::now() < deadline)
+  while (query_server.in_flight() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   // Every open trace of the log tail into the store, then its final checkpoint.
   if (log_tail) log_tail->stop();

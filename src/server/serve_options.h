@@ -61,8 +61,9 @@ struct ServeOptions {
   uint32_t shutdown_timeout_ms = 10'000;
 };
 
-// Parses "host:port", ":port" or "port" (port 0 allowed) with `default_host` filling a
-// missing host and `default_port` an empty string. IPv6 hosts in brackets.
+// Parses "host:port", ":port", "port" or a URL "http://host:port" (common/endpoint.h; port 0
+// allowed) with `default_host` filling a missing host and `default_port` a missing port.
+// IPv6 hosts in brackets. A path other than "/" and TLS schemes are refused.
 struct HostPort {
   std::string host;
   uint16_t port = 0;

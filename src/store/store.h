@@ -38,17 +38,23 @@ struct StoreStats {
   uint64_t flush_errors = 0;  // failed block writes (retried)
 };
 
-class Store {
+// Where receivers put what they accepted: a Store, or the agent's disk queue
+// (store/queue/disk_queue.h), which forwards instead of answering queries.
+class SpanSink {
  public:
-  virtual ~Store() = default;
+  virtual ~SpanSink() = default;
 
   // Appends `batch` and calls `done` exactly once: with OK once the spans are durable under
-  // the configured fsync policy (and visible to queries), or with an error, in which case
-  // none of the batch was acknowledged: UNAVAILABLE (out of disk, shutting down) or
-  // RESOURCE_EXHAUSTED (overloaded: too many bytes waiting). `done` runs on a store thread
+  // the configured fsync policy (for a Store: and visible to queries), or with an error, in
+  // which case none of the batch was acknowledged: UNAVAILABLE (out of disk, shutting down)
+  // or RESOURCE_EXHAUSTED (overloaded: too many bytes waiting). `done` runs on a sink thread
   // (or, for an immediate refusal, on the caller's thread before write() returns) and must
   // not block. The batch's spans have passed validation (ids non-zero).
   virtual void write(SpanBatch batch, std::function<void(Status)> done) = 0;
+};
+
+class Store : public SpanSink {
+ public:
 
   // Every span of the trace (sorted by start time, then span ID), or nullopt if unknown.
   // Needs no time range.

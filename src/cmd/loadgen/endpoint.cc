@@ -2,9 +2,10 @@
 
 #include <rapidjson/document.h>
 
-#include <charconv>
 #include <fstream>
 #include <sstream>
+
+#include "common/endpoint.h"
 
 namespace weft::cmd::loadgen {
 
@@ -38,20 +39,16 @@ Result<std::string> read_ports_file_entry(const std::string& path, const std::st
 }
 
 Result<Endpoint> parse_endpoint(const std::string& text) {
-  const auto bad = [&] { return invalid_argument("endpoint \"" + text + "\": want host:port"); };
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return bad();
-  Endpoint ep;
-  ep.host = text.substr(0, colon);
-  if (ep.host.size() >= 2 && ep.host.front() == '[' && ep.host.back() == ']')
-    ep.host = ep.host.substr(1, ep.host.size() - 2);
-  unsigned port = 0;
-  const char* first = text.data() + colon + 1;
-  const char* last = text.data() + text.size();
-  auto [end, ec] = std::from_chars(first, last, port);
-  if (ec != std::errc() || end != last || port == 0 || port > 65535) return bad();
-  ep.port = static_cast<uint16_t>(port);
-  return ep;
+  WEFT_ASSIGN_OR_RETURN(weft::Endpoint ep, weft::parse_endpoint(text, "", 0));
+  if (ep.host.empty() || ep.port == 0)
+    return invalid_argument("endpoint \"" + text + "\": want host:port or http://host:port");
+  if (ep.scheme == "https" || ep.scheme == "grpcs")
+    return invalid_argument("endpoint \"" + text + "\": TLS is not supported; use http://");
+  // The path is the protocol's (/v1/traces, /api/v2/spans): a URL may name it, or nothing.
+  if (!ep.path.empty() && ep.path != "/" && ep.path != "/v1/traces" && ep.path != "/api/v2/spans")
+    return invalid_argument("endpoint \"" + text + "\": loadgen sends to the protocol's own "
+                            "path (/v1/traces, /api/v2/spans); drop \"" + ep.path + "\"");
+  return Endpoint{ep.host, ep.port};
 }
 
 Result<Endpoint> resolve_endpoint(const LoadgenOptions& options) {

@@ -23,7 +23,8 @@ const char* ports_file_key(Protocol protocol);
 // file cannot be read.
 Result<std::string> read_ports_file_entry(const std::string& path, const std::string& key);
 
-// "host:port" -> Endpoint; INVALID_ARGUMENT naming the input otherwise.
+// "host:port" or "http://host:port[/v1/traces]" -> Endpoint; INVALID_ARGUMENT naming the
+// input otherwise.
 Result<Endpoint> parse_endpoint(const std::string& text);
 
 Result<Endpoint> resolve_endpoint(const LoadgenOptions& options);
