@@ -8,8 +8,8 @@
 namespace weft {
 namespace {
 
-constexpr std::array<std::string_view, 6> kSchemes = {"http", "https", "grpc",
-                                                      "grpcs", "tcp", "udp"};
+constexpr std::array<std::string_view, 6> kSchemes = {"http",  "https", "grpc",
+                                                      "grpcs", "tcp",   "udp"};
 
 Status bad(const std::string& text, const std::string& why) {
   return invalid_argument("address \"" + text + "\": " + why +

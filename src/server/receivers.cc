@@ -62,8 +62,8 @@ struct Receivers::Impl {
   OtlpGrpcServer grpc;
 };
 
-Receivers::Receivers(boost::asio::io_context& ioc, ingest::Ingestor& ingestor,
-                     ReceiverAddrs addrs, size_t max_body_bytes, http::Handler zipkin_queries)
+Receivers::Receivers(boost::asio::io_context& ioc, ingest::Ingestor& ingestor, ReceiverAddrs addrs,
+                     size_t max_body_bytes, http::Handler zipkin_queries)
     : impl_(std::make_unique<Impl>(ioc, ingestor, std::move(addrs), max_body_bytes,
                                    std::move(zipkin_queries))) {}
 
@@ -108,6 +108,8 @@ void Receivers::stop(std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-int Receivers::in_flight() const { return impl_->otlp_http.in_flight() + impl_->zipkin.in_flight(); }
+int Receivers::in_flight() const {
+  return impl_->otlp_http.in_flight() + impl_->zipkin.in_flight();
+}
 
 }  // namespace weft::server

@@ -136,13 +136,14 @@ int run_serve(const ServeOptions& options) {
     sampling = std::move(opened_sampling).value();
   }
   std::optional<ingest::LogTailOptions> tail_options;
-  if (!options.tail_globs.empty()) {
-    auto t = log_tail_options(options);
+  if (!options.tail.globs.empty()) {
+    auto t = log_tail_options(options.tail, options.data_dir);
     if (!t.is_ok()) {
       log(t.status().message());
       return 2;
     }
     tail_options = std::move(t).value();
+    tail_options->shutdown_timeout_ms = options.shutdown_timeout_ms;
   }
 
   auto opened = open_embedded_store(*sopts);
@@ -232,8 +233,8 @@ int run_serve(const ServeOptions& options) {
     for (const auto& m : tail_options->assembler.parser.service_mappings)
       services += " " + m.pattern + "=" + m.service;
     log("tailing " + globs + " (trace log lines; files met first read from the " +
-        (options.tail_from == "beginning" ? "beginning" : "end") + "; scheme " +
-        options.tail_scheme + ", window " + options.tail_window + ", lines up to " +
+        (options.tail.from == "beginning" ? "beginning" : "end") + "; scheme " +
+        options.tail.scheme + ", window " + options.tail.window + ", lines up to " +
         std::to_string(tail_options->tail.max_line_bytes) + " bytes, checkpoint " +
         tail_options->tail.checkpoint_path + (services.empty() ? "" : ", services:" + services) +
         ")");

@@ -13,6 +13,19 @@
 
 namespace weft::server {
 
+// Log-based tracing (--tail, both `weft serve` and `weft agent`): trace log lines
+// (../shared/LOGFORMAT.md) read from the files matching these globs become spans
+// (src/ingest/log_tail_ingest.h). Empty globs: no tailing.
+struct TailFlags {
+  std::vector<std::string> globs;
+  std::string from = "end";            // end | beginning: files met at the first start
+  std::string checkpoint;              // "" = <data_dir>/tail.checkpoint
+  std::string scheme = "auto";         // auto | per-request | per-call (RpcId numbering)
+  std::vector<std::string> services;   // PATTERN=NAME: files matching PATTERN -> service
+  std::string window = "30s";          // a trace is stored this long after its last line
+  uint64_t max_line_bytes = 1u << 20;  // longer lines are rejected (too_long)
+};
+
 struct ServeOptions {
   std::string data_dir = "./weft-data";
   // Host every listener binds unless its own address says otherwise.
@@ -45,15 +58,8 @@ struct ServeOptions {
   std::string compaction = "on";  // on | off
   ingest::Limits limits;
 
-  // Log-based tracing (--tail): trace log lines (../shared/LOGFORMAT.md) read from the files
-  // matching these globs become spans (src/ingest/log_tail_ingest.h). Empty: no tailing.
-  std::vector<std::string> tail_globs;
-  std::string tail_from = "end";        // end | beginning: files met at the first start
-  std::string tail_checkpoint;          // "" = <data_dir>/tail.checkpoint
-  std::string tail_scheme = "auto";     // auto | per-request | per-call (RpcId numbering)
-  std::vector<std::string> tail_services;  // PATTERN=NAME: files matching PATTERN -> service
-  std::string tail_window = "30s";      // a trace is stored this long after its last line
-  uint64_t tail_max_line_bytes = 1u << 20;  // longer lines are rejected (too_long)
+  // Log-based tracing (--tail).
+  TailFlags tail;
 
   bool demo = false;  // generate gentle demo traffic into the store
   double demo_traces_per_second = 2.0;
@@ -76,8 +82,8 @@ Result<HostPort> parse_host_port(const std::string& addr, const std::string& def
 Result<uint64_t> parse_byte_size(std::string_view what, std::string_view text);
 
 // The log tail's options from --tail-* (INVALID_ARGUMENT naming the flag for a bad value).
-// `data_dir` must be where the default checkpoint goes.
-Result<ingest::LogTailOptions> log_tail_options(const ServeOptions& options);
+// `data_dir` is where the default checkpoint goes.
+Result<ingest::LogTailOptions> log_tail_options(const TailFlags& tail, const std::string& data_dir);
 
 // Runs the server until SIGINT/SIGTERM; returns the process exit code.
 // REQUIRES: called from the main thread before any other thread is started (it blocks the

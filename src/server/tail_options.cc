@@ -13,30 +13,31 @@ Status bad(const std::string& flag, const std::string& value, const std::string&
 
 }  // namespace
 
-Result<ingest::LogTailOptions> log_tail_options(const ServeOptions& o) {
+Result<ingest::LogTailOptions> log_tail_options(const TailFlags& tail,
+                                                const std::string& data_dir) {
   ingest::LogTailOptions t;
-  if (o.tail_globs.empty()) return invalid_argument("--tail: no glob given");
-  for (const std::string& g : o.tail_globs) {
+  if (tail.globs.empty()) return invalid_argument("--tail: no glob given");
+  for (const std::string& g : tail.globs) {
     if (g.empty()) return invalid_argument("--tail: an empty glob");
     t.tail.globs.push_back(g);
   }
 
-  if (o.tail_from == "end")
+  if (tail.from == "end")
     t.tail.from = tail::From::kEnd;
-  else if (o.tail_from == "beginning")
+  else if (tail.from == "beginning")
     t.tail.from = tail::From::kBeginning;
   else
-    return bad("--tail-from", o.tail_from, "must be end or beginning");
+    return bad("--tail-from", tail.from, "must be end or beginning");
 
   t.tail.checkpoint_path =
-      o.tail_checkpoint.empty() ? o.data_dir + "/tail.checkpoint" : o.tail_checkpoint;
+      tail.checkpoint.empty() ? data_dir + "/tail.checkpoint" : tail.checkpoint;
 
   logline::SchemeMode scheme;
-  if (!logline::parse_scheme_mode(o.tail_scheme, &scheme))
-    return bad("--tail-scheme", o.tail_scheme, "must be auto, per-request or per-call");
+  if (!logline::parse_scheme_mode(tail.scheme, &scheme))
+    return bad("--tail-scheme", tail.scheme, "must be auto, per-request or per-call");
   t.assembler.build.scheme = scheme;
 
-  for (const std::string& m : o.tail_services) {
+  for (const std::string& m : tail.services) {
     const size_t eq = m.rfind('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
       return bad("--tail-service", m,
@@ -45,20 +46,19 @@ Result<ingest::LogTailOptions> log_tail_options(const ServeOptions& o) {
     t.assembler.parser.service_mappings.push_back({m.substr(0, eq), m.substr(eq + 1)});
   }
 
-  auto window = query::parse_duration("--tail-window", o.tail_window);
+  auto window = query::parse_duration("--tail-window", tail.window);
   if (!window.is_ok())
-    return bad("--tail-window", o.tail_window, "not a duration (e.g. 30s, 2m, 500ms)");
+    return bad("--tail-window", tail.window, "not a duration (e.g. 30s, 2m, 500ms)");
   if (*window < 1'000'000 || *window > 86'400'000'000'000ULL)
-    return bad("--tail-window", o.tail_window, "must be between 1ms and 24h");
+    return bad("--tail-window", tail.window, "must be between 1ms and 24h");
   t.assembler.window_ns = static_cast<int64_t>(*window);
 
-  if (o.tail_max_line_bytes < 1024 || o.tail_max_line_bytes > (1ull << 30))
-    return bad("--tail-max-line-bytes", std::to_string(o.tail_max_line_bytes),
+  if (tail.max_line_bytes < 1024 || tail.max_line_bytes > (1ull << 30))
+    return bad("--tail-max-line-bytes", std::to_string(tail.max_line_bytes),
                "must be between 1KiB and 1GiB");
-  t.tail.max_line_bytes = static_cast<size_t>(o.tail_max_line_bytes);
+  t.tail.max_line_bytes = static_cast<size_t>(tail.max_line_bytes);
   t.assembler.parser.max_line_bytes = t.tail.max_line_bytes;
 
-  t.shutdown_timeout_ms = o.shutdown_timeout_ms;
   return t;
 }
 

@@ -46,8 +46,10 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
     return invalid_argument("endpoint \"" + text + "\": TLS is not supported; use http://");
   // The path is the protocol's (/v1/traces, /api/v2/spans): a URL may name it, or nothing.
   if (!ep.path.empty() && ep.path != "/" && ep.path != "/v1/traces" && ep.path != "/api/v2/spans")
-    return invalid_argument("endpoint \"" + text + "\": loadgen sends to the protocol's own "
-                            "path (/v1/traces, /api/v2/spans); drop \"" + ep.path + "\"");
+    return invalid_argument("endpoint \"" + text +
+                            "\": loadgen sends to the protocol's own "
+                            "path (/v1/traces, /api/v2/spans); drop \"" +
+                            ep.path + "\"");
   return Endpoint{ep.host, ep.port};
 }
 
