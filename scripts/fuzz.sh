@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 jobs=${JOBS:-$(nproc)}
-targets=(${FUZZ_TARGETS:-block_fuzz wal_fuzz manifest_fuzz logline_fuzz})
+targets=(${FUZZ_TARGETS:-block_fuzz wal_fuzz manifest_fuzz logline_fuzz jaeger_thrift_fuzz})
 case "$seconds" in ''|*[!0-9]*) echo "usage: $0 [seconds-per-target]" >&2; exit 2 ;; esac
 
 dir=build-fuzz
@@ -25,7 +25,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 "$dir/make_seeds" "$dir/seeds" >/dev/null
 mkdir -p "$dir/crashes" "$dir/logs"
 
-declare -A seeds=([block_fuzz]=block [wal_fuzz]=wal [manifest_fuzz]=manifest [logline_fuzz]=logline)
+declare -A seeds=([block_fuzz]=block [wal_fuzz]=wal [manifest_fuzz]=manifest [logline_fuzz]=logline
+                  [jaeger_thrift_fuzz]=jaeger_thrift)
 failed=()
 for t in "${targets[@]}"; do
   kind=${seeds[$t]}

@@ -8,6 +8,7 @@ namespace weft::cmd {
 extern int exit_code;
 
 void register_serve_command(CLI::App& app);
+void register_agent_command(CLI::App& app);
 void register_loadgen_command(CLI::App& app);
 void register_trace_command(CLI::App& app);
 void register_demo_command(CLI::App& app);

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   app.config_formatter(std::make_shared<weft::cmd::YamlConfig>());
   app.allow_config_extras(CLI::config_extras_mode::error);
   weft::cmd::register_serve_command(app);
+  weft::cmd::register_agent_command(app);
   weft::cmd::register_loadgen_command(app);
   weft::cmd::register_trace_command(app);
   weft::cmd::register_demo_command(app);

@@ -10,9 +10,10 @@ void register_serve_command(CLI::App& app) {
   auto opts = std::make_shared<server::ServeOptions>();
   CLI::App* serve = app.add_subcommand(
       "serve",
-      "Run everything in one process: OTLP (gRPC 4317, HTTP 4318) and Zipkin (9411) receivers,\n"
-      "trace log files (--tail), the embedded durable store, and the query APIs (Jaeger,\n"
-      "Zipkin, native) on 16686.\n"
+      "Run everything in one process: OTLP (gRPC 4317, HTTP 4318), Zipkin (9411) and Jaeger\n"
+      "Thrift (HTTP 14268, UDP 6831 compact / 6832 binary) receivers, trace log files\n"
+      "(--tail), the embedded durable store, and the query APIs (Jaeger, Zipkin, native) on\n"
+      "16686.\n"
       "Every port listens on 127.0.0.1 unless --listen says otherwise. Settings come from\n"
       "flags, then WEFT_* environment variables, then the YAML file given with --config.");
   serve->fallthrough();  // --config belongs to the app (CLI11 reads config files there)
@@ -42,6 +43,21 @@ void register_serve_command(CLI::App& app) {
       ->add_option("--query-addr", o.query_addr,
                    "Query APIs (Jaeger, native, /metrics, /healthz) address (default port 16686)")
       ->envname("WEFT_QUERY_ADDR");
+  serve
+      ->add_option("--jaeger-http-addr", o.jaeger_http_addr,
+                   "Jaeger Thrift over HTTP (POST /api/traces, as jaeger-collector) address "
+                   "(default port 14268; off = none)")
+      ->envname("WEFT_JAEGER_HTTP_ADDR");
+  serve
+      ->add_option("--jaeger-compact-addr", o.jaeger_compact_addr,
+                   "Jaeger agent UDP address, Thrift compact protocol (default port 6831; "
+                   "off = none)")
+      ->envname("WEFT_JAEGER_COMPACT_ADDR");
+  serve
+      ->add_option("--jaeger-binary-addr", o.jaeger_binary_addr,
+                   "Jaeger agent UDP address, Thrift binary protocol (default port 6832; "
+                   "off = none)")
+      ->envname("WEFT_JAEGER_BINARY_ADDR");
   serve
       ->add_option("--ports-file", o.ports_file,
                    "Write the bound addresses as JSON to this file once listening")

@@ -2,6 +2,7 @@
 
 #include "common/metrics.h"
 #include "ingest/validate.h"
+#include "wire/jaeger_thrift.h"
 #include "wire/otlp_json.h"
 #include "wire/otlp_proto.h"
 #include "wire/zipkin_json.h"
@@ -45,6 +46,7 @@ ProtocolMetrics& metrics_for(Protocol p) {
   static ProtocolMetrics http(protocol_label(Protocol::kOtlpHttp));
   static ProtocolMetrics zipkin(protocol_label(Protocol::kZipkin));
   static ProtocolMetrics log_tail(protocol_label(Protocol::kLogTail));
+  static ProtocolMetrics jaeger(protocol_label(Protocol::kJaeger));
   switch (p) {
     case Protocol::kOtlpGrpc:
       return grpc;
@@ -54,6 +56,8 @@ ProtocolMetrics& metrics_for(Protocol p) {
       return zipkin;
     case Protocol::kLogTail:
       return log_tail;
+    case Protocol::kJaeger:
+      return jaeger;
   }
   return http;
 }
@@ -66,6 +70,12 @@ Status decode(Encoding encoding, std::string_view body, wire::DecodeResult* out)
       return wire::decode_otlp_json(body, out);
     case Encoding::kZipkinJson:
       return wire::decode_zipkin_json(body, out);
+    case Encoding::kJaegerThriftBinary:
+      return wire::decode_jaeger_thrift_batch(body, out);
+    case Encoding::kJaegerThriftCompactMessage:
+      return wire::decode_jaeger_thrift_emit_batch(body, wire::ThriftProtocol::kCompact, out);
+    case Encoding::kJaegerThriftBinaryMessage:
+      return wire::decode_jaeger_thrift_emit_batch(body, wire::ThriftProtocol::kBinary, out);
   }
   return internal_error("unknown encoding");
 }
@@ -135,6 +145,8 @@ const char* protocol_label(Protocol p) {
       return "zipkin";
     case Protocol::kLogTail:
       return "log_tail";
+    case Protocol::kJaeger:
+      return "jaeger";
   }
   return "unknown";
 }

@@ -15,11 +15,22 @@
 
 namespace weft::ingest {
 
-enum class Encoding { kOtlpProto, kOtlpJson, kZipkinJson };
+// kJaegerThriftBinary: a bare jaeger.thrift Batch in Thrift's binary protocol (POST
+// /api/traces). kJaegerThriftCompactMessage / kJaegerThriftBinaryMessage: one UDP datagram
+// holding an Agent.emitBatch message in the compact (port 6831) or binary (6832) protocol.
+enum class Encoding {
+  kOtlpProto,
+  kOtlpJson,
+  kZipkinJson,
+  kJaegerThriftBinary,
+  kJaegerThriftCompactMessage,
+  kJaegerThriftBinaryMessage,
+};
 
 // Which receiver a request came through; the `protocol` label of weft's metrics. kLogTail:
-// spans built from log files (`weft serve --tail`, log_tail_ingest.h).
-enum class Protocol { kOtlpGrpc, kOtlpHttp, kZipkin, kLogTail };
+// spans built from log files (`weft serve --tail`, log_tail_ingest.h). kJaeger: Jaeger
+// Thrift over HTTP and UDP (label "jaeger").
+enum class Protocol { kOtlpGrpc, kOtlpHttp, kZipkin, kLogTail, kJaeger };
 const char* protocol_label(Protocol p);
 
 struct IngestOutcome {

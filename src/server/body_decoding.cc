@@ -1,9 +1,11 @@
 #include "server/body_decoding.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 namespace weft::server {
 namespace {
@@ -43,6 +45,36 @@ Result<std::string> inflate_bounded(std::string_view in, size_t max_bytes, bool 
   return out;
 }
 
+// Streams so a frame that does not state its size (or lies about it) is bounded too.
+Result<std::string> unzstd_bounded(std::string_view in, size_t max_bytes) {
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!dctx) return internal_error("zstd initialisation failed");
+  std::string out;
+  out.resize(std::min<size_t>(std::max<size_t>(in.size() * 4, 4096), max_bytes + 1));
+  ZSTD_inBuffer src{in.data(), in.size(), 0};
+  size_t produced = 0;
+  size_t rc = 1;
+  while (true) {
+    if (produced == out.size()) {
+      if (out.size() > max_bytes) break;
+      out.resize(std::min(out.size() * 2, max_bytes + 1));
+    }
+    ZSTD_outBuffer dst{out.data() + produced, out.size() - produced, 0};
+    rc = ZSTD_decompressStream(dctx.get(), &dst, &src);
+    produced += dst.pos;
+    if (ZSTD_isError(rc))
+      return invalid_argument(std::string("body is not valid zstd: ") + ZSTD_getErrorName(rc));
+    if (rc == 0 && src.pos == src.size) break;                  // frame(s) complete
+    if (src.pos == src.size && dst.pos < dst.size) break;       // input ran out mid-frame
+  }
+  if (produced > max_bytes)
+    return resource_exhausted("decompressed body exceeds the limit of " +
+                              std::to_string(max_bytes) + " bytes");
+  if (rc != 0) return invalid_argument("body is not valid zstd: truncated");
+  out.resize(produced);
+  return out;
+}
+
 }  // namespace
 
 Result<std::string> decode_content_encoding(std::string_view content_encoding, std::string body,
@@ -58,8 +90,9 @@ Result<std::string> decode_content_encoding(std::string_view content_encoding, s
   }
   if (enc == "gzip" || enc == "x-gzip") return inflate_bounded(body, max_bytes, true);
   if (enc == "deflate") return inflate_bounded(body, max_bytes, false);
+  if (enc == "zstd") return unzstd_bounded(body, max_bytes);
   return invalid_argument("unsupported Content-Encoding \"" + enc +
-                          "\": use gzip, deflate or identity");
+                          "\": use gzip, zstd, deflate or identity");
 }
 
 std::string gzip_compress(std::string_view data) {
@@ -74,6 +107,17 @@ std::string gzip_compress(std::string_view data) {
   deflate(&zs, Z_FINISH);
   out.resize(zs.total_out);
   deflateEnd(&zs);
+  return out;
+}
+
+}  // namespace weft::server
+
+namespace weft::server {
+
+std::string zstd_compress(std::string_view data, int level) {
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), level);
+  out.resize(ZSTD_isError(n) ? 0 : n);
   return out;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Content-Encoding of request bodies: identity, gzip, deflate. Decompression is bounded so
+// Content-Encoding of request bodies: identity, gzip, zstd, deflate. Decompression is bounded so
 // a small compressed body cannot expand past the configured limit (a zip bomb is a 413).
 #include <string>
 #include <string_view>
@@ -16,5 +16,7 @@ Result<std::string> decode_content_encoding(std::string_view content_encoding, s
 
 // gzip-compresses `data` (for clients and tests).
 std::string gzip_compress(std::string_view data);
+// zstd-compresses `data` at `level` (the agent's forwarding, tests).
+std::string zstd_compress(std::string_view data, int level = 3);
 
 }  // namespace weft::server

@@ -2,11 +2,13 @@
 
 #include <thread>
 
+#include "ingest/jaeger_http_handler.h"
 #include "ingest/otlp_http_handler.h"
 #include "ingest/zipkin_handler.h"
 #include "server/http_server.h"
 #include "server/otlp_grpc_service.h"
 #include "server/serve_options.h"
+#include "server/udp_receiver.h"
 
 namespace weft::server {
 namespace {
@@ -17,10 +19,25 @@ struct Listen {
   uint16_t default_port;
 };
 
+// The receivers to bind: every one but the Jaeger ones set to "off".
 std::vector<Listen> listens(const ReceiverAddrs& a) {
-  return {{"otlp_grpc", a.otlp_grpc, 4317},
-          {"otlp_http", a.otlp_http, 4318},
-          {"zipkin", a.zipkin, 9411}};
+  std::vector<Listen> all = {{"otlp_grpc", a.otlp_grpc, 4317},
+                             {"otlp_http", a.otlp_http, 4318},
+                             {"zipkin", a.zipkin, 9411}};
+  for (Listen l : {Listen{"jaeger_http", a.jaeger_http, 14268},
+                   Listen{"jaeger_compact", a.jaeger_compact, 6831},
+                   Listen{"jaeger_binary", a.jaeger_binary, 6832}}) {
+    if (l.addr != "off") all.push_back(std::move(l));
+  }
+  return all;
+}
+
+UdpReceiverOptions udp_options(const char* name, ingest::Encoding encoding) {
+  UdpReceiverOptions o;
+  o.name = name;
+  o.protocol = ingest::Protocol::kJaeger;
+  o.encoding = encoding;
+  return o;
 }
 
 std::string flag_of(const char* name) {
@@ -47,7 +64,15 @@ struct Receivers::Impl {
         zipkin(ioc, options("zipkin", max_body_bytes),
                ingest::make_zipkin_ingest_handler(
                    ingestor, zipkin_queries ? std::move(zipkin_queries) : not_found())),
-        grpc(ingestor, max_body_bytes) {}
+        grpc(ingestor, max_body_bytes),
+        jaeger_http(ioc, options("jaeger_http", max_body_bytes),
+                    ingest::make_jaeger_http_handler(ingestor)),
+        jaeger_compact(ioc,
+                       udp_options("jaeger_compact", ingest::Encoding::kJaegerThriftCompactMessage),
+                       ingestor),
+        jaeger_binary(ioc,
+                      udp_options("jaeger_binary", ingest::Encoding::kJaegerThriftBinaryMessage),
+                      ingestor) {}
 
   static HttpServerOptions options(const char* name, size_t max_body_bytes) {
     HttpServerOptions o;
@@ -60,6 +85,9 @@ struct Receivers::Impl {
   HttpServer otlp_http;
   HttpServer zipkin;
   OtlpGrpcServer grpc;
+  HttpServer jaeger_http;
+  UdpReceiver jaeger_compact;
+  UdpReceiver jaeger_binary;
 };
 
 Receivers::Receivers(boost::asio::io_context& ioc, ingest::Ingestor& ingestor, ReceiverAddrs addrs,
@@ -90,6 +118,12 @@ Result<std::vector<std::pair<std::string, std::string>>> Receivers::start() {
       addr = impl_->otlp_http.start(hp.host, hp.port);
     else if (name == "zipkin")
       addr = impl_->zipkin.start(hp.host, hp.port);
+    else if (name == "jaeger_http")
+      addr = impl_->jaeger_http.start(hp.host, hp.port);
+    else if (name == "jaeger_compact")
+      addr = impl_->jaeger_compact.start(hp.host, hp.port);
+    else if (name == "jaeger_binary")
+      addr = impl_->jaeger_binary.start(hp.host, hp.port);
     if (!addr.is_ok()) {
       stop(std::chrono::milliseconds(0));
       return addr.status();
@@ -102,6 +136,9 @@ Result<std::vector<std::pair<std::string, std::string>>> Receivers::start() {
 void Receivers::stop(std::chrono::milliseconds timeout) {
   impl_->otlp_http.stop();
   impl_->zipkin.stop();
+  impl_->jaeger_http.stop();
+  impl_->jaeger_compact.stop();
+  impl_->jaeger_binary.stop();
   impl_->grpc.stop(timeout);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (in_flight() && std::chrono::steady_clock::now() < deadline)
@@ -109,7 +146,9 @@ void Receivers::stop(std::chrono::milliseconds timeout) {
 }
 
 int Receivers::in_flight() const {
-  return impl_->otlp_http.in_flight() + impl_->zipkin.in_flight();
+  return impl_->otlp_http.in_flight() + impl_->zipkin.in_flight() +
+         impl_->jaeger_http.in_flight() + impl_->jaeger_compact.in_flight() +
+         impl_->jaeger_binary.in_flight();
 }
 
 }  // namespace weft::server

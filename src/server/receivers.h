@@ -1,6 +1,7 @@
 #pragma once
 // The span receivers `weft serve` and `weft agent` share: OTLP/gRPC (4317), OTLP/HTTP
-// (4318) and Zipkin (9411), each feeding one Ingestor (which writes to the store, or to the
+// (4318), Zipkin (9411) and Jaeger (HTTP 14268, UDP 6831 compact / 6832 binary Thrift;
+// udp_receiver.h), each feeding one Ingestor (which writes to the store, or to the
 // agent's disk queue). Binding, the ports-file names and the orderly stop live here so both
 // commands offer the same intake with the same flags.
 //
@@ -26,6 +27,12 @@ struct ReceiverAddrs {
   std::string otlp_grpc;  // 4317
   std::string otlp_http;  // 4318
   std::string zipkin;     // 9411
+  // Jaeger Thrift: POST /api/traces over HTTP (14268), Agent.emitBatch datagrams over UDP in
+  // the compact (6831) and binary (6832) protocols. "off" disables one. They default to off
+  // here, so a command opts in by setting them ("" = listen_host with the default port).
+  std::string jaeger_http = "off";     // 14268
+  std::string jaeger_compact = "off";  // 6831 (UDP)
+  std::string jaeger_binary = "off";   // 6832 (UDP)
 };
 
 class Receivers {
@@ -42,10 +49,11 @@ class Receivers {
   static Status check(const ReceiverAddrs& addrs);
   // Binds every receiver; on failure, stops the ones already bound and says which failed.
   // On success, the bound addresses as (ports-file name, "host:port"), e.g. ("otlp_http",
-  // "127.0.0.1:4318").
+  // "127.0.0.1:4318"); the Jaeger ones as jaeger_http, jaeger_compact, jaeger_binary (the
+  // ones that are not off).
   Result<std::vector<std::pair<std::string, std::string>>> start();
-  // Stops accepting; waits up to `timeout` for requests in flight (their spans are being
-  // made durable).
+  // Stops accepting (and reading datagrams); waits up to `timeout` for requests and
+  // datagrams in flight (their spans are being made durable).
   void stop(std::chrono::milliseconds timeout);
   int in_flight() const;
 

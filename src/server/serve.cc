@@ -2,9 +2,6 @@
 // WAL), binds every listener, writes the ports file and marks itself ready; shutdown on
 // SIGINT/SIGTERM stops accepting, lets requests in flight finish, syncs and closes the
 // store, and exits 0.
-#include <pthread.h>
-#include <signal.h>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -29,6 +26,7 @@
 #include "server/ports_file.h"
 #include "server/receivers.h"
 #include "server/serve_options.h"
+#include "server/shutdown_signals.h"
 #include "server/ui_handler.h"
 #include "store/embedded_store.h"
 
@@ -93,17 +91,6 @@ void register_store_gauges(Store& store) {
                      stat(&StoreStats::recovered_spans));
 }
 
-// Blocks SIGINT/SIGTERM in this thread (and so in every thread started after) and returns
-// the set to wait on.
-sigset_t block_shutdown_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 }  // namespace
 
 int run_serve(const ServeOptions& options) {
@@ -117,6 +104,9 @@ int run_serve(const ServeOptions& options) {
   }
   ReceiverAddrs receiver_addrs{options.listen_host, options.otlp_grpc_addr,
                                options.otlp_http_addr, options.zipkin_addr};
+  receiver_addrs.jaeger_http = options.jaeger_http_addr;
+  receiver_addrs.jaeger_compact = options.jaeger_compact_addr;
+  receiver_addrs.jaeger_binary = options.jaeger_binary_addr;
   auto query_hp = parse_host_port(options.query_addr, options.listen_host, 16686);
   if (Status s = Receivers::check(receiver_addrs); !s.is_ok()) {
     log(s.message());
@@ -247,9 +237,7 @@ int run_serve(const ServeOptions& options) {
   }
   ready = true;
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  log(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+  log(std::string("received ") + wait_for_shutdown_signal(signals) + ", shutting down");
   ready = false;
   demo.reset();
 

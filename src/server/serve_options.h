@@ -35,6 +35,10 @@ struct ServeOptions {
   std::string otlp_http_addr;  // 4318
   std::string zipkin_addr;     // 9411
   std::string query_addr;      // 16686
+  // Jaeger Thrift receivers (see server/receivers.h); "off" disables one.
+  std::string jaeger_http_addr;     // 14268: POST /api/traces
+  std::string jaeger_compact_addr;  // 6831 (UDP): emitBatch, compact protocol
+  std::string jaeger_binary_addr;   // 6832 (UDP): emitBatch, binary protocol
   std::string ports_file;      // written (JSON) once every listener is bound
   // Jaeger strategies file served on /api/sampling, reloaded when it changes; empty =
   // every service gets probabilistic 1.0. Must exist at startup when given.

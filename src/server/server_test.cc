@@ -57,6 +57,25 @@ TEST(BodyDecoding, GzipRoundTripAndLimits) {
   EXPECT_FALSE(decode_content_encoding("", std::string(11, 'x'), 10).is_ok());
 }
 
+TEST(BodyDecoding, ZstdRoundTripAndLimits) {
+  std::string data(100000, 'z');
+  for (int i = 0; i < 1000; ++i) data[i * 97] = static_cast<char>('a' + i % 26);
+  auto ok = decode_content_encoding("zstd", zstd_compress(data), 1 << 20);
+  ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
+  EXPECT_EQ(*ok, data);
+  auto bomb = decode_content_encoding("zstd", zstd_compress(data), 1000);
+  ASSERT_FALSE(bomb.is_ok());
+  EXPECT_EQ(bomb.status().code(), StatusCode::kResourceExhausted);
+  auto garbage = decode_content_encoding("zstd", "not zstd at all", 1 << 20);
+  ASSERT_FALSE(garbage.is_ok());
+  EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument);
+  std::string compressed = zstd_compress(data);
+  for (size_t cut : {size_t{0}, size_t{5}, compressed.size() / 2, compressed.size() - 1}) {
+    auto truncated = decode_content_encoding("zstd", compressed.substr(0, cut), 1 << 20);
+    EXPECT_FALSE(truncated.is_ok()) << cut;
+  }
+}
+
 class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -5,6 +5,9 @@
 //   OUT_DIR/wal/       WAL segment files (WalSegmentWriter), a record payload
 //                      (encode_wal_payload) and span codec bytes (encode_span_batch)
 //   OUT_DIR/manifest/  MANIFEST files (write_manifest)
+//   OUT_DIR/jaeger_thrift/  Jaeger Thrift inputs of jaeger_thrift_fuzz (first byte: 0 bare
+//                      binary Batch, 1 compact emitBatch, 2 binary emitBatch), written with
+//                      the wire tests' encoder (wire/jaeger_thrift_test_encoder.h)
 // Deterministic: the same bytes on every run.
 #include <algorithm>
 #include <cstdint>
@@ -23,6 +26,7 @@
 #include "store/wal/span_codec.h"
 #include "store/wal/wal_file.h"
 #include "store/wal/wal_writer.h"
+#include "wire/jaeger_thrift_test_encoder.h"
 
 namespace fs = std::filesystem;
 using namespace weft;
@@ -251,6 +255,47 @@ int main(int argc, char** argv) {
     if (Status s = store::write_manifest(tmp, m); !s.is_ok()) die("write_manifest", s);
     write_file(out + "/manifest/three-blocks", read_file(store::manifest_path(tmp)));
     fs::remove_all(tmp);
+  }
+  // Jaeger Thrift: a batch using every field (typed tags, logs, references, process tags),
+  // through each entry point, with and without unknown fields of every type.
+  {
+    namespace jt = weft::wire::jaeger_testing;
+    fs::create_directories(out + "/jaeger_thrift");
+    jt::JBatch b;
+    b.process.service_name = "frontend";
+    b.process.tags = std::vector<jt::JTag>{jt::str_tag("hostname", "h1"), jt::long_tag("pid", 7)};
+    b.seq_no = 3;
+    b.stats = true;
+    jt::JSpan root;
+    root.trace_id_high = 0x0102030405060708;
+    root.trace_id_low = 0x090a0b0c0d0e0f10;
+    root.span_id = 0x11;
+    root.operation_name = "GET /";
+    root.start_time = 1'700'000'000'000'000;
+    root.duration = 250;
+    root.tags = std::vector<jt::JTag>{
+        jt::str_tag("span.kind", "server"), jt::bool_tag("error", true),
+        jt::str_tag("otel.status_description", "boom"), jt::double_tag("ratio", 0.25),
+        jt::long_tag("http.status_code", 500), jt::binary_tag("raw", std::string("\0\1", 2))};
+    root.logs = std::vector<jt::JLog>{{1'700'000'000'000'010, {jt::str_tag("event", "retry")}}};
+    jt::JSpan child = root;
+    child.span_id = 0x12;
+    child.parent_span_id = 0;
+    child.references = std::vector<jt::JRef>{{1, 5, 6, 7}, {0, root.trace_id_low,
+                                                            root.trace_id_high, root.span_id}};
+    child.tags = std::vector<jt::JTag>{jt::str_tag("span.kind", "client"),
+                                       jt::str_tag("otel.status_code", "OK")};
+    child.incomplete = false;
+    b.spans = {root, child};
+    auto seed = [&](const std::string& name, char entry, const std::string& bytes) {
+      write_file(out + "/jaeger_thrift/" + name, std::string(1, entry) + bytes);
+    };
+    seed("batch", 0, jt::binary_batch(b));
+    seed("batch-unknown-fields", 0, jt::binary_batch(b, true));
+    seed("compact", 1, jt::compact_emit_batch(b));
+    seed("compact-unknown-fields", 1, jt::compact_emit_batch(b, true));
+    seed("binary-strict", 2, jt::binary_emit_batch(b, true));
+    seed("binary-non-strict-unknown-fields", 2, jt::binary_emit_batch(b, false, true));
   }
   std::printf("seeds written to %s\n", out.c_str());
   return 0;

@@ -1,5 +1,6 @@
 #include "tail/tailer.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
@@ -148,6 +149,7 @@ class Tailer::Impl {
   }
 
   Status load_checkpoint();
+  void resume_rotated();
   size_t round(bool rescan, uint64_t budget, bool* more);
   Status write_checkpoint();
   void maybe_checkpoint(bool at_stop);
@@ -397,12 +399,51 @@ void Tailer::Impl::scan() {
   }
 
   if (!first_scan_done_) {
+    resume_rotated();
     first_scan_done_ = true;
     if (files_.empty()) {
       std::string globs;
       for (const std::string& g : opt_.globs) globs += (globs.empty() ? "" : " ") + g;
       log_("no-match", "no file matches " + globs + " yet; waiting for one");
     }
+  }
+}
+
+// A file the checkpoint follows that no glob matches any more was rotated by rename (app.log
+// -> app.log.1) while weft was down, maybe with lines not yet committed. It is looked up by
+// identity in the directory it was last seen in and read from its checkpoint offset to its
+// end, like a file rotated while running; otherwise those lines would be lost.
+void Tailer::Impl::resume_rotated() {
+  std::unordered_map<std::string, int> dirs;
+  for (const auto& [key, e] : resume_) dirs[dir_of(e.path)] = 0;
+  for (const auto& [dir, unused] : dirs) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) continue;
+    while (const dirent* ent = ::readdir(d)) {
+      const std::string path = (dir == "/" ? "" : dir) + "/" + ent->d_name;
+      struct stat st;
+      if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || excluded(path)) continue;
+      const FileKey key{st.st_dev, st.st_ino};
+      auto it = resume_.find(key);
+      if (it == resume_.end() || by_key_.count(key)) continue;
+      const CheckpointEntry& e = it->second;
+      if (static_cast<uint64_t>(st.st_size) <= e.offset) continue;  // nothing left to read
+      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      const bool ours = fd >= 0 && fingerprint_matches(fd, e);
+      if (fd >= 0) ::close(fd);
+      if (!ours) continue;
+      const std::string was = e.path;
+      open_file(path);
+      auto f = by_key_.find(key);
+      if (f == by_key_.end()) continue;
+      f->second->gone = true;  // drained to its end, then closed
+      f->second->idle_since = now();
+      counters_.files_rotated.fetch_add(1, std::memory_order_relaxed);
+      log_("resume:" + path, was + " was rotated to " + path +
+                                 " while weft was down: reading its last " +
+                                 std::to_string(st.st_size - f->second->read_pos) + " bytes");
+    }
+    ::closedir(d);
   }
 }
 

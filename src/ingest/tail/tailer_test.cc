@@ -471,6 +471,31 @@ TEST_F(TailerTest, RestartFollowsARotationThatHappenedWhileDown) {
   EXPECT_EQ(new_file, (Lines{"4"}));  // unknown to the checkpoint, matching its globs
 }
 
+TEST_F(TailerTest, RestartReadsTheRestOfAFileRotatedOutOfTheGlobWhileDown) {
+  TailOptions o = options(From::kBeginning);
+  o.globs = {dir_.path() + "/*.log"};  // app.log.1 does not match
+  append(log_path(), "1\n2\n3\n");
+  {
+    auto t = open(o);
+    t->poll_once();
+    ASSERT_EQ(got_.size(), 3u);
+    t->commit(got_[0].position());  // 1 stored; 2 and 3 not yet
+    ASSERT_TRUE(t->write_checkpoint().is_ok());
+  }  // "kill -9": the checkpoint says 1
+  got_.clear();
+  append(log_path(), "4\n");
+  ASSERT_EQ(::rename(log_path().c_str(), log_path("app.log.1").c_str()), 0);
+  append(log_path(), "5\n");
+  append(log_path("gone.log.1"), "not ours\n");
+  auto t = open(o);
+  t->poll_once();
+  Lines old_file, new_file;
+  for (const Got& g : got_) (g.path == log_path() ? new_file : old_file).push_back(g.bytes);
+  EXPECT_EQ(old_file, (Lines{"2", "3", "4"})) << "the uncommitted rest of the rotated file";
+  EXPECT_EQ(new_file, (Lines{"5"}));
+  EXPECT_EQ(t->counters().files_rotated.load(), 1u);
+}
+
 TEST_F(TailerTest, FilesNewToTheGlobsFollowFromOnRestart) {
   append(log_path(), "a\n");
   {

@@ -56,16 +56,21 @@ export async function startServer(opts = {}) {
   const dataDir = opts.dataDir || makeTempDir('weft-it-data-');
   const runDir = makeTempDir('weft-it-run-');
   const portsFile = path.join(runDir, 'ports.json');
+  // Every listener on port 0 (parallel tests must not collide on the fixed default ports),
+  // unless opts.args sets it (e.g. '--jaeger-compact-addr', 'off').
+  const extra = opts.args || [];
+  const listeners = [];
+  for (const flag of ['--otlp-grpc-addr', '--otlp-http-addr', '--zipkin-addr', '--query-addr',
+    '--jaeger-http-addr', '--jaeger-compact-addr', '--jaeger-binary-addr']) {
+    if (!extra.includes(flag)) listeners.push(flag, '127.0.0.1:0');
+  }
   const args = [
     'serve',
     '--data-dir', dataDir,
-    '--otlp-grpc-addr', '127.0.0.1:0',
-    '--otlp-http-addr', '127.0.0.1:0',
-    '--zipkin-addr', '127.0.0.1:0',
-    '--query-addr', '127.0.0.1:0',
+    ...listeners,
     '--ports-file', portsFile,
     '--no-demo',
-    ...(opts.args || []),
+    ...extra,
   ];
   const child = spawn(WEFT_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -169,6 +174,11 @@ export async function startServer(opts = {}) {
   server.grpcAddr = server.ports.otlp_grpc;
   server.zipkin = `http://${server.ports.zipkin}`;
   server.query = `http://${server.ports.query}`;
+  // Jaeger receivers (absent from the ports file when turned off): HTTP base URL, and the
+  // UDP ports as "127.0.0.1:PORT".
+  if (server.ports.jaeger_http) server.jaegerHttp = `http://${server.ports.jaeger_http}`;
+  server.jaegerCompact = server.ports.jaeger_compact;
+  server.jaegerBinary = server.ports.jaeger_binary;
   return server;
 }
 

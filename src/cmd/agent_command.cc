@@ -1,0 +1,111 @@
+#include <memory>
+
+#include "cmd/commands.h"
+#include "cmd/tail_flags.h"
+#include "server/agent.h"
+
+namespace weft::cmd {
+
+void register_agent_command(CLI::App& app) {
+  auto opts = std::make_shared<server::AgentOptions>();
+  CLI::App* agent = app.add_subcommand(
+      "agent",
+      "Per-host agent: takes spans from local applications (OTLP gRPC 4317, OTLP/HTTP 4318,\n"
+      "Zipkin 9411, Jaeger Thrift HTTP 14268 and UDP 6831/6832) and from trace log files (--tail), keeps them in a disk-backed queue while\n"
+      "the collectors are away, and forwards them over OTLP/HTTP to --forward (weft serve, or\n"
+      "any OTLP receiver), every span of a trace to the same collector. /metrics, /healthz and\n"
+      "/readyz on the admin port (14271). Every port listens on 127.0.0.1 unless --listen says\n"
+      "otherwise.");
+  agent->fallthrough();
+
+  auto& o = *opts;
+  agent
+      ->add_option("--data-dir", o.data_dir,
+                   "Directory of the queue (queue/) and the tail checkpoint")
+      ->envname("WEFT_AGENT_DATA_DIR")
+      ->capture_default_str();
+  agent
+      ->add_option("--forward", o.forward,
+                   "Collector to forward to over OTLP/HTTP: http://host:port[/v1/traces] or "
+                   "host:port; repeatable (spans are routed by trace ID, so each trace goes "
+                   "whole to one collector, and rerouted while one is down)")
+      ->type_name("URL")
+      ->envname("WEFT_AGENT_FORWARD")
+      ->capture_default_str();
+  agent
+      ->add_option("--forward-compression", o.forward_compression,
+                   "Compression of the export requests")
+      ->check(CLI::IsMember({"gzip", "zstd", "none"}))
+      ->envname("WEFT_AGENT_FORWARD_COMPRESSION")
+      ->capture_default_str();
+  agent
+      ->add_option("--queue-max-bytes", o.queue_max_bytes,
+                   "Bound of the disk queue (e.g. 512MiB, 10GB); past it the oldest spans are "
+                   "dropped and counted (weft_agent_queue_dropped_spans_total)")
+      ->envname("WEFT_AGENT_QUEUE_MAX_BYTES")
+      ->capture_default_str();
+  agent
+      ->add_option("--fsync", o.fsync,
+                   "request: a request is answered once its spans are fsynced (survives power "
+                   "loss); never: once written (survives a crash of the agent)")
+      ->check(CLI::IsMember({"request", "never"}))
+      ->envname("WEFT_AGENT_FSYNC")
+      ->capture_default_str();
+  agent
+      ->add_option("--listen", o.listen_host,
+                   "Host every listener binds unless its own --*-addr names one (0.0.0.0 to "
+                   "take spans from other hosts)")
+      ->envname("WEFT_AGENT_LISTEN")
+      ->capture_default_str();
+  agent
+      ->add_option("--otlp-grpc-addr", o.otlp_grpc_addr,
+                   "OTLP/gRPC address, host:port (default port 4317; port 0 picks one)")
+      ->envname("WEFT_AGENT_OTLP_GRPC_ADDR");
+  agent->add_option("--otlp-http-addr", o.otlp_http_addr, "OTLP/HTTP address (default port 4318)")
+      ->envname("WEFT_AGENT_OTLP_HTTP_ADDR");
+  agent->add_option("--zipkin-addr", o.zipkin_addr, "Zipkin address (default port 9411)")
+      ->envname("WEFT_AGENT_ZIPKIN_ADDR");
+  agent
+      ->add_option("--jaeger-http-addr", o.jaeger_http_addr,
+                   "Jaeger Thrift over HTTP (POST /api/traces, as jaeger-collector) address "
+                   "(default port 14268; off = none)")
+      ->envname("WEFT_AGENT_JAEGER_HTTP_ADDR");
+  agent
+      ->add_option("--jaeger-compact-addr", o.jaeger_compact_addr,
+                   "Jaeger agent UDP address, Thrift compact protocol (default port 6831; "
+                   "off = none)")
+      ->envname("WEFT_AGENT_JAEGER_COMPACT_ADDR");
+  agent
+      ->add_option("--jaeger-binary-addr", o.jaeger_binary_addr,
+                   "Jaeger agent UDP address, Thrift binary protocol (default port 6832; "
+                   "off = none)")
+      ->envname("WEFT_AGENT_JAEGER_BINARY_ADDR");
+  agent
+      ->add_option("--admin-addr", o.admin_addr,
+                   "/metrics, /healthz, /readyz address (default port 14271)")
+      ->envname("WEFT_AGENT_ADMIN_ADDR");
+  agent
+      ->add_option("--ports-file", o.ports_file,
+                   "Write the bound addresses as JSON to this file once listening")
+      ->envname("WEFT_AGENT_PORTS_FILE");
+  add_tail_flags(agent, o.tail, "forward them as traces");
+  agent
+      ->add_option("--tail-high-water", o.tail_high_water,
+                   "Fraction of --queue-max-bytes above which the log tail pauses (its lines "
+                   "wait in their files) so log spans never push older spans out of the queue")
+      ->envname("WEFT_AGENT_TAIL_HIGH_WATER")
+      ->capture_default_str();
+  agent
+      ->add_option("--max-body-bytes", o.limits.max_body_bytes,
+                   "Largest request body (after decompression) a receiver accepts")
+      ->transform(CLI::AsSizeValue(false))
+      ->envname("WEFT_AGENT_MAX_BODY_BYTES")
+      ->capture_default_str();
+  agent->add_option("--io-threads", o.io_threads, "HTTP I/O threads (0 = one per core)")
+      ->envname("WEFT_AGENT_IO_THREADS")
+      ->capture_default_str();
+
+  agent->callback([opts] { exit_code = server::run_agent(*opts); });
+}
+
+}  // namespace weft::cmd
