@@ -44,7 +44,7 @@ for rate in $RATES; do
   for run in $(seq 1 "$RUNS"); do
     data="$(mktemp -d "$WORK/data.XXXXXX")"; ports="$WORK/ports.json"; rm -f "$ports"
     "$WEFT" serve --data-dir "$data" --otlp-grpc-addr 127.0.0.1:0 --otlp-http-addr 127.0.0.1:0 \
-      --zipkin-addr 127.0.0.1:0 --query-addr 127.0.0.1:0 --ports-file "$ports" --fsync interval \
+      --zipkin-addr 127.0.0.1:0 --query-addr 127.0.0.1:0 --jaeger-http-addr off --jaeger-compact-addr off --jaeger-binary-addr off --ports-file "$ports" --fsync interval \
       --no-demo --head-budget-bytes 4000000000 >"$WORK/serve.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 300); do [[ -s "$ports" ]] && break; sleep 0.1; done

@@ -132,7 +132,7 @@ one_run() {
   ports="$WORK/ports-$run.json"; log="$WORK/serve-$run.log"; lgout="$WORK/loadgen-$run.out"; qout="$WORK/query-$run.json"
 
   "$WEFT" serve --data-dir "$data" --otlp-grpc-addr 127.0.0.1:0 --otlp-http-addr 127.0.0.1:0 \
-    --zipkin-addr 127.0.0.1:0 --query-addr 127.0.0.1:0 --ports-file "$ports" \
+    --zipkin-addr 127.0.0.1:0 --query-addr 127.0.0.1:0 --jaeger-http-addr off --jaeger-compact-addr off --jaeger-binary-addr off --ports-file "$ports" \
     --fsync interval --head-budget-bytes "$HEAD_BUDGET" --no-demo >"$log" 2>&1 &
   SERVER_PID=$!
   local pid=$SERVER_PID waited=0

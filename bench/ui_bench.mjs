@@ -144,6 +144,8 @@ async function startWeft() {
     '--zipkin-addr', '127.0.0.1:0', '--query-addr', '127.0.0.1:0',
     '--ports-file', portsFile, '--no-demo'];
   if (help.includes('--ui-dir')) args.push('--ui-dir', dist);
+  if (help.includes('--jaeger-http-addr'))
+    args.push('--jaeger-http-addr', 'off', '--jaeger-compact-addr', 'off', '--jaeger-binary-addr', 'off');
   const child = spawn(opts.weft, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d) => { out += d; if (out.length > 100000) out = out.slice(-50000); };

@@ -15,7 +15,7 @@ Result<std::string> decode_content_encoding(std::string_view content_encoding, s
                                             size_t max_bytes);
 
 // gzip-compresses `data` (for clients and tests).
-std::string gzip_compress(std::string_view data);
+std::string gzip_compress(std::string_view data, int level = -1);  // -1: zlib's default (6)
 // zstd-compresses `data` at `level` (the agent's forwarding, tests).
 std::string zstd_compress(std::string_view data, int level = 3);
 

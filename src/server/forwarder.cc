@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -167,15 +168,21 @@ struct Forwarder::Impl {
     flow_cv.notify_one();
   }
 
+  // While no collector is healthy, only one request's worth is taken out of the queue (it
+  // probes the way back); the rest stays on disk rather than decoded in memory.
+  size_t in_flight_limit() const {
+    return any_healthy_except(senders.size()) ? o.max_in_flight_spans : o.max_request_spans;
+  }
+
   void dispatch_loop() {
     while (!stopping.load()) {
       {
         std::unique_lock lock(flow_mu);
         flow_cv.wait_for(lock, std::chrono::milliseconds(100), [&] {
-          return stopping.load() || in_flight_spans.load() < o.max_in_flight_spans;
+          return stopping.load() || in_flight_spans.load() < in_flight_limit();
         });
       }
-      if (stopping.load() || in_flight_spans.load() >= o.max_in_flight_spans) continue;
+      if (stopping.load() || in_flight_spans.load() >= in_flight_limit()) continue;
       auto entries = queue.next(32, std::chrono::milliseconds(200));
       for (auto& e : entries) {
         auto entry = std::make_shared<Entry>();
@@ -199,7 +206,7 @@ struct Forwarder::Impl {
     std::string raw = wire::encode_otlp_proto(spans);
     if (o.compression == "gzip") {
       *encoding = "gzip";
-      return gzip_compress(raw);
+      return gzip_compress(raw, 1);  // fastest: ~3x the speed of the default for ~10 % more bytes
     }
     if (o.compression == "zstd") {
       *encoding = "zstd";
@@ -290,8 +297,19 @@ struct Forwarder::Impl {
         continue;
       }
 
+      // The parts' spans moved into one request (no copy); sizes[i] says which are part i's.
       std::vector<Span> spans;
-      for (Part& p : taken) spans.insert(spans.end(), p.spans.begin(), p.spans.end());
+      std::vector<size_t> sizes;
+      if (taken.size() == 1) {
+        spans = std::move(taken[0].spans);
+        sizes.push_back(spans.size());
+      } else {
+        for (Part& p : taken) {
+          sizes.push_back(p.spans.size());
+          std::move(p.spans.begin(), p.spans.end(), std::back_inserter(spans));
+          p.spans = {};
+        }
+      }
       std::string encoding;
       std::string body = body_of(spans, &encoding);
       uint64_t backoff = o.retry_initial_ms;
@@ -343,9 +361,13 @@ struct Forwarder::Impl {
         rejected.fetch_add(spans.size());
         for (Part& p : taken) finish(p.entry);
       } else if (handed_off) {
-        for (Part& p : taken) {
-          rerouted.fetch_add(p.spans.size());
-          route(std::move(p.spans), p.entry, static_cast<int>(self));
+        auto from = spans.begin();
+        for (size_t i = 0; i < taken.size(); ++i) {
+          std::vector<Span> mine(std::make_move_iterator(from),
+                                 std::make_move_iterator(from + static_cast<ptrdiff_t>(sizes[i])));
+          from += static_cast<ptrdiff_t>(sizes[i]);
+          rerouted.fetch_add(mine.size());
+          route(std::move(mine), taken[i].entry, static_cast<int>(self));
         }
       }
       // else: stopping; the entries stay un-acked in the queue.

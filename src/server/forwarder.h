@@ -20,8 +20,9 @@
 // 4xx) drops that request's spans: they are counted and logged, never retried forever.
 //
 // Flow control: at most `max_in_flight_spans` spans are taken out of the queue and not yet
-// delivered; past it the dispatcher stops reading the queue, which then grows on disk (and,
-// in the agent, slows the log tail before anything is dropped).
+// delivered (`max_request_spans` while no collector is healthy); past it the dispatcher stops
+// reading the queue, which then grows on disk (and, in the agent, slows the log tail before
+// anything is dropped).
 //
 // Thread-safety: start()/stop() from one thread; stats() from any.
 #include <atomic>

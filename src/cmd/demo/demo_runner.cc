@@ -143,7 +143,8 @@ bool StartServe(const DemoOptions& o, const fs::path& log_dir, const std::string
              "--tail", trace_log, "--tail-window", "5s"};
   if (o.serve_any_ports) {
     for (const char* flag :
-         {"--otlp-grpc-addr", "--otlp-http-addr", "--zipkin-addr", "--query-addr"}) {
+         {"--otlp-grpc-addr", "--otlp-http-addr", "--zipkin-addr", "--query-addr",
+          "--jaeger-http-addr", "--jaeger-compact-addr", "--jaeger-binary-addr"}) {
       so.args.push_back(flag);
       so.args.push_back("127.0.0.1:0");
     }
