@@ -11,8 +11,10 @@ void register_agent_command(CLI::App& app) {
   CLI::App* agent = app.add_subcommand(
       "agent",
       "Per-host agent: takes spans from local applications (OTLP gRPC 4317, OTLP/HTTP 4318,\n"
-      "Zipkin 9411, Jaeger Thrift HTTP 14268 and UDP 6831/6832) and from trace log files (--tail), keeps them in a disk-backed queue while\n"
-      "the collectors are away, and forwards them over OTLP/HTTP to --forward (weft serve, or\n"
+      "Zipkin 9411, Jaeger Thrift HTTP 14268 and UDP 6831/6832) and from trace log files (--tail), "
+      "keeps them in a disk-backed queue while\n"
+      "the collectors are away, and forwards them over OTLP (HTTP or gRPC) to --forward (weft "
+      "serve, or\n"
       "any OTLP receiver), every span of a trace to the same collector. /metrics, /healthz and\n"
       "/readyz on the admin port (14271). Every port listens on 127.0.0.1 unless --listen says\n"
       "otherwise.");
@@ -26,8 +28,9 @@ void register_agent_command(CLI::App& app) {
       ->capture_default_str();
   agent
       ->add_option("--forward", o.forward,
-                   "Collector to forward to over OTLP/HTTP: http://host:port[/v1/traces] or "
-                   "host:port; repeatable (spans are routed by trace ID, so each trace goes "
+                   "Collector to forward to: http://host:port[/v1/traces] or host:port "
+                   "(OTLP/HTTP), grpc://host:port (OTLP/gRPC); repeatable (spans are routed by "
+                   "trace ID, so each trace goes "
                    "whole to one collector, and rerouted while one is down)")
       ->type_name("URL")
       ->envname("WEFT_AGENT_FORWARD")

@@ -112,6 +112,15 @@ int run_agent(const AgentOptions& options) {
     tail_options->shutdown_timeout_ms = options.shutdown_timeout_ms;
   }
 
+  ForwarderOptions fopts;
+  fopts.collectors = options.forward;
+  fopts.compression = options.forward_compression;
+  fopts.log = [](const std::string& line) { log(line); };
+  if (auto checked = collector_endpoints(fopts); !checked.is_ok()) {
+    log(checked.status().message());
+    return 2;
+  }
+
   store::DiskQueueOptions qopts;
   qopts.dir = options.data_dir + "/queue";
   qopts.max_bytes = *max_bytes;
@@ -130,10 +139,6 @@ int run_agent(const AgentOptions& options) {
   log("queue " + qopts.dir + ": " + std::to_string(recovered.pending_spans) +
       " spans waiting from " + "before (" + std::to_string(recovered.bytes) + " bytes)");
 
-  ForwarderOptions fopts;
-  fopts.collectors = options.forward;
-  fopts.compression = options.forward_compression;
-  fopts.log = [](const std::string& line) { log(line); };
   auto created = Forwarder::create(*queue, fopts);
   if (!created.is_ok()) {
     log(created.status().message());
@@ -200,8 +205,8 @@ int run_agent(const AgentOptions& options) {
   for (auto& [name, addr] : bound) listening += " " + name + "=" + addr;
   for (const auto& c : forwarder->stats().collectors) collectors += " " + c.url;
   log("listening:" + listening);
-  log("forwarding to" + collectors + " (OTLP/HTTP, " + options.forward_compression +
-      "; queue bound " + options.queue_max_bytes + ")");
+  log("forwarding to" + collectors + " (OTLP, " + options.forward_compression + "; queue bound " +
+      options.queue_max_bytes + ")");
   ready = true;
 
   log(std::string("received ") + wait_for_shutdown_signal(signals) + ", shutting down");

@@ -1,7 +1,7 @@
 #pragma once
 // `weft agent`: the per-host daemon (DESIGN.md §1). Receivers (OTLP gRPC/HTTP, Zipkin, Jaeger) and
 // the log tail put spans into a disk-backed queue (store/queue/disk_queue.h); a forwarder
-// (forwarder.h) sends them over OTLP/HTTP to one or more collectors, routed by trace ID.
+// (forwarder.h) sends them over OTLP (HTTP or gRPC) to one or more collectors, routed by trace ID.
 //
 //   apps ─OTLP/Zipkin─► receivers ─┐                       ┌─► collector A (weft serve …)
 //                                  ├─► disk queue ─► forwarder (trace ID → collector)

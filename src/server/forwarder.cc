@@ -11,8 +11,7 @@
 
 #include "common/endpoint.h"
 #include "common/metrics.h"
-#include "server/body_decoding.h"
-#include "server/http_client.h"
+#include "server/otlp_transport.h"
 #include "wire/otlp_proto.h"
 
 namespace weft::server {
@@ -34,8 +33,6 @@ uint64_t seed_of(const std::string& url) {
 }
 
 uint64_t trace_key(const TraceId& id) { return mix64(id.high64()) ^ id.low64(); }
-
-bool retryable(int status) { return status == 408 || status == 429 || status >= 500; }
 
 // One queue entry while its spans are out: acked once every part of it is delivered.
 struct Entry {
@@ -70,7 +67,7 @@ int pick_collector(const TraceId& trace_id, const std::vector<uint64_t>& seeds,
 
 struct Sender {
   std::string url;
-  Endpoint endpoint;
+  std::unique_ptr<OtlpTransport> transport;
   uint64_t seed = 0;
   std::atomic<bool> healthy{true};
   std::mutex mu;
@@ -202,56 +199,9 @@ struct Forwarder::Impl {
     return !stopping.load();
   }
 
-  std::string body_of(const std::vector<Span>& spans, std::string* encoding) const {
-    std::string raw = wire::encode_otlp_proto(spans);
-    if (o.compression == "gzip") {
-      *encoding = "gzip";
-      return gzip_compress(raw, 1);  // fastest: ~3x the speed of the default for ~10 % more bytes
-    }
-    if (o.compression == "zstd") {
-      *encoding = "zstd";
-      return zstd_compress(raw);
-    }
-    encoding->clear();
-    return raw;
-  }
-
-  // One exchange. Returns the HTTP status, or 0 for a transport failure (`why` says which).
-  int post(HttpConnection& conn, Sender& s, const std::string& body, const std::string& encoding,
-           std::string* why, uint64_t* retry_after_ms) {
-    if (!conn.is_open()) {
-      if (Status c = conn.connect(s.endpoint.host, s.endpoint.port); !c.is_ok()) {
-        *why = c.message();
-        return 0;
-      }
-    }
-    HttpHeaders headers = {{"Content-Type", "application/x-protobuf"}};
-    if (!encoding.empty()) headers.emplace_back("Content-Encoding", encoding);
-    auto resp = conn.request("POST", s.endpoint.path, headers, body);
-    if (!resp.is_ok()) {
-      conn.close();
-      *why = resp.status().message();
-      return 0;
-    }
-    if (std::string ra = resp->header("retry-after"); !ra.empty()) {
-      char* end = nullptr;
-      unsigned long secs = std::strtoul(ra.c_str(), &end, 10);
-      if (end && *end == '\0' && secs < 3600) *retry_after_ms = secs * 1000;
-    }
-    if (resp->status < 200 || resp->status >= 300) {
-      std::string text = resp->body.substr(0, 200);
-      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-      *why = "HTTP " + std::to_string(resp->status) + (text.empty() ? "" : ": " + text);
-    }
-    return resp->status;
-  }
-
   void send_loop(size_t self) {
     Sender& s = *senders[self];
-    HttpClientOptions copts;
-    copts.connect_timeout_ms = o.connect_timeout_ms;
-    copts.request_timeout_ms = o.request_timeout_ms;
-    HttpConnection conn(copts);
+    OtlpTransport& transport = *s.transport;
     std::mt19937_64 rng(s.seed ^ static_cast<uint64_t>(Clock::now().time_since_epoch().count()));
     uint32_t failures_in_row = 0;
 
@@ -285,11 +235,7 @@ struct Forwarder::Impl {
       if (taken.empty()) {
         if (s.healthy.load()) continue;
         // Unhealthy and nothing to send: probe with an empty export request.
-        std::string encoding, why;
-        uint64_t retry_after = 0;
-        std::string body = body_of({}, &encoding);
-        int status = post(conn, s, body, encoding, &why, &retry_after);
-        if (status >= 200 && status < 300) {
+        if (transport.send(wire::encode_otlp_proto({})).kind == ExportAnswer::Kind::kDelivered) {
           s.healthy = true;
           failures_in_row = 0;
           log(s.url + ": reachable again, forwarding to it");
@@ -310,20 +256,19 @@ struct Forwarder::Impl {
           p.spans = {};
         }
       }
-      std::string encoding;
-      std::string body = body_of(spans, &encoding);
+      const std::string request = wire::encode_otlp_proto(spans);
       uint64_t backoff = o.retry_initial_ms;
       bool delivered = false, dropped = false, handed_off = false;
       for (int attempt = 0; !stopping.load(); ++attempt) {
         if (attempt > 0) retries.fetch_add(1);
-        std::string why;
-        uint64_t retry_after = 0;
-        int status = post(conn, s, body, encoding, &why, &retry_after);
-        if (status >= 200 && status < 300) {
+        const ExportAnswer answer = transport.send(request);
+        const std::string& why = answer.why;
+        const uint64_t retry_after = answer.retry_after_ms;
+        if (answer.kind == ExportAnswer::Kind::kDelivered) {
           delivered = true;
           break;
         }
-        if (status != 0 && !retryable(status)) {
+        if (answer.kind == ExportAnswer::Kind::kRejected) {
           dropped = true;
           log_limited(s, "rejected " + std::to_string(spans.size()) + " spans for good (" + why +
                              "); they are dropped");
@@ -379,13 +324,38 @@ Forwarder::Forwarder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Forwarder::~Forwarder() { stop(); }
 
-Result<std::unique_ptr<Forwarder>> Forwarder::create(store::DiskQueue& queue,
-                                                     ForwarderOptions options) {
+Result<std::vector<Endpoint>> collector_endpoints(const ForwarderOptions& options) {
   if (options.collectors.empty()) return invalid_argument("--forward: no collector given");
   if (options.compression != "gzip" && options.compression != "zstd" &&
       options.compression != "none")
     return invalid_argument("--forward-compression must be gzip, zstd or none (got \"" +
                             options.compression + "\")");
+  std::vector<Endpoint> out;
+  for (const std::string& url : options.collectors) {
+    auto ep = parse_endpoint(url, "127.0.0.1", 0);
+    if (!ep.is_ok()) return invalid_argument("--forward: " + ep.status().message());
+    if (ep->scheme.empty()) ep->scheme = "http";
+    if (ep->scheme != "http" && ep->scheme != "grpc")
+      return invalid_argument("--forward " + url +
+                              ": use http://host:port (OTLP/HTTP) or grpc://host:port (OTLP/gRPC)");
+    if (ep->scheme == "grpc" && options.compression == "zstd")
+      return invalid_argument("--forward " + url +
+                              ": gRPC has no zstd; use --forward-compression gzip or none");
+    if (ep->port == 0) ep->port = ep->scheme == "grpc" ? 4317 : 4318;
+    if (ep->scheme == "http" && (ep->path.empty() || ep->path == "/")) ep->path = "/v1/traces";
+    if (ep->scheme == "grpc") ep->path.clear();
+    for (const Endpoint& other : out)
+      if (other.scheme == ep->scheme && other.host_port() == ep->host_port() &&
+          other.path == ep->path)
+        return invalid_argument("--forward " + url + ": given twice");
+    out.push_back(*ep);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Forwarder>> Forwarder::create(store::DiskQueue& queue,
+                                                     ForwarderOptions options) {
+  WEFT_ASSIGN_OR_RETURN(std::vector<Endpoint> endpoints, collector_endpoints(options));
   if (options.max_request_spans == 0) options.max_request_spans = 1;
   auto impl = std::make_unique<Impl>(queue, options);
   auto& reg = MetricsRegistry::global();
@@ -399,19 +369,15 @@ Result<std::unique_ptr<Forwarder>> Forwarder::create(store::DiskQueue& queue,
   auto& rej =
       reg.counter("weft_agent_forward_rejected_spans_total",
                   "Spans dropped because a collector rejected them for good (4xx)", {"collector"});
-  for (const std::string& url : options.collectors) {
-    auto ep = parse_endpoint(url, "127.0.0.1", 4318);
-    if (!ep.is_ok()) return invalid_argument("--forward: " + ep.status().message());
-    if (!ep->scheme.empty() && ep->scheme != "http")
-      return invalid_argument("--forward " + url + ": only http:// (OTLP/HTTP) is supported");
-    if (ep->port == 0) return invalid_argument("--forward " + url + ": port 0");
-    if (ep->path.empty() || ep->path == "/") ep->path = "/v1/traces";
+  TransportOptions topts;
+  topts.compression = options.compression;
+  topts.connect_timeout_ms = options.connect_timeout_ms;
+  topts.request_timeout_ms = options.request_timeout_ms;
+  for (const Endpoint& ep : endpoints) {
     auto s = std::make_unique<Sender>();
-    s->url = "http://" + ep->host_port() + ep->path;
-    s->endpoint = *ep;
-    s->seed = seed_of(ep->host_port());
-    for (const auto& other : impl->senders)
-      if (other->url == s->url) return invalid_argument("--forward " + url + ": given twice");
+    s->url = ep.scheme + "://" + ep.host_port() + ep.path;
+    s->seed = seed_of(ep.host_port());
+    s->transport = make_otlp_transport(ep, topts);
     s->sent_spans = &sent.with({s->url});
     s->requests = &reqs.with({s->url});
     s->failures = &fails.with({s->url});

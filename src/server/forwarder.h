@@ -1,7 +1,7 @@
 #pragma once
 // Forwarder: `weft agent`'s way out. Takes batches from the disk queue and sends their spans
-// over OTLP/HTTP to one or more collectors (`weft serve`, `weft collector`, any OTLP
-// receiver), and acks a queue entry only once every span of it was accepted.
+// over OTLP (HTTP or gRPC: otlp_transport.h) to one or more collectors (`weft serve`, `weft
+// collector`, any OTLP receiver), and acks a queue entry only once every span of it was accepted.
 //
 //   DiskQueue ──next()──► dispatcher ──spans by trace ID──► one sender per collector ──POST──►
 //       ▲                     ▲                                  │
@@ -32,15 +32,17 @@
 #include <string>
 #include <vector>
 
+#include "common/endpoint.h"
 #include "common/status.h"
 #include "store/queue/disk_queue.h"
 
 namespace weft::server {
 
 struct ForwarderOptions {
-  // Collector URLs: "http://host:4318", "host:4318" (the path defaults to /v1/traces).
+  // Collector URLs: "http://host:4318" or "host:4318" (OTLP/HTTP; the path defaults to
+  // /v1/traces), "grpc://host:4317" (OTLP/gRPC).
   std::vector<std::string> collectors;
-  std::string compression = "gzip";  // gzip | zstd | none
+  std::string compression = "gzip";  // gzip | zstd | none (gRPC: gzip | none)
   size_t max_request_spans = 4096;   // spans per export request
   size_t max_in_flight_spans = 100'000;
   uint32_t connect_timeout_ms = 2'000;
@@ -93,6 +95,11 @@ class Forwarder {
   explicit Forwarder(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The collectors of `options` as endpoints (scheme "http" with a path, or "grpc"), checked:
+// INVALID_ARGUMENT naming the bad URL or compression. For checking flags before anything is
+// opened; create() calls it too.
+Result<std::vector<Endpoint>> collector_endpoints(const ForwarderOptions& options);
 
 // The collector that rendezvous hashing picks for `trace_id` among `seeds` (one per
 // collector, from its URL) where `usable[i]` is true; -1 if none is. Exposed for tests.

@@ -73,7 +73,7 @@ test('agent: logs and OTLP reach weft serve through kill -9 of the agent and of 
     let writer;
     try {
       serve = await startServe(serveData, port);
-      agent = await startAgent({ dataDir: agentData, forward, args: agentArgs });
+      agent = await startAgent({ dataDir: agentData, forward, args: [...agentArgs, '--forward-compression', 'zstd'] });
       assert.match(agent.output(), /forwarding to http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
       assert.match(agent.output(), /tailing /);
 
@@ -109,7 +109,7 @@ test('agent: logs and OTLP reach weft serve through kill -9 of the agent and of 
       const killedAt = logTraces.length;
       await agent.kill9();
       await sleep(500); // lines still written while the agent is down
-      agent = await startAgent({ dataDir: agentData, forward, args: agentArgs });
+      agent = await startAgent({ dataDir: agentData, forward, args: [...agentArgs, '--forward-compression', 'zstd'] });
       await sleep(1500);
       const beforeServeKill = logTraces.length;
       await serve.kill9();
@@ -123,22 +123,27 @@ test('agent: logs and OTLP reach weft serve through kill -9 of the agent and of 
         `log traces ${beforeServeKill} then ${logTraces.length}`);
       assert.ok(otlpAcked.length > 10, `OTLP acknowledged: ${otlpAcked.length}, refused ${otlpRefused}`);
 
-      const incomplete = [];
-      for (const [i, id] of logTraces.entries()) {
-        const t = await getTrace(serve, id);
-        if (!t || t.spans.length !== 4 || t.spans.some((x) => x.name.startsWith('(missing'))) incomplete.push(i);
-      }
-      if (incomplete.length) {
-        console.log(`incomplete log traces (index of ${logTraces.length}): ${incomplete}; rotation at 60, agent killed at ${killedAt}, serve killed at ${beforeServeKill}`);
-        console.log(agent.output());
-      }
-      for (const id of logTraces) {
-        expectTree(await waitTrace(serve, id, 4, 1, 60000), {
-          'server 0.1': { parent: null, service: 'frontend', name: 'GET /a', events: 1 },
-          'client 0.2': { parent: 'server 0.1' },
-          'server 0.2.1': { parent: 'client 0.2', service: 'backend', name: 'GET /b' },
-          'client 0.2.2': { parent: 'server 0.2.1', service: 'backend' },
-        });
+      try {
+        for (const id of logTraces) {
+          expectTree(await waitTrace(serve, id, 4, 1, 60000), {
+            'server 0.1': { parent: null, service: 'frontend', name: 'GET /a', events: 1 },
+            'client 0.2': { parent: 'server 0.1' },
+            'server 0.2.1': { parent: 'client 0.2', service: 'backend', name: 'GET /b' },
+            'client 0.2.2': { parent: 'server 0.2.1', service: 'backend' },
+          });
+        }
+      } catch (e) {
+        // Which traces lack lines, against the moments of rotation and the two kills.
+        const incomplete = [];
+        for (const [i, id] of logTraces.entries()) {
+          const t = await getTrace(serve, id);
+          if (!t || t.spans.length !== 4 || t.spans.some((x) => x.name.startsWith('(missing'))) incomplete.push(i);
+        }
+        if (incomplete.length) {
+          console.log(`incomplete log traces (index of ${logTraces.length}): ${incomplete}; rotation at 60, agent killed at ${killedAt}, serve killed at ${beforeServeKill}`);
+          console.log(agent.output());
+        }
+        throw e;
       }
       for (const id of otlpAcked) {
         let t;
@@ -179,7 +184,7 @@ test('agent: logs and OTLP reach weft serve through kill -9 of the agent and of 
     }
   });
 
-test('agent: every trace whole at one collector; a collector that goes away loses its traces to the other',
+test('agent: every trace whole at one collector (HTTP and gRPC); a collector that goes away loses its traces to the other',
   { timeout: 120000 }, async () => {
     const dirs = [makeTempDir('weft-it-c1-'), makeTempDir('weft-it-c2-'), makeTempDir('weft-it-agent-')];
     const ports = [await freePort(), await freePort()];
@@ -187,9 +192,10 @@ test('agent: every trace whole at one collector; a collector that goes away lose
     let agent;
     try {
       for (let i = 0; i < 2; i++) serves.push(await startServe(dirs[i], ports[i]));
+      // One collector over OTLP/HTTP, the other over OTLP/gRPC.
       agent = await startAgent({
-        dataDir: dirs[2], forward: ports.map((p) => `http://127.0.0.1:${p}`),
-        args: ['--forward-compression', 'zstd'],
+        dataDir: dirs[2],
+        forward: [`http://127.0.0.1:${ports[0]}`, `grpc://${serves[1].ports.otlp_grpc}`],
       });
       // Each trace's three spans in three requests, so only routing can keep them together.
       const sendTraces = async (n) => {
