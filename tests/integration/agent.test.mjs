@@ -248,3 +248,60 @@ test('agent: every trace whole at one collector (HTTP and gRPC); a collector tha
       for (const d of dirs) removeDir(d);
     }
   });
+
+test('agent: bad flags and bad requests get clear errors; past its bound the queue drops the oldest, counted',
+  { timeout: 120000 }, async () => {
+    const dirs = [makeTempDir('weft-it-agent-'), makeTempDir('weft-it-serve-')];
+    let agent;
+    let serve;
+    try {
+      await assert.rejects(startAgent({ dataDir: dirs[0], forward: ['https://collector:4318'] }),
+        /--forward https:\/\/collector:4318: use http:\/\/host:port/);
+      await assert.rejects(startAgent({ dataDir: dirs[0], forward: ['http://127.0.0.1:1'], args: ['--queue-max-bytes', 'lots'] }),
+        /queue-max-bytes/);
+
+      const port = await freePort(); // no collector yet
+      agent = await startAgent({
+        dataDir: dirs[0], forward: [`http://127.0.0.1:${port}`], args: ['--queue-max-bytes', '1MiB'],
+      });
+      const bad = await httpPost(`${agent.otlpHttp}/v1/traces`, '{"resourceSpans":[{', { 'content-type': 'application/json' });
+      assert.equal(bad.status, 400, bad.text);
+
+      // 8,000 spans of ~1.6 KB (attribute values that compress to half) into a 1 MiB queue;
+      // the forwarder holds one request's worth (4,096 spans) to probe the collector with.
+      const TOTAL = 8000;
+      const ids = [];
+      const filler = () => Array.from({ length: 100 }, () => spanId()).join('');
+      for (let i = 0; i < TOTAL / 20; i++) {
+        const id = traceId();
+        const t = nowNs();
+        const spans = Array.from({ length: 20 }, () => ({
+          traceId: id, spanId: spanId(), name: 'big', start: t, end: t + 1000n, attributes: { blob: filler() },
+        }));
+        const r = await httpPost(`${agent.otlpHttp}/v1/traces`, JSON.stringify(otlpRequest('bulk', spans)),
+          { 'content-type': 'application/json' });
+        assert.equal(r.status, 200, `request ${i}: ${r.text}`);
+        ids.push(id);
+      }
+      const m = parseMetrics((await httpGet(`${agent.admin}/metrics`)).text);
+      const dropped = sumMetric(m, 'weft_agent_queue_dropped_spans_total');
+      assert.ok(dropped > 0 && dropped < TOTAL - 4096, `dropped ${dropped}`);
+      assert.ok(sumMetric(m, 'weft_agent_queue_bytes') <= 1 << 20, `queue bytes ${sumMetric(m, 'weft_agent_queue_bytes')}`);
+      assert.match(agent.output(), /queue/);
+
+      // The collector comes: the newest traces arrive whole; what was dropped is what is missing.
+      serve = await startServe(dirs[1], port);
+      const last = ids[ids.length - 1];
+      let t;
+      assert.ok(await waitFor(async () => (t = await getTrace(serve, last)) !== null && t.spans.length === 20,
+        { timeoutMs: 30000, intervalMs: 200 }), 'the newest trace arrives');
+      assert.ok(await waitFor(async () => sumMetric(parseMetrics((await httpGet(`${agent.admin}/metrics`)).text),
+        'weft_agent_queue_pending_spans') === 0, { timeoutMs: 30000, intervalMs: 200 }));
+      const stored = (await getJson(`${serve.query}/api/v1/search?limit=1000`)).traces.length;
+      assert.equal(stored * 20, TOTAL - dropped, `stored ${stored} traces, dropped ${dropped} spans`);
+    } finally {
+      if (agent) await agent.kill9();
+      if (serve) await serve.kill9();
+      for (const d of dirs) removeDir(d);
+    }
+  });

@@ -274,15 +274,23 @@ void DiskQueue::drop_segment(uint64_t seq) {
   auto it = segments_.find(seq);
   WEFT_CHECK(it != segments_.end() && std::next(it) != segments_.end());
   const Segment& s = it->second;
-  stats_.dropped_batches += s.pending_entries;
-  stats_.dropped_spans += s.pending_spans;
-  drops_unlogged_batches_ += s.pending_entries;
-  drops_unlogged_spans_ += s.pending_spans;
-  stats_.pending_entries -= s.pending_entries;
-  stats_.pending_spans -= s.pending_spans;
-  // Its entries handed out are forgotten: acking them later is a no-op.
-  handed_.erase(handed_.lower_bound(queue_entry_id(seq, 0)),
-                handed_.lower_bound(queue_entry_id(seq + 1, 0)));
+  // Entries handed out and not acked are in the consumer's hands, most likely on their way:
+  // they stay pending (their ack is counted as usual) and are not counted dropped — only
+  // after a crash would they be lost, and they are past the bound then.
+  uint64_t out_entries = 0, out_spans = 0;
+  for (auto h = handed_.lower_bound(queue_entry_id(seq, 0));
+       h != handed_.end() && h->first < queue_entry_id(seq + 1, 0); ++h) {
+    ++out_entries;
+    out_spans += h->second;
+  }
+  const uint64_t lost_entries = s.pending_entries - out_entries;
+  const uint64_t lost_spans = s.pending_spans - out_spans;
+  stats_.dropped_batches += lost_entries;
+  stats_.dropped_spans += lost_spans;
+  drops_unlogged_batches_ += lost_entries;
+  drops_unlogged_spans_ += lost_spans;
+  stats_.pending_entries -= lost_entries;
+  stats_.pending_spans -= lost_spans;
   auto next = segments_.erase(it);
   if (read_seq_ == seq) read_seq_ = next->first;
 }
@@ -479,11 +487,13 @@ void DiskQueue::skip_rest_of_segment(uint64_t seq, Segment& seg) {
 void DiskQueue::ack(uint64_t id) {
   std::lock_guard lock(mu_);
   auto it = handed_.find(id);
-  if (it == handed_.end()) return;  // dropped by the bound, acked before, or never handed out
+  if (it == handed_.end()) return;  // acked before, or never handed out
   const uint64_t spans = it->second;
-  Segment& seg = segments_.at(queue_entry_seq(id));
-  --seg.pending_entries;
-  seg.pending_spans -= spans;
+  // Its segment may be gone already (dropped by the bound while the entry was out).
+  if (auto seg = segments_.find(queue_entry_seq(id)); seg != segments_.end()) {
+    --seg->second.pending_entries;
+    seg->second.pending_spans -= spans;
+  }
   --stats_.pending_entries;
   stats_.pending_spans -= spans;
   ++stats_.acked_batches;

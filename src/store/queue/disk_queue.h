@@ -84,7 +84,8 @@ class DiskQueue final : public SpanSink {
   // SpanSink: appends durably (group commit on the queue's own writer thread: everything
   // queued is written with one write and one fsync) and then calls done(OK). If the append
   // would take the files past max_bytes, the OLDEST segments are deleted first — even if not
-  // yet acked — and their not-acked spans counted dropped (logged, rate-limited); a single
+  // yet acked — and their spans never handed out counted dropped (logged, rate-limited;
+  // entries handed out stay pending: the consumer holds them and acks them as usual); a single
   // batch bigger than the bound is refused with RESOURCE_EXHAUSTED. UNAVAILABLE on a disk
   // error (ENOSPC etc.: nothing of that group acknowledged, the queue keeps working) or after
   // close(). RESOURCE_EXHAUSTED also when more than max_pending_bytes wait for the writer.
@@ -104,8 +105,8 @@ class DiskQueue final : public SpanSink {
   std::vector<Entry> next(size_t max_entries, std::chrono::milliseconds wait);
   // Entry `id` was delivered. Acks may come in any order. The durable read position (a cursor
   // file written with write_file_atomically at most every cursor_interval and at close)
-  // advances over the acked prefix; segments wholly behind it are deleted. Acking an id that
-  // was dropped by the bound, or twice, or never handed out, is harmless.
+  // advances over the acked prefix; segments wholly behind it are deleted. Acking an id twice,
+  // or one never handed out, is harmless.
   void ack(uint64_t id);
   uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }  // cheap
   DiskQueueStats stats() const;
