@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "cmd/commands.h"
+#include "cmd/receiver_flags.h"
 #include "cmd/tail_flags.h"
 #include "server/agent.h"
 
@@ -54,35 +55,7 @@ void register_agent_command(CLI::App& app) {
       ->check(CLI::IsMember({"request", "never"}))
       ->envname("WEFT_AGENT_FSYNC")
       ->capture_default_str();
-  agent
-      ->add_option("--listen", o.listen_host,
-                   "Host every listener binds unless its own --*-addr names one (0.0.0.0 to "
-                   "take spans from other hosts)")
-      ->envname("WEFT_AGENT_LISTEN")
-      ->capture_default_str();
-  agent
-      ->add_option("--otlp-grpc-addr", o.otlp_grpc_addr,
-                   "OTLP/gRPC address, host:port (default port 4317; port 0 picks one)")
-      ->envname("WEFT_AGENT_OTLP_GRPC_ADDR");
-  agent->add_option("--otlp-http-addr", o.otlp_http_addr, "OTLP/HTTP address (default port 4318)")
-      ->envname("WEFT_AGENT_OTLP_HTTP_ADDR");
-  agent->add_option("--zipkin-addr", o.zipkin_addr, "Zipkin address (default port 9411)")
-      ->envname("WEFT_AGENT_ZIPKIN_ADDR");
-  agent
-      ->add_option("--jaeger-http-addr", o.jaeger_http_addr,
-                   "Jaeger Thrift over HTTP (POST /api/traces, as jaeger-collector) address "
-                   "(default port 14268; off = none)")
-      ->envname("WEFT_AGENT_JAEGER_HTTP_ADDR");
-  agent
-      ->add_option("--jaeger-compact-addr", o.jaeger_compact_addr,
-                   "Jaeger agent UDP address, Thrift compact protocol (default port 6831; "
-                   "off = none)")
-      ->envname("WEFT_AGENT_JAEGER_COMPACT_ADDR");
-  agent
-      ->add_option("--jaeger-binary-addr", o.jaeger_binary_addr,
-                   "Jaeger agent UDP address, Thrift binary protocol (default port 6832; "
-                   "off = none)")
-      ->envname("WEFT_AGENT_JAEGER_BINARY_ADDR");
+  add_receiver_flags(agent, o.receivers, "WEFT_AGENT_");
   agent
       ->add_option("--admin-addr", o.admin_addr,
                    "/metrics, /healthz, /readyz address (default port 14271)")

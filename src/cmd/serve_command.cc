@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "cmd/commands.h"
+#include "cmd/receiver_flags.h"
 #include "cmd/tail_flags.h"
 #include "server/serve_options.h"
 
@@ -23,41 +24,11 @@ void register_serve_command(CLI::App& app) {
   serve->add_option("--data-dir", o.data_dir, "Directory of the store (WAL, lock file)")
       ->envname("WEFT_DATA_DIR")
       ->capture_default_str();
-  serve
-      ->add_option("--listen", o.listen_host,
-                   "Host every listener binds unless its own --*-addr names one "
-                   "(0.0.0.0 to expose)")
-      ->envname("WEFT_LISTEN")
-      ->capture_default_str();
-  serve
-      ->add_option("--otlp-grpc-addr", o.otlp_grpc_addr,
-                   "OTLP/gRPC address, host:port (default port 4317; port 0 picks one)")
-      ->envname("WEFT_OTLP_GRPC_ADDR");
-  serve->add_option("--otlp-http-addr", o.otlp_http_addr, "OTLP/HTTP address (default port 4318)")
-      ->envname("WEFT_OTLP_HTTP_ADDR");
-  serve
-      ->add_option("--zipkin-addr", o.zipkin_addr,
-                   "Zipkin ingest + query API address (default port 9411)")
-      ->envname("WEFT_ZIPKIN_ADDR");
+  add_receiver_flags(serve, o.receivers, "WEFT_");
   serve
       ->add_option("--query-addr", o.query_addr,
                    "Query APIs (Jaeger, native, /metrics, /healthz) address (default port 16686)")
       ->envname("WEFT_QUERY_ADDR");
-  serve
-      ->add_option("--jaeger-http-addr", o.jaeger_http_addr,
-                   "Jaeger Thrift over HTTP (POST /api/traces, as jaeger-collector) address "
-                   "(default port 14268; off = none)")
-      ->envname("WEFT_JAEGER_HTTP_ADDR");
-  serve
-      ->add_option("--jaeger-compact-addr", o.jaeger_compact_addr,
-                   "Jaeger agent UDP address, Thrift compact protocol (default port 6831; "
-                   "off = none)")
-      ->envname("WEFT_JAEGER_COMPACT_ADDR");
-  serve
-      ->add_option("--jaeger-binary-addr", o.jaeger_binary_addr,
-                   "Jaeger agent UDP address, Thrift binary protocol (default port 6832; "
-                   "off = none)")
-      ->envname("WEFT_JAEGER_BINARY_ADDR");
   serve
       ->add_option("--ports-file", o.ports_file,
                    "Write the bound addresses as JSON to this file once listening")

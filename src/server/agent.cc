@@ -1,6 +1,5 @@
 #include "server/agent.h"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +12,7 @@
 #include "ingest/log_tail_ingest.h"
 #include "server/forwarder.h"
 #include "server/http_server.h"
+#include "server/io_pool.h"
 #include "server/ops_handler.h"
 #include "server/ports_file.h"
 #include "server/receivers.h"
@@ -70,16 +70,12 @@ int run_agent(const AgentOptions& options) {
   sigset_t signals = block_shutdown_signals();
   std::atomic<bool> ready{false};
 
-  ReceiverAddrs addrs{options.listen_host, options.otlp_grpc_addr, options.otlp_http_addr,
-                      options.zipkin_addr};
-  addrs.jaeger_http = options.jaeger_http_addr;
-  addrs.jaeger_compact = options.jaeger_compact_addr;
-  addrs.jaeger_binary = options.jaeger_binary_addr;
+  const ReceiverAddrs& addrs = options.receivers;
   if (Status s = Receivers::check(addrs); !s.is_ok()) {
     log(s.message());
     return 2;
   }
-  auto admin_hp = parse_host_port(options.admin_addr, options.listen_host, 14271);
+  auto admin_hp = parse_host_port(options.admin_addr, addrs.listen_host, 14271);
   if (!admin_hp.is_ok()) {
     log("--admin-addr: " + admin_hp.status().message());
     return 2;
@@ -163,7 +159,6 @@ int run_agent(const AgentOptions& options) {
   }
 
   boost::asio::io_context ioc;
-  auto work = boost::asio::make_work_guard(ioc);
   Receivers receivers(ioc, ingestor, addrs, options.limits.max_body_bytes);
   HttpServerOptions admin_opts;
   admin_opts.name = "admin";
@@ -185,11 +180,7 @@ int run_agent(const AgentOptions& options) {
   std::vector<std::pair<std::string, std::string>> bound = std::move(started).value();
   bound.emplace_back("admin", *admin_bound);
 
-  int threads = options.io_threads > 0
-                    ? options.io_threads
-                    : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  IoPool io_pool(ioc, options.io_threads);
   forwarder->start();
   if (log_tail) {
     if (Status s = log_tail->start(); !s.is_ok())
@@ -227,9 +218,7 @@ int run_agent(const AgentOptions& options) {
   store::DiskQueueStats last = queue->stats();
   queue->close();
   admin.stop();
-  work.reset();
-  ioc.stop();
-  for (auto& t : pool) t.join();
+  io_pool.stop();
   log("stopped; " + std::to_string(last.pending_spans) +
       " spans wait in the queue for the next start");
   return 0;

@@ -17,19 +17,15 @@
 #include <vector>
 
 #include "ingest/limits.h"
+#include "server/receivers.h"
 #include "server/serve_options.h"
 
 namespace weft::server {
 
 struct AgentOptions {
   std::string data_dir = "./weft-agent-data";  // queue/ and the tail checkpoint
-  std::string listen_host = "127.0.0.1";
-  std::string otlp_grpc_addr;  // default port 4317
-  std::string otlp_http_addr;  // 4318
-  std::string zipkin_addr;     // 9411
-  std::string jaeger_http_addr;     // 14268 (off = none)
-  std::string jaeger_compact_addr;  // 6831 UDP
-  std::string jaeger_binary_addr;   // 6832 UDP
+  // Receivers: listen host, OTLP, Zipkin and Jaeger addresses, as for `weft serve`.
+  ReceiverAddrs receivers;
   // /metrics, /healthz, /readyz (jaeger-agent's admin port)
   std::string admin_addr;  // 14271
   std::string ports_file;

@@ -28,11 +28,10 @@ struct ReceiverAddrs {
   std::string otlp_http;  // 4318
   std::string zipkin;     // 9411
   // Jaeger Thrift: POST /api/traces over HTTP (14268), Agent.emitBatch datagrams over UDP in
-  // the compact (6831) and binary (6832) protocols. "off" disables one. They default to off
-  // here, so a command opts in by setting them ("" = listen_host with the default port).
-  std::string jaeger_http = "off";     // 14268
-  std::string jaeger_compact = "off";  // 6831 (UDP)
-  std::string jaeger_binary = "off";   // 6832 (UDP)
+  // the compact (6831) and binary (6832) protocols. "off" disables one.
+  std::string jaeger_http;     // 14268
+  std::string jaeger_compact;  // 6831 (UDP)
+  std::string jaeger_binary;   // 6832 (UDP)
 };
 
 class Receivers {

@@ -2,7 +2,6 @@
 // WAL), binds every listener, writes the ports file and marks itself ready; shutdown on
 // SIGINT/SIGTERM stops accepting, lets requests in flight finish, syncs and closes the
 // store, and exits 0.
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +21,7 @@
 #include "query/query_service.h"
 #include "server/demo_traffic.h"
 #include "server/http_server.h"
+#include "server/io_pool.h"
 #include "server/ops_handler.h"
 #include "server/ports_file.h"
 #include "server/receivers.h"
@@ -102,12 +102,8 @@ int run_serve(const ServeOptions& options) {
     log(sopts.status().message());
     return 2;
   }
-  ReceiverAddrs receiver_addrs{options.listen_host, options.otlp_grpc_addr,
-                               options.otlp_http_addr, options.zipkin_addr};
-  receiver_addrs.jaeger_http = options.jaeger_http_addr;
-  receiver_addrs.jaeger_compact = options.jaeger_compact_addr;
-  receiver_addrs.jaeger_binary = options.jaeger_binary_addr;
-  auto query_hp = parse_host_port(options.query_addr, options.listen_host, 16686);
+  const ReceiverAddrs& receiver_addrs = options.receivers;
+  auto query_hp = parse_host_port(options.query_addr, receiver_addrs.listen_host, 16686);
   if (Status s = Receivers::check(receiver_addrs); !s.is_ok()) {
     log(s.message());
     return 2;
@@ -163,7 +159,6 @@ int run_serve(const ServeOptions& options) {
   }
 
   boost::asio::io_context ioc;
-  auto work = boost::asio::make_work_guard(ioc);
   HttpServerOptions http_base;
   http_base.max_body_bytes = options.limits.max_body_bytes;
 
@@ -191,11 +186,7 @@ int run_serve(const ServeOptions& options) {
   std::vector<std::pair<std::string, std::string>> bound = std::move(started).value();
   bound.emplace_back("query", *query_bound);
 
-  int threads = options.io_threads > 0
-                    ? options.io_threads
-                    : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  IoPool io_pool(ioc, options.io_threads);
 
   if (!options.ports_file.empty()) {
     if (Status s = write_ports_file(options.ports_file, bound); !s.is_ok()) log(s.message());
@@ -251,11 +242,7 @@ int run_serve(const ServeOptions& options) {
   // Every open trace of the log tail into the store, then its final checkpoint.
   if (log_tail) log_tail->stop();
   Status closed = store->close();
-  // Give the last answers a moment to reach their sockets, then stop the I/O threads.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  work.reset();
-  ioc.stop();
-  for (auto& t : pool) t.join();
+  io_pool.stop();  // the last answers reach their sockets, then the I/O threads end
   if (!closed.is_ok()) {
     log("closing the store: " + closed.message());
     return 1;

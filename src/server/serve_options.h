@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "ingest/limits.h"
 #include "ingest/log_tail_ingest.h"
+#include "server/receivers.h"
 
 namespace weft::server {
 
@@ -28,18 +29,11 @@ struct TailFlags {
 
 struct ServeOptions {
   std::string data_dir = "./weft-data";
-  // Host every listener binds unless its own address says otherwise.
-  std::string listen_host = "127.0.0.1";
-  // "host:port" or ":port" or "port"; empty = listen_host with the default port.
-  std::string otlp_grpc_addr;  // default port 4317
-  std::string otlp_http_addr;  // 4318
-  std::string zipkin_addr;     // 9411
-  std::string query_addr;      // 16686
-  // Jaeger Thrift receivers (see server/receivers.h); "off" disables one.
-  std::string jaeger_http_addr;     // 14268: POST /api/traces
-  std::string jaeger_compact_addr;  // 6831 (UDP): emitBatch, compact protocol
-  std::string jaeger_binary_addr;   // 6832 (UDP): emitBatch, binary protocol
-  std::string ports_file;      // written (JSON) once every listener is bound
+  // Receivers: the host every listener binds unless its own address says otherwise, and
+  // the OTLP, Zipkin and Jaeger addresses.
+  ReceiverAddrs receivers;
+  std::string query_addr;  // 16686; "host:port" etc. as the receivers' addresses
+  std::string ports_file;  // written (JSON) once every listener is bound
   // Jaeger strategies file served on /api/sampling, reloaded when it changes; empty =
   // every service gets probabilistic 1.0. Must exist at startup when given.
   std::string sampling_strategies;

@@ -12,9 +12,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  getJson, httpGet, httpPost, makeTempDir, parseMetrics, removeDir, sumMetric, waitFor,
+  getJson, httpGet, httpPost, makeTempDir, parseMetrics, removeDir, startServer, sumMetric, waitFor,
 } from './lib/server.mjs';
-import { JAEGER_PORT_0, startAgent, startWeft } from './lib/weft_process.mjs';
+import { startAgent } from './lib/weft_process.mjs';
 import { T0, expectTree, getTrace, hexId, line, waitTrace } from './lib/loglines.mjs';
 import { nowNs, otlpRequest, spanId, traceId } from './lib/otlp.mjs';
 
@@ -28,14 +28,8 @@ async function freePort() {
 
 // weft serve with its OTLP/HTTP receiver on a fixed port (so a restarted one is where the
 // agent forwards), everything else on port 0.
-async function startServe(dataDir, otlpPort) {
-  const serve = await startWeft([
-    'serve', '--data-dir', dataDir, '--no-demo', '--no-ui',
-    '--otlp-grpc-addr', '127.0.0.1:0', '--otlp-http-addr', `127.0.0.1:${otlpPort}`,
-    '--zipkin-addr', '127.0.0.1:0', '--query-addr', '127.0.0.1:0', ...JAEGER_PORT_0,
-  ], ['otlp_http', 'query']);
-  serve.query = `http://${serve.ports.query}`;
-  return serve;
+function startServe(dataDir, otlpPort) {
+  return startServer({ dataDir, args: ['--otlp-http-addr', `127.0.0.1:${otlpPort}`, '--no-ui'] });
 }
 
 async function agentMetrics(agent) {
