@@ -47,17 +47,30 @@ SpanId span_id_from_text(std::string_view text, bool* hashed) {
 
 SpanId derive_span_id(const TraceId& trace, std::string_view rpc_id, std::string_view role_key,
                       std::string_view suffix) {
-  std::string key;
-  key.reserve(16 + rpc_id.size() + role_key.size() + suffix.size() + 2);
-  key.append(trace.as_bytes());
-  key.append(rpc_id);
-  key.push_back('\0');
-  key.append(role_key);
-  if (!suffix.empty()) {
-    key.push_back('\0');
-    key.append(suffix);
+  // Built on the stack when it fits (it nearly always does), else on the heap.
+  const size_t n =
+      16 + rpc_id.size() + 1 + role_key.size() + (suffix.empty() ? 0 : 1 + suffix.size());
+  char stack[256];
+  std::string heap;
+  char* key = stack;
+  if (n > sizeof stack) {
+    heap.resize(n);
+    key = heap.data();
   }
-  return span_id_from_u64(XXH3_64bits(key.data(), key.size()));
+  char* p = key;
+  auto put = [&p](std::string_view s) {
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  put(trace.as_bytes());
+  put(rpc_id);
+  *p++ = '\0';
+  put(role_key);
+  if (!suffix.empty()) {
+    *p++ = '\0';
+    put(suffix);
+  }
+  return span_id_from_u64(XXH3_64bits(key, n));
 }
 
 uint64_t line_hash(std::string_view line) { return XXH3_64bits(line.data(), line.size()); }

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <limits>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "logline/line_ids.h"
@@ -115,42 +114,58 @@ enum Field : uint8_t {
   kFieldCount
 };
 
-const std::unordered_map<std::string_view, Field>& field_names() {
-  static const auto* names = new std::unordered_map<std::string_view, Field>{
-      {"name", kName},
-      {"trace_id", kTraceId},
-      {"rpc_id", kRpcId},
-      {"span_id", kSpanId},
-      {"parent_span_id", kParentSpanId},
-      {"timestamp", kTimestamp},
-      {"duration", kDuration},
-      {"department", kDepartment},
-      {"service", kService},
-      {"version", kVersion},
-      {"module", kModule},
-      {"action", kAction},
-      {"param", kParam},
-      {"server_ip", kServerIp},
-      {"client_ip", kClientIp},
-      {"host", kHost},
-      {"instance_name", kInstanceName},
-      {"db", kDb},
-      {"code", kCode},
-      {"msg", kMsg},
-      {"backtrace", kBacktrace},
-      {"file", kFile},
-      {"line", kLine},
-      {"uid", kUid},
-      {"pid", kPid},
-      {"source", kSource},
-      {"user_agent", kUserAgent},
-      {"response", kResponse},
-      {"response_len", kResponseLen},
-      {"response_length", kResponseLen},
-      {"dns_duration", kDnsDuration},
-      {"extra", kExtra},
-  };
-  return *names;
+// The field a member name (without its x_) stands for, or kFieldCount. A switch on the
+// length first: a few comparisons per member instead of hashing the name.
+Field field_of(std::string_view n) {
+  switch (n.size()) {
+    case 2:
+      return n == "db" ? kDb : kFieldCount;
+    case 3:
+      return n == "uid" ? kUid : n == "msg" ? kMsg : n == "pid" ? kPid : kFieldCount;
+    case 4:
+      return n == "name"   ? kName
+             : n == "host" ? kHost
+             : n == "code" ? kCode
+             : n == "file" ? kFile
+             : n == "line" ? kLine
+                           : kFieldCount;
+    case 5:
+      return n == "param" ? kParam : n == "extra" ? kExtra : kFieldCount;
+    case 6:
+      return n == "rpc_id"   ? kRpcId
+             : n == "module" ? kModule
+             : n == "action" ? kAction
+             : n == "source" ? kSource
+                             : kFieldCount;
+    case 7:
+      return n == "span_id"   ? kSpanId
+             : n == "service" ? kService
+             : n == "version" ? kVersion
+                              : kFieldCount;
+    case 8:
+      return n == "trace_id"   ? kTraceId
+             : n == "duration" ? kDuration
+             : n == "response" ? kResponse
+                               : kFieldCount;
+    case 9:
+      return n == "timestamp"   ? kTimestamp
+             : n == "server_ip" ? kServerIp
+             : n == "client_ip" ? kClientIp
+             : n == "backtrace" ? kBacktrace
+                                : kFieldCount;
+    case 10:
+      return n == "department" ? kDepartment : n == "user_agent" ? kUserAgent : kFieldCount;
+    case 12:
+      return n == "response_len" ? kResponseLen : n == "dns_duration" ? kDnsDuration : kFieldCount;
+    case 13:
+      return n == "instance_name" ? kInstanceName : kFieldCount;
+    case 14:
+      return n == "parent_span_id" ? kParentSpanId : kFieldCount;
+    case 15:
+      return n == "response_length" ? kResponseLen : kFieldCount;
+    default:
+      return kFieldCount;
+  }
 }
 
 struct Slot {
@@ -205,13 +220,6 @@ std::string double_text(double d) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, d);
   return std::string(buf, r.ptr);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 // "a.b:80" -> {"a.b", 80}; "[::1]:80" -> {"::1", 80}; anything without a numeric port
@@ -282,32 +290,86 @@ bool parse_double_text(std::string_view s, double* out) {
 }
 
 // Attributes of one line: keys kept unique (the first value set wins), at most `max`.
+// Writes over the entries `list` already holds (a LogLine reused from line to line keeps
+// the memory of its keys and string values) and cuts it to what was set in finish().
 class Attrs {
  public:
   Attrs(KeyValueList* list, uint32_t* dropped, size_t max)
       : list_(list), dropped_(dropped), max_(max) {}
   bool has(std::string_view key) const {
-    for (const KeyValue& kv : *list_)
-      if (kv.key == key) return true;
+    const uint64_t sig = signature(key);
+    for (size_t i = 0; i < n_; ++i)
+      if ((i >= kSigs || sigs_[i] == sig) && (*list_)[i].key == key) return true;
     return false;
   }
   void add(std::string_view key, AnyValue value) {
     if (value.is_empty() || has(key)) return;
-    if (list_->size() >= max_) {
-      ++*dropped_;
-      return;
+    if (KeyValue* kv = next(key)) {
+      kv->key.assign(key);
+      kv->value = std::move(value);
     }
-    list_->push_back(KeyValue{std::string(key), std::move(value)});
   }
   void add_string(std::string_view key, std::string_view v) {
-    if (!v.empty()) add(key, AnyValue(std::string(v)));
+    if (v.empty() || has(key)) return;
+    if (KeyValue* kv = next(key)) {
+      kv->key.assign(key);
+      if (std::string* s = std::get_if<std::string>(&kv->value.v))
+        s->assign(v);
+      else
+        kv->value.v.emplace<std::string>(v);
+    }
   }
+  // The list holds exactly the attributes set.
+  void finish() { list_->resize(n_); }
 
  private:
+  // Length and first bytes of a key: most keys differ in them, so has() rarely compares
+  // whole keys.
+  static uint64_t signature(std::string_view key) {
+    uint64_t v = 0;
+    std::memcpy(&v, key.data(), std::min<size_t>(key.size(), 7));
+    return v ^ (uint64_t{key.size()} << 56);
+  }
+  KeyValue* next(std::string_view key) {
+    if (n_ >= max_) {
+      ++*dropped_;
+      return nullptr;
+    }
+    if (n_ < kSigs) sigs_[n_] = signature(key);
+    if (n_ == list_->size()) list_->emplace_back();
+    return &(*list_)[n_++];
+  }
+  static constexpr size_t kSigs = 48;
+  std::array<uint64_t, kSigs> sigs_;
   KeyValueList* list_;
   uint32_t* dropped_;
   size_t max_;
+  size_t n_ = 0;
 };
+
+// Empties `l` for the next line, keeping the memory its strings hold.
+void reset_line(LogLine* l) {
+  l->trace_id = TraceId{};
+  l->trace_id_original.clear();
+  l->rpc_id.clear();
+  l->rpc.clear();
+  l->span_id = SpanId{};
+  l->parent_span_id = SpanId{};
+  l->hash = 0;
+  l->type.clear();
+  l->prefix.clear();
+  l->role = LineRole::kEvent;
+  l->error = false;
+  l->end_ns = l->start_ns = 0;
+  l->service.clear();
+  l->version.clear();
+  l->name.clear();
+  l->message.clear();
+  l->dropped_attributes = 0;
+  l->events.clear();
+  l->bytes = 0;
+  // (attributes: written over by Attrs, then cut to size)
+}
 
 }  // namespace
 
@@ -319,6 +381,10 @@ struct LineParser::Impl {
   std::string extra_buffer;
   std::array<Slot, kFieldCount> slots;
   std::vector<std::pair<std::string_view, element>> unknown;
+  // Field texts of the line being read (members, so their memory is reused).
+  std::string trace_text, rpc_text, span_text, parent_text, type_lower, module, action, param,
+      server_ip, client_ip, host, instance, db, code, msg, backtrace, file, uid, source_field,
+      user_agent, response, department, service, scratch;
 
   explicit Impl(ParserOptions o)
       : options(std::move(o)),
@@ -604,7 +670,7 @@ bool timestamp_nanos(double d, int64_t i, bool is_int, uint64_t* out) {
 }  // namespace
 
 LineStatus LineParser::Impl::parse(std::string_view line, std::string_view source, LogLine* out) {
-  *out = LogLine{};
+  reset_line(out);
   // Trim: a UTF-8 BOM, surrounding blanks, the '\r' of CRLF files.
   if (line.size() >= 3 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
   while (!line.empty() &&
@@ -616,19 +682,21 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
     return LineStatus::reject(RejectReason::kTooLong, "the line is " + std::to_string(line.size()) +
                                                           " bytes, over the limit of " +
                                                           std::to_string(options.max_line_bytes));
-  for (size_t i = 0; i < line.size(); ++i) {
-    const auto c = static_cast<unsigned char>(line[i]);
-    if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "0x%02x", c);
-      return LineStatus::reject(RejectReason::kBinary, std::string("control byte ") + buf +
-                                                           " at offset " + std::to_string(i));
-    }
-  }
   buffer.assign(line);
   buffer.resize(line.size() + simdjson::SIMDJSON_PADDING);
   element root;
   if (auto err = parser.parse(buffer.data(), line.size(), false).get(root)) {
+    // Control bytes other than tab/CR/LF are never valid JSON (not in strings, not between
+    // tokens), so a line that parsed has none: looked for only here.
+    for (size_t i = 0; i < line.size(); ++i) {
+      const auto c = static_cast<unsigned char>(line[i]);
+      if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "0x%02x", c);
+        return LineStatus::reject(RejectReason::kBinary, std::string("control byte ") + buf +
+                                                             " at offset " + std::to_string(i));
+      }
+    }
     if (err == simdjson::UTF8_ERROR)
       return LineStatus::reject(RejectReason::kBinary, "not valid UTF-8");
     if (err == simdjson::DEPTH_ERROR)
@@ -648,23 +716,21 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
   // same spelling twice: the last wins) and the rest.
   for (Slot& s : slots) s = Slot{};
   unknown.clear();
-  const auto& names = field_names();
   for (auto kv : obj) {
     LineStatus st = check_string(kv.key, kv.key);
     if (!st.ok()) return st;
     const bool prefixed = kv.key.size() > 2 && kv.key[0] == 'x' && kv.key[1] == '_';
-    auto it = names.find(prefixed ? kv.key.substr(2) : kv.key);
-    if (it == names.end()) {
+    const Field f = field_of(prefixed ? kv.key.substr(2) : kv.key);
+    if (f == kFieldCount) {
       if (!kv.key.empty()) unknown.emplace_back(kv.key, kv.value);
       continue;
     }
-    Slot& s = slots[it->second];
+    Slot& s = slots[f];
     if (!s.set || prefixed || !s.prefixed) s = Slot{kv.value, kv.key, true, prefixed};
   }
 
   LineStatus st;
   // --- required: trace ID, RpcId or span ID, timestamp ---
-  std::string trace_text;
   if (slots[kTraceId].set && slots[kTraceId].value.type() != element_type::STRING &&
       slots[kTraceId].value.type() != element_type::NULL_VALUE)
     return LineStatus::reject(RejectReason::kWrongType,
@@ -676,7 +742,7 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
   out->trace_id = trace_id_from_text(trace_text, &hashed);
   if (hashed) out->trace_id_original = trace_text;
 
-  std::string rpc_text;
+  rpc_text.clear();
   if (slots[kRpcId].set) {
     const element_type t = slots[kRpcId].value.type();
     if (t != element_type::STRING && t != element_type::INT64 && t != element_type::UINT64 &&
@@ -686,7 +752,6 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
           quote(slots[kRpcId].key) + " must be a string, not " + type_name(t));
     if (!(st = text(kRpcId, &rpc_text)).ok()) return st;
   }
-  std::string span_text, parent_text;
   for (auto [f, dst] : {std::pair{kSpanId, &span_text}, std::pair{kParentSpanId, &parent_text}}) {
     if (slots[f].set && slots[f].value.type() != element_type::STRING &&
         slots[f].value.type() != element_type::NULL_VALUE)
@@ -701,7 +766,7 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
     std::string why;
     if (!parse_rpc_id(rpc_text, options.max_rpc_id_depth, &out->rpc, &why))
       return LineStatus::reject(RejectReason::kBadRpcId, "x_rpc_id " + quote(rpc_text) + " " + why);
-    out->rpc_id = format_rpc_id(out->rpc);
+    format_rpc_id_to(out->rpc, &out->rpc_id);
   }
   bool span_hashed = false, parent_hashed = false;
   if (!span_text.empty()) out->span_id = span_id_from_text(span_text, &span_hashed);
@@ -737,9 +802,12 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
         RejectReason::kWrongType,
         quote(slots[kName].key) + " must be a string, not " + type_name(slots[kName].value.type()));
   if (!(st = text(kName, &out->type)).ok()) return st;
-  const std::string type = lower(out->type);
+  type_lower.assign(out->type);
+  for (char& c : type_lower)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  const std::string& type = type_lower;
   const size_t dot = type.find('.');
-  out->prefix = type.substr(0, dot);
+  out->prefix.assign(type, 0, dot);
   const std::string_view suffix = dot == std::string::npos
                                       ? std::string_view()
                                       : std::string_view(type).substr(type.rfind('.') + 1);
@@ -759,8 +827,6 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
   out->error = suffix == "error" || type == "log.exception" || type == "log.alarm";
 
   // --- the other fields of the table ---
-  std::string module, action, param, server_ip, client_ip, host, instance, db, code, msg, backtrace,
-      file, uid, source_field, user_agent, response, department, service;
   struct TextField {
     Field f;
     std::string* dst;
@@ -807,7 +873,9 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
   switch (out->role) {
     case LineRole::kServer: {
       std::string_view path = url_path(action);
-      out->name = !module.empty() ? module : !path.empty() ? std::string(path) : out->type;
+      out->name.assign(!module.empty() ? std::string_view(module)
+                       : !path.empty() ? path
+                                       : std::string_view(out->type));
       break;
     }
     case LineRole::kClient:
@@ -906,9 +974,16 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
     // The virtual peer: "<type prefix>:<host>/<db>", the service graph's node for it.
     std::string_view peer_host = host;
     if (peer_host.empty() && out->prefix == "http") peer_host = url_authority(action);
-    std::string peer = out->prefix;
-    if (!peer_host.empty()) peer += ":" + std::string(peer_host);
-    if (!db.empty()) peer += "/" + db;
+    std::string& peer = scratch;
+    peer.assign(out->prefix);
+    if (!peer_host.empty()) {
+      peer += ':';
+      peer += peer_host;
+    }
+    if (!db.empty()) {
+      peer += '/';
+      peer += db;
+    }
     attrs.add_string("peer.service", peer);
   }
   if (!source.empty()) attrs.add_string("log.file.path", source);
@@ -918,7 +993,6 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
   if (parent_hashed) attrs.add_string("weft.log.parent_span_id", parent_text);
 
   // The exception of a span line: an `exception` event at the line's time.
-  std::string line_text;
   if (span) {
     KeyValueList ex_attrs;
     uint32_t ex_dropped = 0;
@@ -940,6 +1014,7 @@ LineStatus LineParser::Impl::parse(std::string_view line, std::string_view sourc
     attrs.add(key, std::move(v));
   }
   if (!(st = extra(attrs)).ok()) return st;
+  attrs.finish();
 
   out->hash = line_hash(line);
   out->bytes = sizeof(LogLine) + out->trace_id_original.capacity() + out->rpc_id.capacity() +

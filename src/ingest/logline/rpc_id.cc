@@ -1,5 +1,6 @@
 #include "logline/rpc_id.h"
 
+#include <charconv>
 #include <string>
 
 namespace weft::logline {
@@ -40,12 +41,19 @@ bool parse_rpc_id(std::string_view text, size_t max_depth, std::vector<uint32_t>
   }
 }
 
+void format_rpc_id_to(std::span<const uint32_t> rpc, std::string* out) {
+  out->clear();
+  char buf[16];
+  for (size_t i = 0; i < rpc.size(); ++i) {
+    if (i) out->push_back('.');
+    const auto r = std::to_chars(buf, buf + sizeof buf, rpc[i]);
+    out->append(buf, r.ptr);
+  }
+}
+
 std::string format_rpc_id(std::span<const uint32_t> rpc) {
   std::string s;
-  for (size_t i = 0; i < rpc.size(); ++i) {
-    if (i) s.push_back('.');
-    s += std::to_string(rpc[i]);
-  }
+  format_rpc_id_to(rpc, &s);
   return s;
 }
 

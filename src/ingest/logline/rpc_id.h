@@ -22,6 +22,8 @@ bool parse_rpc_id(std::string_view text, size_t max_depth, std::vector<uint32_t>
 
 // "0.2.13" (no leading zeros).
 std::string format_rpc_id(std::span<const uint32_t> rpc);
+// The same into *out (replacing what it held; its memory is reused).
+void format_rpc_id_to(std::span<const uint32_t> rpc, std::string* out);
 // Appends format_rpc_id(rpc) + "." + last.
 std::string format_rpc_id(std::span<const uint32_t> rpc, uint32_t last);
 

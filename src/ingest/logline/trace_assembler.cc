@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "logline/packed_line.h"
+
 namespace weft::logline {
 
 TraceAssembler::TraceAssembler(AssemblerOptions options, EmitFn emit)
@@ -10,9 +12,26 @@ TraceAssembler::TraceAssembler(AssemblerOptions options, EmitFn emit)
 
 TraceAssembler::~TraceAssembler() = default;
 
+bool TraceAssembler::LineHashes::contains(uint64_t h) const {
+  if (big_.empty()) return std::find(small_.begin(), small_.end(), h) != small_.end();
+  return big_.contains(h);
+}
+
+void TraceAssembler::LineHashes::insert(uint64_t h) {
+  if (big_.empty() && small_.size() < kSmall) {
+    small_.push_back(h);
+    return;
+  }
+  if (big_.empty()) {
+    big_.insert(small_.begin(), small_.end());
+    small_ = {};
+  }
+  big_.insert(h);
+}
+
 LineStatus TraceAssembler::add_line(std::string_view line, std::string_view source, int64_t now_ns,
                                     uint64_t token) {
-  LogLine parsed;
+  LogLine& parsed = scratch_;
   LineStatus st = parser_.parse(line, source, &parsed);
   if (!st.ok()) {
     ++stats_.lines_rejected;
@@ -23,7 +42,7 @@ LineStatus TraceAssembler::add_line(std::string_view line, std::string_view sour
   const TraceId id = parsed.trace_id;
   auto it = open_.find(id);
   auto r = remembered_.find(id);
-  if (r != remembered_.end() && r->second.emitted.lines.contains(parsed.hash)) {
+  if (r != remembered_.end() && r->second.emitted.has_line(parsed.hash)) {
     // Emitted before (a file read again): nothing new. The token is reported in the trace's
     // next emit call if it is open again, else in the next emit call at all.
     ++stats_.duplicate_lines;
@@ -54,11 +73,14 @@ LineStatus TraceAssembler::add_line(std::string_view line, std::string_view sour
   t.last_ns = now_ns;
   t.hashes.insert(parsed.hash);
   t.tokens.push_back(token);
-  const size_t bytes = parsed.bytes + 32;  // + the hash set's share
+  std::string& packed = t.lines.emplace_back();
+  packed.reserve(line.size() + 256);
+  pack_line(parsed, &packed);
+  // The packed bytes, the string holding them, and the hash set's share.
+  const size_t bytes = packed.capacity() + sizeof(std::string) + 32;
   t.bytes += bytes;
   open_bytes_ += bytes;
   ++open_lines_;
-  t.lines.push_back(std::move(parsed));
   if (t.lines.size() >= options_.max_lines_per_trace) {
     emit_traces({id}, /*early=*/true);
     return st;
@@ -130,10 +152,19 @@ void TraceAssembler::emit_one(const TraceId& id, Batch* batch) {
   } else {
     remembered_lru_.splice(remembered_lru_.end(), remembered_lru_, r->second.lru);
   }
-  std::vector<const LogLine*> ptrs;
+  // Unpacked once, then moved into the spans (build_trace_consuming).
+  if (unpacked_.size() < t.lines.size()) unpacked_.resize(t.lines.size());
+  std::vector<LogLine*> ptrs;
   ptrs.reserve(t.lines.size());
-  for (const LogLine& l : t.lines) ptrs.push_back(&l);
-  BuildResult res = build_trace(ptrs, options_.build, &r->second.emitted, &resources_);
+  for (size_t i = 0; i < t.lines.size(); ++i) {
+    unpack_line(t.lines[i], &unpacked_[i]);  // (cannot fail: pack_line wrote it)
+    ptrs.push_back(&unpacked_[i]);
+  }
+  BuildResult res = build_trace_consuming(ptrs, options_.build, &r->second.emitted, &resources_);
+  if (unpacked_.size() > 1024) {  // a huge trace's lines: not kept
+    unpacked_.resize(1024);
+    unpacked_.shrink_to_fit();
+  }
 
   ++stats_.traces_emitted;
   stats_.spans_emitted += res.spans.size();
@@ -147,6 +178,8 @@ void TraceAssembler::emit_one(const TraceId& id, Batch* batch) {
   r->second.entries = r->second.emitted.entries();
   remembered_entries_ += r->second.entries;
 
+  if (batch->spans.spans.empty())
+    batch->spans.spans.reserve(std::min(options_.max_batch_spans, size_t{1024}));
   for (Span& s : res.spans) {
     batch->spans.spans.push_back(std::move(s));
     // A trace larger than a batch is split across emit calls; its tokens go with the last.

@@ -100,10 +100,22 @@ class TraceAssembler {
   const AssemblerOptions& options() const { return options_; }
 
  private:
+  // Hashes of an open trace's lines: a plain array while the trace is small (most are),
+  // a hash set past that.
+  class LineHashes {
+   public:
+    bool contains(uint64_t h) const;
+    void insert(uint64_t h);
+
+   private:
+    static constexpr size_t kSmall = 64;
+    std::vector<uint64_t> small_;
+    std::unordered_set<uint64_t> big_;
+  };
   struct OpenTrace {
     TraceId id;
-    std::vector<LogLine> lines;
-    std::unordered_set<uint64_t> hashes;
+    std::vector<std::string> lines;  // parsed, packed (packed_line.h): a third of a LogLine
+    LineHashes hashes;
     std::vector<uint64_t> tokens;
     int64_t first_ns = 0;
     int64_t last_ns = 0;
@@ -130,6 +142,8 @@ class TraceAssembler {
   AssemblerOptions options_;
   EmitFn emit_;
   LineParser parser_;
+  LogLine scratch_;                // the line being added, parsed (reused)
+  std::vector<LogLine> unpacked_;  // the lines of the trace being emitted (reused)
   ResourceCache resources_;
   std::unordered_map<TraceId, OpenTrace, FixedIdHash> open_;
   std::list<TraceId> by_last_;   // open traces, least recently added-to first

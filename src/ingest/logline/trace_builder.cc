@@ -41,32 +41,51 @@ bool is_client_role(LineRole r) { return r == LineRole::kClient || r == LineRole
 }  // namespace
 
 SchemeVotes count_scheme_votes(std::span<const LogLine* const> lines) {
+  // Sorted arrays of views into the lines' RpcIds (no copy per line): the CLIENT lines by
+  // RpcId, and each distinct SERVER RpcId with its first line (its votes come from that
+  // line; the order in which requests are counted does not matter).
+  using View = std::span<const uint32_t>;
+  auto less = [](View a, View b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+  };
+  auto same = [](View a, View b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); };
+  std::vector<std::pair<View, const LogLine*>> clients, servers;
+  for (const LogLine* l : lines) {
+    if (!l->has_rpc_id()) continue;
+    if (is_client_role(l->role)) clients.emplace_back(View(l->rpc), l);
+    if (l->role == LineRole::kServer) servers.emplace_back(View(l->rpc), l);
+  }
+  auto by_rpc = [&](const auto& a, const auto& b) { return less(a.first, b.first); };
+  std::stable_sort(clients.begin(), clients.end(), by_rpc);
+  std::stable_sort(servers.begin(), servers.end(), by_rpc);
+  auto first_client = [&](View r) {
+    return std::lower_bound(clients.begin(), clients.end(), r,
+                            [&](const auto& c, View v) { return less(c.first, v); });
+  };
   SchemeVotes v;
-  std::map<Rpc, std::vector<const LogLine*>> clients;
-  for (const LogLine* l : lines)
-    if (is_client_role(l->role) && l->has_rpc_id()) clients[l->rpc].push_back(l);
-  std::set<Rpc> servers_seen;
-  for (const LogLine* s : lines) {
-    if (s->role != LineRole::kServer || !s->has_rpc_id()) continue;
-    if (!servers_seen.insert(s->rpc).second) continue;  // one vote set per request
-    const Rpc& r = s->rpc;
+  for (size_t i = 0; i < servers.size(); ++i) {
+    if (i > 0 && same(servers[i - 1].first, servers[i].first))
+      continue;  // one vote set per request
+    const LogLine* s = servers[i].second;
+    const View r = servers[i].first;
     if (r.size() == 1 || r.back() != 1) ++v.per_call;
-    if (clients.contains(r)) ++v.per_call;  // the caller's CLIENT line of the same call
+    // The caller's CLIENT line of the same call.
+    if (auto it = first_client(r); it != clients.end() && same(it->first, r)) ++v.per_call;
     // CLIENT lines of the same service one level below (per-call) or beside (per-request).
     bool below = false, beside = false;
-    for (auto it = clients.lower_bound(r); it != clients.end(); ++it) {
-      const Rpc& c = it->first;
+    for (auto it = first_client(r); it != clients.end(); ++it) {
+      const View c = it->first;
       if (c.size() < r.size() || !std::equal(r.begin(), r.end(), c.begin())) break;
       if (c.size() != r.size() + 1) continue;
-      for (const LogLine* l : it->second) below |= same_service(l->service, s->service);
+      below |= same_service(it->second->service, s->service);
     }
     if (r.size() >= 2 && r.back() == 1) {
-      Rpc prefix(r.begin(), r.end() - 1);
-      for (auto it = clients.lower_bound(prefix); it != clients.end(); ++it) {
-        const Rpc& c = it->first;
+      const View prefix = r.first(r.size() - 1);
+      for (auto it = first_client(prefix); it != clients.end(); ++it) {
+        const View c = it->first;
         if (c.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), c.begin())) break;
         if (c.size() != r.size() || c.back() < 2) continue;
-        for (const LogLine* l : it->second) beside |= same_service(l->service, s->service);
+        beside |= same_service(it->second->service, s->service);
       }
     }
     if (below) ++v.per_call;
@@ -81,8 +100,20 @@ RpcIdScheme choose_scheme(SchemeVotes votes, RpcIdScheme undecided) {
   return undecided;
 }
 
+bool EmittedTrace::has_line(uint64_t hash) const {
+  return std::binary_search(lines.begin(), lines.end(), hash);
+}
+
+void EmittedTrace::add_lines(std::vector<uint64_t> hashes) {
+  std::sort(hashes.begin(), hashes.end());
+  const size_t old = lines.size();
+  lines.insert(lines.end(), hashes.begin(), hashes.end());
+  std::inplace_merge(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(old), lines.end());
+  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+}
+
 size_t EmittedTrace::approx_bytes() const {
-  size_t b = sizeof(*this) + lines.size() * 24;
+  size_t b = sizeof(*this) + lines.capacity() * sizeof(uint64_t);
   for (const auto& [k, n] : nodes) b += 64 + k.capacity() + n.service.capacity();
   return b;
 }
@@ -182,13 +213,18 @@ struct Node {
 
 class Builder {
  public:
+  // consume: the lines are the caller's to give away (build_trace_consuming): their names,
+  // attributes and events are moved into the spans.
   Builder(std::span<const LogLine* const> lines, const BuildOptions& options, EmittedTrace* emitted,
-          ResourceCache* resources)
-      : options_(options), emitted_(emitted), resources_(resources) {
+          ResourceCache* resources, bool consume)
+      : options_(options), emitted_(emitted), resources_(resources), consume_(consume) {
     // Deterministic order whatever the arrival order: RpcId (numerically), time, line hash.
     lines_.assign(lines.begin(), lines.end());
     std::sort(lines_.begin(), lines_.end(), [](const LogLine* a, const LogLine* b) {
-      if (a->rpc != b->rpc) return a->rpc < b->rpc;
+      if (auto c = std::lexicographical_compare_three_way(a->rpc.begin(), a->rpc.end(),
+                                                          b->rpc.begin(), b->rpc.end());
+          c != 0)
+        return c < 0;
       if (a->end_ns != b->end_ns) return a->end_ns < b->end_ns;
       return a->hash < b->hash;
     });
@@ -198,6 +234,7 @@ class Builder {
 
  private:
   // --- lookups: this batch's nodes first, then what earlier batches emitted ---
+  // (Callers skip building the key when nothing was emitted before: the common case.)
   Node* remembered(const std::string& key, Cls cls, const Rpc& rpc) {
     auto it = emitted_->nodes.find(key);
     if (it == emitted_->nodes.end()) return nullptr;
@@ -213,18 +250,21 @@ class Builder {
   }
   Node* find_server(const Rpc& rpc) {
     if (auto it = servers_.find(rpc); it != servers_.end()) return it->second;
+    if (emitted_->nodes.empty()) return nullptr;
     Node* n = remembered("S:" + format_rpc_id(rpc), Cls::kServer, rpc);
     if (n) servers_[rpc] = n;
     return n;
   }
   Node* find_call(const Rpc& rpc) {
     if (auto it = calls_.find(rpc); it != calls_.end()) return it->second;
+    if (emitted_->nodes.empty()) return nullptr;
     Node* n = remembered("C:" + format_rpc_id(rpc), Cls::kCall, rpc);
     if (n) calls_[rpc] = n;
     return n;
   }
   Node* find_explicit(const SpanId& id) {
     if (auto it = explicit_.find(id); it != explicit_.end()) return it->second;
+    if (emitted_->nodes.empty()) return nullptr;
     Node* n = remembered("X:" + id.to_hex(), Cls::kInternal, {});
     if (n) {
       n->explicit_id = true;
@@ -356,9 +396,18 @@ class Builder {
   Span make_span(Node* n);
   void remember();
 
+  // A line's name / attributes / events: moved out when consuming, else copied.
+  LogLine* take(const LogLine* l) const { return consume_ ? const_cast<LogLine*>(l) : nullptr; }
+  template <typename T>
+  T give(const T& field, T* movable) const {
+    if (movable) return std::move(*movable);
+    return field;
+  }
+
   const BuildOptions& options_;
   EmittedTrace* emitted_;
   ResourceCache* resources_;
+  bool consume_ = false;
   std::vector<const LogLine*> lines_;
   TraceId trace_;
   std::string trace_original_;
@@ -371,7 +420,6 @@ class Builder {
   std::unordered_map<SpanId, Node*, FixedIdHash> explicit_placeholders_;
   std::vector<Node*> worklist_;
   std::vector<std::pair<const LogLine*, Node*>> late_events_;
-  std::set<uint64_t> batch_hashes_;
   uint32_t placeholders_ = 0;
   uint32_t events_ = 0;
   uint32_t merged_ = 0;
@@ -380,10 +428,12 @@ class Builder {
 
 BuildResult Builder::run() {
   BuildResult out;
-  // Drop lines already emitted, or present twice.
+  // Drop lines already emitted, or present twice (the same bytes parse to the same RpcId
+  // and time, so the sort by RpcId, time, hash puts copies of a line next to each other).
   std::vector<const LogLine*> fresh;
+  fresh.reserve(lines_.size());
   for (const LogLine* l : lines_) {
-    if (emitted_->lines.contains(l->hash) || !batch_hashes_.insert(l->hash).second) {
+    if (emitted_->has_line(l->hash) || (!fresh.empty() && fresh.back()->hash == l->hash)) {
       ++duplicates_;
       continue;
     }
@@ -458,7 +508,7 @@ BuildResult Builder::run() {
     n.rpc_text = l->rpc_id;
     n.role = role;
     n.lines.push_back(l);
-    if (emitted_->nodes.contains("K:" + l->rpc_id + "|" + role)) {
+    if (!emitted_->nodes.empty() && emitted_->nodes.contains("K:" + l->rpc_id + "|" + role)) {
       // An earlier batch emitted this span: this line gets an ID of its own, so that the
       // store (which keeps the first span of an ID) does not drop it.
       n.late_copy = true;
@@ -593,17 +643,30 @@ void Builder::placeholder_times_and_services() {
 void Builder::mark_gaps() {
   // Every number a line's RpcId shows was made (0.3.2.1 shows 0.3 and 0.3.2): per counter
   // (the RpcId prefix it extends), the largest number made.
-  std::map<Rpc, uint32_t> max_k;
-  for (const LogLine* l : lines_) {
-    for (size_t i = 1; i < l->rpc.size(); ++i) {
-      Rpc p(l->rpc.begin(), l->rpc.begin() + static_cast<std::ptrdiff_t>(i));
-      uint32_t& m = max_k[p];
-      m = std::max(m, l->rpc[i]);
-    }
+  // (Prefixes as views into the lines' RpcIds, sorted and merged: no copy per prefix.)
+  using Prefix = std::span<const uint32_t>;
+  std::vector<std::pair<Prefix, uint32_t>> made;
+  for (const LogLine* l : lines_)
+    for (size_t i = 1; i < l->rpc.size(); ++i)
+      made.emplace_back(Prefix(l->rpc.data(), i), l->rpc[i]);
+  auto less = [](const Prefix& a, const Prefix& b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+  };
+  auto same = [](const Prefix& a, const Prefix& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  };
+  std::sort(made.begin(), made.end(),
+            [&](const auto& a, const auto& b) { return less(a.first, b.first); });
+  std::vector<std::pair<Prefix, uint32_t>> max_k;
+  for (const auto& [p, k] : made) {
+    if (!max_k.empty() && same(max_k.back().first, p))
+      max_k.back().second = std::max(max_k.back().second, k);
+    else
+      max_k.emplace_back(p, k);
   }
   for (const auto& entry : max_k) {
-    const Rpc& p = entry.first;  // (no structured binding: clang 14 cannot capture one)
-    const uint32_t max = entry.second;
+    const Rpc p(entry.first.begin(), entry.first.end());  // (no structured binding: clang 14
+    const uint32_t max = entry.second;                    //  cannot capture one)
     const uint32_t first = scheme_ == RpcIdScheme::kPerRequest ? 2 : 1;
     if (max < first) continue;
     Node* owner = nullptr;
@@ -695,8 +758,9 @@ Span Builder::make_span(Node* n) {
     service = n->service;
   } else {
     const LogLine* primary = n->lines[0];
-    s.name = primary->name;
-    s.attributes = primary->attributes;
+    LogLine* own = take(primary);
+    s.name = give(primary->name, own ? &own->name : nullptr);
+    s.attributes = give(primary->attributes, own ? &own->attributes : nullptr);
     s.dropped_attributes_count = primary->dropped_attributes;
     service = primary->service;
     version = primary->version;
@@ -719,11 +783,14 @@ Span Builder::make_span(Node* n) {
         s.status.code = SpanStatusCode::kError;
         s.status.message = l->message;
       }
-      for (const SpanEvent& e : l->events) {
-        if (s.events.size() < options_.max_events_per_span)
-          s.events.push_back(e);
-        else
+      LogLine* mine = take(l);
+      for (size_t i = 0; i < l->events.size(); ++i) {
+        if (s.events.size() >= options_.max_events_per_span)
           ++s.dropped_events_count;
+        else if (mine)
+          s.events.push_back(std::move(mine->events[i]));
+        else
+          s.events.push_back(l->events[i]);
       }
     }
   }
@@ -738,7 +805,9 @@ Span Builder::make_span(Node* n) {
       ++s.dropped_events_count;
       continue;
     }
-    SpanEvent e{l->end_ns, l->name, l->attributes, l->dropped_attributes};
+    LogLine* mine = take(l);
+    SpanEvent e{l->end_ns, give(l->name, mine ? &mine->name : nullptr),
+                give(l->attributes, mine ? &mine->attributes : nullptr), l->dropped_attributes};
     if (l->rpc_id != s.rpc_id && !l->rpc_id.empty())
       e.attributes.push_back(KeyValue{"log.rpc_id", AnyValue(l->rpc_id)});
     if (l->service != service && !l->service.empty())
@@ -752,6 +821,7 @@ Span Builder::make_span(Node* n) {
 }
 
 void Builder::emit(BuildResult* out) {
+  out->spans.reserve(nodes_.size() + late_events_.size());
   for (Node& n : nodes_) {
     if (n.remembered) continue;
     out->spans.push_back(make_span(&n));
@@ -772,7 +842,10 @@ void Builder::emit(BuildResult* out) {
     s.attributes.push_back(KeyValue{"weft.log.late_event", AnyValue(true)});
     if (!trace_original_.empty())
       s.attributes.push_back(KeyValue{"weft.log.trace_id", AnyValue(trace_original_)});
-    s.events.push_back(SpanEvent{l->end_ns, l->name, l->attributes, l->dropped_attributes});
+    LogLine* mine = take(l);
+    s.events.push_back(SpanEvent{l->end_ns, l->name,
+                                 give(l->attributes, mine ? &mine->attributes : nullptr),
+                                 l->dropped_attributes});
     if (l->error) {
       s.status.code = SpanStatusCode::kError;
       s.status.message = l->message;
@@ -785,7 +858,10 @@ void Builder::emit(BuildResult* out) {
 void Builder::remember() {
   emitted_->has_scheme = true;
   emitted_->scheme = scheme_;
-  for (const LogLine* l : lines_) emitted_->lines.insert(l->hash);
+  std::vector<uint64_t> hashes;
+  hashes.reserve(lines_.size());
+  for (const LogLine* l : lines_) hashes.push_back(l->hash);
+  emitted_->add_lines(std::move(hashes));
   auto put = [&](const std::string& key, const Node& n, bool overwrite_placeholder) {
     auto it = emitted_->nodes.find(key);
     if (it != emitted_->nodes.end() &&
@@ -808,7 +884,15 @@ void Builder::remember() {
 
 BuildResult build_trace(std::span<const LogLine* const> lines, const BuildOptions& options,
                         EmittedTrace* emitted, ResourceCache* resources) {
-  Builder b(lines, options, emitted, resources);
+  Builder b(lines, options, emitted, resources, /*consume=*/false);
+  return b.run();
+}
+
+BuildResult build_trace_consuming(std::span<LogLine* const> lines, const BuildOptions& options,
+                                  EmittedTrace* emitted, ResourceCache* resources) {
+  std::span<const LogLine* const> view(const_cast<const LogLine* const*>(lines.data()),
+                                       lines.size());
+  Builder b(view, options, emitted, resources, /*consume=*/true);
   return b.run();
 }
 

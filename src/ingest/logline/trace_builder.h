@@ -76,9 +76,12 @@ struct EmittedTrace {
   };
   bool has_scheme = false;
   RpcIdScheme scheme = RpcIdScheme::kPerRequest;
-  std::unordered_set<uint64_t> lines;  // hashes of the lines emitted
+  std::vector<uint64_t> lines;  // hashes of the lines emitted, ascending, unique
   std::unordered_map<std::string, Node> nodes;
 
+  bool has_line(uint64_t hash) const;
+  // Adds hashes (any order, duplicates allowed) to `lines`.
+  void add_lines(std::vector<uint64_t> hashes);
   size_t entries() const { return lines.size() + nodes.size(); }
   size_t approx_bytes() const;
 };
@@ -114,5 +117,10 @@ struct BuildResult {
 // order, whatever order they come in.
 BuildResult build_trace(std::span<const LogLine* const> lines, const BuildOptions& options,
                         EmittedTrace* emitted, ResourceCache* resources);
+// The same spans, for a caller done with the lines (the TraceAssembler at emission): each
+// line's name, attributes and events are moved into the span (or event) it becomes rather
+// than copied. The lines stay valid objects; those fields are left unspecified.
+BuildResult build_trace_consuming(std::span<LogLine* const> lines, const BuildOptions& options,
+                                  EmittedTrace* emitted, ResourceCache* resources);
 
 }  // namespace weft::logline
