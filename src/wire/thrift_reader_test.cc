@@ -197,7 +197,8 @@ TEST_P(ThriftProtocols, NestingIsBounded) {
 }
 
 TEST_P(ThriftProtocols, UnknownTypesCannotBeSkipped) {
-  auto r = reader(GetParam(), bytes({0, 0, 0, 0}));
+  const std::string r_bytes = bytes({0, 0, 0, 0});  // the reader keeps a view
+  auto r = reader(GetParam(), r_bytes);
   EXPECT_FALSE(r->skip(static_cast<Type>(7)));
   EXPECT_FALSE(r->error().empty());
 }
@@ -243,10 +244,12 @@ TEST(ThriftBinary, HandCheckedBytes) {
   EXPECT_EQ(h.seq_id, 9);
 
   // A wrong version, a negative string length.
-  BinaryReader r3(bytes({0x80, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0}));
+  const std::string r3_bytes = bytes({0x80, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0});  // the reader keeps a view
+  BinaryReader r3(r3_bytes);
   EXPECT_FALSE(r3.message_begin(&h));
   EXPECT_NE(r3.error().find("not a Thrift binary message"), std::string::npos) << r3.error();
-  BinaryReader r4(bytes({0xff, 0xff, 0xff, 0xfe, 'a'}));
+  const std::string r4_bytes = bytes({0xff, 0xff, 0xff, 0xfe, 'a'});  // the reader keeps a view
+  BinaryReader r4(r4_bytes);
   std::string_view s;
   EXPECT_FALSE(r4.read_binary(&s));
   EXPECT_NE(r4.error().find("negative length"), std::string::npos) << r4.error();
@@ -287,14 +290,18 @@ TEST(ThriftCompact, HandCheckedBytes) {
   EXPECT_EQ(t, Type::kStop);
 
   // Not the compact protocol id; an unknown type nibble; an over-long varint.
-  CompactReader r2(bytes({0x80, 0x01, 0x00, 0x04}));
+  const std::string r2_bytes = bytes({0x80, 0x01, 0x00, 0x04});  // the reader keeps a view
+  CompactReader r2(r2_bytes);
   EXPECT_FALSE(r2.message_begin(&h));
-  CompactReader r3(bytes({0x1e}));
+  const std::string r3_bytes = bytes({0x1e});  // the reader keeps a view
+  CompactReader r3(r3_bytes);
   EXPECT_FALSE(r3.field_begin(&t, &id));
   EXPECT_NE(r3.error().find("unknown compact type 14"), std::string::npos) << r3.error();
-  CompactReader r4(bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}));
+  const std::string r4_bytes = bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01});  // the reader keeps a view
+  CompactReader r4(r4_bytes);
   EXPECT_FALSE(r4.read_i64(&v));
-  CompactReader r5(bytes({0xff, 0xff, 0xff, 0xff, 0x7f}));  // 35 bits: not an i32
+  const std::string r5_bytes = bytes({0xff, 0xff, 0xff, 0xff, 0x7f});  // the reader keeps a view
+  CompactReader r5(r5_bytes);  // 35 bits: not an i32
   EXPECT_FALSE(r5.read_i32(&i));
 }
 
