@@ -12,13 +12,11 @@ void register_agent_command(CLI::App& app) {
   CLI::App* agent = app.add_subcommand(
       "agent",
       "Per-host agent: takes spans from local applications (OTLP gRPC 4317, OTLP/HTTP 4318,\n"
-      "Zipkin 9411, Jaeger Thrift HTTP 14268 and UDP 6831/6832) and from trace log files (--tail), "
-      "keeps them in a disk-backed queue while\n"
-      "the collectors are away, and forwards them over OTLP (HTTP or gRPC) to --forward (weft "
-      "serve, or\n"
-      "any OTLP receiver), every span of a trace to the same collector. /metrics, /healthz and\n"
-      "/readyz on the admin port (14271). Every port listens on 127.0.0.1 unless --listen says\n"
-      "otherwise.");
+      "Zipkin 9411, Jaeger Thrift HTTP 14268 and UDP 6831/6832) and from trace log files\n"
+      "(--tail), keeps them in a disk-backed queue while the collectors are away, and forwards\n"
+      "them over OTLP (HTTP or gRPC) to --forward (weft serve, or any OTLP receiver), every span\n"
+      "of a trace to the same collector. /metrics, /healthz and /readyz on the admin port\n"
+      "(14271). Every port listens on 127.0.0.1 unless --listen says otherwise.");
   agent->fallthrough();
 
   auto& o = *opts;
