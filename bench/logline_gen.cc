@@ -130,28 +130,8 @@ struct LoglineGenerator::Ctx {
 };
 
 LoglineGenerator::LoglineGenerator(LoglineGenOptions options)
-    : options_(options), clock_us_(options.start_unix_us) {
-  uint64_t sm = options.seed;
-  for (uint64_t& w : s_) {  // splitmix64
-    uint64_t z = (sm += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    w = z ^ (z >> 31);
-  }
+    : options_(options), rng_(options.seed), clock_us_(options.start_unix_us) {
   active_.resize(std::max<size_t>(1, options.concurrent_traces));
-}
-
-uint64_t LoglineGenerator::rand() {  // xoshiro256**
-  auto rotl = [](uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
 }
 
 // Service `service` handles a request it received as RpcId `rpc` (the caller's call

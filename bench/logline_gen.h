@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/prng.h"
+
 namespace weft::bench {
 
 struct LoglineGenOptions {
@@ -55,7 +57,7 @@ class LoglineGenerator {
   struct Active {
     std::deque<Line> lines;  // of one trace, in write order
   };
-  uint64_t rand();
+  uint64_t rand() { return rng_.next(); }
   uint32_t below(uint32_t n) { return static_cast<uint32_t>(rand() % n); }
   bool percent(uint32_t p) { return below(100) < p; }
   std::vector<Line> make_trace();
@@ -64,7 +66,7 @@ class LoglineGenerator {
                  int depth, const std::string& client_ip);
 
   LoglineGenOptions options_;
-  uint64_t s_[4];
+  loadgen::Prng rng_;
   uint64_t clock_us_;
   uint64_t traces_ = 0;
   uint64_t lines_ = 0;

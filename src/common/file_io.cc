@@ -102,4 +102,22 @@ bool get_length_prefixed(std::string_view& in, std::string* s) {
   return true;
 }
 
+Status pread_exact(int fd, const std::string& path, uint64_t offset, uint64_t n, std::string* out) {
+  out->resize(n);
+  uint64_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, out->data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("reading", path, errno);
+    }
+    if (r == 0)
+      return data_loss(path + ": file ends at byte " + std::to_string(offset + got) +
+                       ", before the " + std::to_string(n) + " bytes expected at " +
+                       std::to_string(offset) + " (truncated?)");
+    got += static_cast<uint64_t>(r);
+  }
+  return Status::ok();
+}
+
 }  // namespace weft

@@ -19,6 +19,11 @@ Status write_file_atomically(const std::string& path, std::string_view data);
 Result<std::optional<std::string>> read_small_file(const std::string& path, size_t max_bytes,
                                                    std::string_view what);
 
+// Reads exactly `n` bytes at `offset` of the open file `fd` (named `path` in errors) into
+// `*out`: IO_ERROR if the read fails, DATA_LOSS if the file ends first.
+Status pread_exact(int fd, const std::string& path, uint64_t offset, uint64_t n,
+                   std::string* out);
+
 // Appends the varint length and the bytes of `s` / reads them back (false if truncated).
 void put_length_prefixed(std::string& out, std::string_view s);
 bool get_length_prefixed(std::string_view& in, std::string* s);

@@ -1,5 +1,7 @@
 #include "common/http_message.h"
 
+#include <cctype>
+
 namespace weft::http {
 
 static int hexval(char c) {
@@ -38,6 +40,15 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
     std::string_view v = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
     out.emplace_back(percent_decode(k, true), percent_decode(v, true));
   }
+  return out;
+}
+
+std::string media_type(std::string_view content_type) {
+  std::string_view t = content_type.substr(0, content_type.find(';'));
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+  std::string out(t);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

@@ -64,4 +64,8 @@ using Handler = std::function<void(Request&&, Responder)>;
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
 std::string percent_decode(std::string_view s, bool plus_is_space);
 
+// The media type of a Content-Type value without its parameters, trimmed and lowercased:
+// " Application/JSON; charset=utf-8" -> "application/json".
+std::string media_type(std::string_view content_type);
+
 }  // namespace weft::http

@@ -10,14 +10,6 @@ namespace {
 constexpr std::string_view kProtobuf = "application/x-protobuf";
 constexpr std::string_view kJson = "application/json";
 
-// The media type without parameters, lowercased.
-std::string media_type(const std::string& content_type) {
-  std::string t = content_type.substr(0, content_type.find(';'));
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return t;
-}
-
 http::Response error_response(bool json, int http_status, const Status& status) {
   int code = grpc_code_for(status);
   http::Response r;
@@ -73,7 +65,7 @@ http::Handler make_otlp_http_handler(Ingestor& ingestor) {
       respond(std::move(r));
       return;
     }
-    std::string type = media_type(req.header("content-type"));
+    std::string type = http::media_type(req.header("content-type"));
     Encoding encoding;
     if (type == kProtobuf) {
       encoding = Encoding::kOtlpProto;

@@ -1,15 +1,10 @@
 #include "store/manifest.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
 #include <string_view>
 
 #include "common/coding.h"
 #include "common/crc32c.h"
-#include "store/wal/wal_file.h"
+#include "common/file_io.h"
 
 namespace weft::store {
 namespace {
@@ -40,18 +35,6 @@ bool get_meta(std::string_view& in, BlockMeta* b) {
   return true;
 }
 
-Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("writing", path, errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 std::string manifest_path(const std::string& data_dir) { return data_dir + "/MANIFEST"; }
@@ -70,46 +53,15 @@ Status write_manifest(const std::string& data_dir, const Manifest& m) {
   file += body;
   coding::put_fixed32(file, crc32c::mask(crc32c::value(body)));
 
-  const std::string tmp = manifest_path(data_dir) + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status("creating", tmp, errno);
-  Status s = write_all(fd, file, tmp);
-  if (s.is_ok() && ::fsync(fd) != 0) s = errno_status("syncing", tmp, errno);
-  ::close(fd);
-  if (!s.is_ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  if (std::rename(tmp.c_str(), manifest_path(data_dir).c_str()) != 0) {
-    s = errno_status("renaming", tmp, errno);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return sync_dir(data_dir);
+  return write_file_atomically(manifest_path(data_dir), file);
 }
 
 Result<std::optional<Manifest>> read_manifest(const std::string& data_dir) {
   const std::string path = manifest_path(data_dir);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::optional<Manifest>();
-    return errno_status("opening", path, errno);
-  }
-  std::string data;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = errno_status("reading", path, errno);
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-    if (data.size() > kMaxManifestBytes) break;
-  }
-  ::close(fd);
+  WEFT_ASSIGN_OR_RETURN(std::optional<std::string> read,
+                        read_small_file(path, kMaxManifestBytes, "manifest"));
+  if (!read) return std::optional<Manifest>();
+  const std::string& data = *read;
 
   auto bad = [&](const char* why) { return data_loss("manifest " + path + ": " + why); };
   std::string_view in(data);

@@ -13,6 +13,7 @@
 #include "store/block/block_format.h"
 #include "store/block/block_reader_impl.h"
 #include "store/block/bloom_filter.h"
+#include "common/file_io.h"
 #include "store/block/column_streams.h"
 
 namespace weft::store {

@@ -82,24 +82,6 @@ bool PartitionedReader::all_consumed() const {
   return true;
 }
 
-Status pread_exact(int fd, const std::string& path, uint64_t offset, uint64_t n,
-                   std::string* out) {
-  out->resize(n);
-  uint64_t got = 0;
-  while (got < n) {
-    ssize_t r = ::pread(fd, out->data() + got, n - got, static_cast<off_t>(offset + got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("reading", path, errno);
-    }
-    if (r == 0)
-      return data_loss(path + ": block file ends at byte " + std::to_string(offset + got) +
-                       ", before what its footer describes (truncated?)");
-    got += static_cast<uint64_t>(r);
-  }
-  return Status::ok();
-}
-
 bool zstd_compress(std::string_view raw, int level, std::string* out) {
   out->resize(ZSTD_compressBound(raw.size()));
   size_t n =

@@ -113,11 +113,6 @@ class PartitionedReader {
   Cursor empty_;
 };
 
-// Reads exactly `n` bytes at `offset` of the open file `fd` (named `path` in errors) into
-// `*out`: IO_ERROR if the read fails, DATA_LOSS if the file ends first.
-Status pread_exact(int fd, const std::string& path, uint64_t offset, uint64_t n,
-                   std::string* out);
-
 // Compresses `raw` with zstd at `level` into `*out` (replacing it; one frame with its
 // content size). Returns false if the frame is not smaller than `raw` (the caller may then
 // store it raw).

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/crc32c.h"
+#include "common/file_io.h"
 #include "store/block/column_streams.h"
 #include "store/wal/span_codec.h"
 

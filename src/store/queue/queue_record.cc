@@ -8,6 +8,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/file_io.h"
 #include "store/wal/span_codec.h"
 #include "store/wal/wal_format.h"
 
@@ -31,23 +32,6 @@ class Fd {
  private:
   int fd_;
 };
-
-// Reads [offset, offset + n) of the file into *out.
-Status pread_exact(int fd, const std::string& path, uint64_t offset, uint64_t n,
-                   std::string* out) {
-  out->resize(n);
-  uint64_t got = 0;
-  while (got < n) {
-    ssize_t r = ::pread(fd, out->data() + got, n - got, static_cast<off_t>(offset + got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("reading", path, errno);
-    }
-    if (r == 0) return data_loss(path + ": file ends at offset " + std::to_string(offset + got));
-    got += static_cast<uint64_t>(r);
-  }
-  return Status::ok();
-}
 
 }  // namespace
 
