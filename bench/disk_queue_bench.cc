@@ -23,6 +23,7 @@
 namespace {
 
 using namespace weft;  // NOLINT(google-build-using-namespace): benchmark file
+using namespace weft::model;
 
 constexpr int kWindow = 32;       // writes in flight per thread
 constexpr size_t kBatches = 512;  // distinct batches, reused round-robin

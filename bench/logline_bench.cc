@@ -40,6 +40,7 @@
 namespace {
 
 using namespace weft;  // NOLINT(google-build-using-namespace): benchmark file
+using namespace weft::model;
 
 const std::vector<std::string>& lines(size_t n) {
   static std::vector<std::string> all;

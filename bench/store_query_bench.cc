@@ -19,6 +19,9 @@
 #include "store/embedded_store.h"
 
 namespace weft {
+
+using namespace weft::model;
+
 namespace {
 
 constexpr int kServices = 20;

@@ -12,6 +12,7 @@
 namespace {
 
 using namespace weft;  // NOLINT(google-build-using-namespace): benchmark file
+using namespace weft::model;
 
 constexpr int kSpans = 100;
 

@@ -17,7 +17,7 @@ int RunServiceProcess(const ServiceProcessOptions& o) {
   const ServiceInfo* info = FindService(o.name);
   if (!info) {
     std::fprintf(
-        stderr, "weft-demo-service: unknown service '%s' (frontend, orders, payments, inventory)\n",
+        stderr, "weft demo-service: unknown service '%s' (frontend, orders, payments, inventory)\n",
         o.name.c_str());
     return 2;
   }
@@ -57,7 +57,7 @@ int RunServiceProcess(const ServiceProcessOptions& o) {
     const uint16_t port =
         o.listen_fd >= 0 ? server.Adopt(o.listen_fd) : server.Listen(o.host, o.port);
     server.Start();
-    std::fprintf(stderr, "weft-demo-service: %s listening on http://%s:%u, spans to %s\n",
+    std::fprintf(stderr, "weft demo-service: %s listening on http://%s:%u, spans to %s\n",
                  o.name.c_str(), o.host.c_str(), port, o.endpoint.c_str());
 
     int sig = 0;
@@ -66,7 +66,7 @@ int RunServiceProcess(const ServiceProcessOptions& o) {
     sdk.ForceFlush(std::chrono::milliseconds(5'000));
     const weft::SdkStats st = sdk.stats();
     std::fprintf(stderr,
-                 "weft-demo-service: %s stopped (spans ended %llu, exported %llu, dropped %llu, "
+                 "weft demo-service: %s stopped (spans ended %llu, exported %llu, dropped %llu, "
                  "failed %llu)\n",
                  o.name.c_str(), static_cast<unsigned long long>(st.processor.ended),
                  static_cast<unsigned long long>(st.processor.exported),
@@ -74,7 +74,7 @@ int RunServiceProcess(const ServiceProcessOptions& o) {
                  static_cast<unsigned long long>(st.processor.failed));
     sdk.Shutdown();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft-demo-service: %s: %s\n", o.name.c_str(), e.what());
+    std::fprintf(stderr, "weft demo-service: %s: %s\n", o.name.c_str(), e.what());
     return 1;
   }
   return 0;

@@ -6,7 +6,7 @@
 //                 │                          └──> mysql
 //                 └──GET /browse──> inventory ──> mysql
 //
-// frontend, orders, payments and inventory are processes (weft-demo-service --name X);
+// frontend, orders, payments and inventory are processes (weft demo-service --name X);
 // mysql and bank are not: they are peers the services call (simulated), seen in weft as
 // virtual nodes through peer.service on the CLIENT spans.
 #include <map>

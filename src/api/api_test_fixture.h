@@ -22,6 +22,8 @@
 
 namespace weft::api::testing {
 
+using namespace weft::model;
+
 using store::testing::kMs;
 using store::testing::kT0;
 using store::testing::make_span;

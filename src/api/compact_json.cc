@@ -11,6 +11,9 @@
 #include "wire/otlp_json.h"
 
 namespace weft::api {
+
+using namespace weft::model;
+
 namespace {
 
 void put_uint(std::string& out, uint64_t v) {

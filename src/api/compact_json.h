@@ -11,6 +11,8 @@
 
 namespace weft::api {
 
+using namespace weft::model;
+
 // The largest magnitude written as a JSON integer: what a JavaScript number holds exactly.
 inline constexpr uint64_t kMaxExactJsonInteger = uint64_t{1} << 53;
 

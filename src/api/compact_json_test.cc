@@ -13,10 +13,13 @@
 #include "wire/otlp_json.h"
 
 namespace weft::api::testing {
+
+using namespace weft::model;
+
 namespace {
 
-constexpr unsigned kParseFlags = rapidjson::kParseFullPrecisionFlag |
-                                 rapidjson::kParseValidateEncodingFlag;
+constexpr unsigned kParseFlags =
+    rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
 
 rapidjson::Document parse_json(const std::string& text) {
   rapidjson::Document d;
@@ -259,8 +262,8 @@ std::string describe(const Span& s) {
   o += " dropped links " + std::to_string(s.dropped_links_count) + " status " +
        std::to_string(int(s.status.code)) + " [" + s.status.message + "] rpc [" + s.rpc_id + "]\n";
   const Resource& r = *s.resource;
-  o += " resource " + otlp(r.attributes) + " " + std::to_string(r.dropped_attributes_count) +
-       " [" + r.schema_url + "]\n";
+  o += " resource " + otlp(r.attributes) + " " + std::to_string(r.dropped_attributes_count) + " [" +
+       r.schema_url + "]\n";
   const InstrumentationScope& sc = *s.scope;
   o += " scope [" + sc.name + "] [" + sc.version + "] " + otlp(sc.attributes) + " " +
        std::to_string(sc.dropped_attributes_count) + " [" + sc.schema_url + "]\n";
@@ -283,8 +286,8 @@ constexpr int64_t k2p53 = int64_t{1} << 53;
 // missing, and strings reused across roles.
 Trace every_field_trace() {
   auto frontend = std::make_shared<Resource>();
-  frontend->attributes = {{"service.name", "frontend"}, {"host.name", "web-1"},
-                          {"host.cores", int64_t{8}}};
+  frontend->attributes = {
+      {"service.name", "frontend"}, {"host.name", "web-1"}, {"host.cores", int64_t{8}}};
   frontend->dropped_attributes_count = 2;
   frontend->schema_url = "https://opentelemetry.io/schemas/1.21.0";
   auto frontend_copy = std::make_shared<Resource>(*frontend);
@@ -336,8 +339,8 @@ Trace every_field_trace() {
   root.flags = 0x101 | 0x80000000u;
   root.status.code = SpanStatusCode::kOk;
   root.rpc_id = "0";
-  root.events.push_back(SpanEvent{kT0 + 5 * kMs + 1234, "cache miss",
-                                  {{"key", "cart:42"}, {"attempt", int64_t{2}}}, 1});
+  root.events.push_back(SpanEvent{
+      kT0 + 5 * kMs + 1234, "cache miss", {{"key", "cart:42"}, {"attempt", int64_t{2}}}, 1});
   root.events.push_back(SpanEvent{kT0 - 7 * kMs, "before the trace", {}, 0});
   root.events.push_back(SpanEvent{kT0 + 5 * kMs + 1234, "", {}, 0});
   root.dropped_events_count = 4;

@@ -8,6 +8,9 @@
 #include "query/params.h"
 
 namespace weft::api {
+
+using namespace weft::model;
+
 namespace {
 
 using query::QueryService;

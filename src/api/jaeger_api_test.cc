@@ -6,6 +6,9 @@
 #include "common/metrics.h"
 
 namespace weft::api::testing {
+
+using namespace weft::model;
+
 namespace {
 
 using JaegerApiTest = ApiTest;

@@ -3,6 +3,9 @@
 #include <vector>
 
 namespace weft::api {
+
+using namespace weft::model;
+
 namespace {
 
 void write_tag(JsonWriter& w, std::string_view key, const AnyValue& v) {

@@ -28,6 +28,8 @@
 
 namespace weft::api {
 
+using namespace weft::model;
+
 std::string jaeger_trace_id(const TraceId& id);
 
 // One trace object: {"traceID","spans":[...],"processes":{...},"warnings":null}.

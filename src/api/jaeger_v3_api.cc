@@ -6,6 +6,9 @@
 #include "wire/otlp_json.h"
 
 namespace weft::api {
+
+using namespace weft::model;
+
 namespace {
 
 using query::QueryService;

@@ -9,6 +9,9 @@
 #include "query/params.h"
 
 namespace weft::api {
+
+using namespace weft::model;
+
 namespace {
 
 using query::QueryService;
@@ -112,13 +115,15 @@ Result<std::optional<query::TracePart>> select_part(Trace&& trace, const http::R
   if (root) {
     if (offset || limit) return invalid_argument("root: cannot be combined with offset/limit");
     auto id = SpanId::from_hex(*root);
-    if (!id) return invalid_argument("root: must be 16 hex digits (a span ID), got \"" + *root + "\"");
+    if (!id)
+      return invalid_argument("root: must be 16 hex digits (a span ID), got \"" + *root + "\"");
     uint32_t levels = UINT32_MAX;
     if (depth) {
       WEFT_ASSIGN_OR_RETURN(uint64_t d, query::parse_uint("depth", *depth));
       levels = static_cast<uint32_t>(std::min<uint64_t>(d, UINT32_MAX));
     }
-    WEFT_ASSIGN_OR_RETURN(query::TracePart part, query::trace_subtree(std::move(trace), *id, levels));
+    WEFT_ASSIGN_OR_RETURN(query::TracePart part,
+                          query::trace_subtree(std::move(trace), *id, levels));
     return std::optional<query::TracePart>(std::move(part));
   }
   if (depth) return invalid_argument("depth: needs root");
@@ -142,7 +147,8 @@ Result<bool> parse_compact(const http::Request& req) {
   return invalid_argument("format: must be native or compact");
 }
 
-http::Response get_trace(QueryService& service, std::string_view id_text, const http::Request& req) {
+http::Response get_trace(QueryService& service, std::string_view id_text,
+                         const http::Request& req) {
   auto id = query::parse_trace_id("traceId", id_text);
   if (!id.is_ok()) return error_response(kStyle, id.status());
   auto compact = parse_compact(req);

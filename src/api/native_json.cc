@@ -5,6 +5,9 @@
 #include "wire/otlp_json.h"
 
 namespace weft::api {
+
+using namespace weft::model;
+
 namespace {
 
 void write_attributes(JsonWriter& w, const KeyValueList& attrs) {
@@ -141,7 +144,9 @@ void write_trace_object(JsonWriter& w, const Trace& trace, const query::TracePar
 
 }  // namespace
 
-void write_native_trace(JsonWriter& w, const Trace& trace) { write_trace_object(w, trace, nullptr); }
+void write_native_trace(JsonWriter& w, const Trace& trace) {
+  write_trace_object(w, trace, nullptr);
+}
 
 void write_native_trace_part(JsonWriter& w, const query::TracePart& part) {
   write_trace_object(w, part.spans, &part);

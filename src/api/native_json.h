@@ -11,6 +11,8 @@
 
 namespace weft::api {
 
+using namespace weft::model;
+
 // {"traceId","spanCount","startTimeUnixNano","endTimeUnixNano","resources","scopes","spans"}
 // REQUIRES: trace.spans is not empty.
 void write_native_trace(JsonWriter& w, const Trace& trace);

@@ -8,6 +8,9 @@
 #include "wire/zipkin_json.h"
 
 namespace weft::api {
+
+using namespace weft::model;
+
 namespace {
 
 using query::QueryService;

@@ -12,6 +12,7 @@ void register_agent_command(CLI::App& app);
 void register_loadgen_command(CLI::App& app);
 void register_trace_command(CLI::App& app);
 void register_demo_command(CLI::App& app);
+void register_demo_service_command(CLI::App& app);
 void register_inspect_command(CLI::App& app);
 void register_verify_command(CLI::App& app);
 

@@ -58,9 +58,6 @@ void register_demo_command(CLI::App& app) {
                   "Services listen on 127.0.0.1 ports base..base+3 (frontend, orders, "
                   "payments, inventory); 0 = any free ports (printed)")
       ->capture_default_str();
-  cmd->add_option("--service-binary", o.service_binary,
-                  "The weft-demo-service executable (default: next to weft, else the build "
-                  "tree's; or $WEFT_DEMO_SERVICE_BIN)");
 
   cmd->callback([opts] { exit_code = demo::RunDemo(*opts); });
 }

@@ -15,6 +15,9 @@
 #include "store/data_dir_inspect.h"
 
 namespace weft::cmd {
+
+using namespace weft::model;
+
 namespace {
 
 using store::BlockColumnBytes;

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   weft::cmd::register_loadgen_command(app);
   weft::cmd::register_trace_command(app);
   weft::cmd::register_demo_command(app);
+  weft::cmd::register_demo_service_command(app);
   weft::cmd::register_inspect_command(app);
   weft::cmd::register_verify_command(app);
   try {

@@ -7,6 +7,8 @@
 
 namespace weft::cmd {
 
+using namespace weft::model;
+
 void register_serve_command(CLI::App& app) {
   auto opts = std::make_shared<server::ServeOptions>();
   CLI::App* serve = app.add_subcommand(

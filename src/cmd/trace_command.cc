@@ -13,6 +13,9 @@
 #include "server/serve_options.h"
 
 namespace weft::cmd {
+
+using namespace weft::model;
+
 namespace {
 
 struct TraceOptions {

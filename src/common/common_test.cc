@@ -8,6 +8,8 @@
 #include "common/status.h"
 
 namespace weft {
+
+using namespace weft::model;
 namespace {
 
 TEST(Crc32c, KnownVectors) {

@@ -11,6 +11,17 @@
 
 namespace weft {
 
+// Appends the lowercase hex of `data` to `out`.
+void append_hex(std::string& out, const uint8_t* data, size_t n);
+// Decodes hex into `out` (n bytes from 2n digits). False on a non-hex digit.
+bool decode_hex(std::string_view hex, uint8_t* out);
+
+}  // namespace weft
+
+// Trace and span IDs are part of the span model (hence the namespace); they live in common
+// because common's code reads and writes them too.
+namespace weft::model {
+
 template <size_t N>
 struct FixedId {
   std::array<uint8_t, N> bytes{};
@@ -40,11 +51,6 @@ struct FixedId {
 
 using TraceId = FixedId<16>;
 using SpanId = FixedId<8>;
-
-// Appends the lowercase hex of `data` to `out`.
-void append_hex(std::string& out, const uint8_t* data, size_t n);
-// Decodes hex into `out` (n bytes from 2n digits). False on a non-hex digit.
-bool decode_hex(std::string_view hex, uint8_t* out);
 
 template <size_t N>
 std::string FixedId<N>::to_hex() const {
@@ -95,4 +101,4 @@ struct FixedIdHash {
   }
 };
 
-}  // namespace weft
+}  // namespace weft::model

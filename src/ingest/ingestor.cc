@@ -8,6 +8,9 @@
 #include "wire/zipkin_json.h"
 
 namespace weft::ingest {
+
+using namespace weft::model;
+
 namespace {
 
 // Per-protocol counters, looked up once.
@@ -119,7 +122,7 @@ void write_decoded(SpanSink& sink, const Limits& limits, ProtocolMetrics& m,
     return;
   }
   sink.write(std::move(decoded.batch), [&m, outcome = std::move(outcome),
-                                          done = std::move(done)](Status s) mutable {
+                                        done = std::move(done)](Status s) mutable {
     if (s.is_ok()) {
       m.accepted->inc(outcome.accepted_spans);
     } else {

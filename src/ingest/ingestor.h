@@ -15,6 +15,8 @@
 
 namespace weft::ingest {
 
+using namespace weft::model;
+
 // kJaegerThriftBinary: a bare jaeger.thrift Batch in Thrift's binary protocol (POST
 // /api/traces). kJaegerThriftCompactMessage / kJaegerThriftBinaryMessage: one UDP datagram
 // holding an Agent.emitBatch message in the compact (port 6831) or binary (6832) protocol.

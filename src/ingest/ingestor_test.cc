@@ -12,6 +12,9 @@
 #include "wire/otlp_proto.h"
 
 namespace weft::ingest {
+
+using namespace weft::model;
+
 namespace {
 
 using store::testing::make_span;

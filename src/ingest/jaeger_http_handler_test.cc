@@ -9,6 +9,9 @@
 #include "wire/jaeger_thrift_test_encoder.h"
 
 namespace weft::ingest {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace wire::jaeger_testing;  // NOLINT(google-build-using-namespace)

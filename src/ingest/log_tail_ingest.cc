@@ -8,6 +8,9 @@
 #include "common/metrics.h"
 
 namespace weft::ingest {
+
+using namespace weft::model;
+
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -80,10 +83,9 @@ struct LogTailIngest::Metrics {
                       "Log lines read again after a restart but already stored: skipped");
     duplicates = counter("weft_log_lines_duplicate_total",
                          "Log lines whose bytes were read before (no new span)");
-    spans_emitted =
-        counter("weft_log_spans_emitted_total", "Spans built from log lines, placeholders included");
-    events_emitted =
-        counter("weft_log_events_emitted_total", "Log lines that became span events");
+    spans_emitted = counter("weft_log_spans_emitted_total",
+                            "Spans built from log lines, placeholders included");
+    events_emitted = counter("weft_log_events_emitted_total", "Log lines that became span events");
     placeholders = counter("weft_log_placeholders_emitted_total",
                            "Placeholder spans standing for a missing log line");
     checkpoint_writes = counter("weft_log_checkpoint_writes_total",
@@ -92,8 +94,8 @@ struct LogTailIngest::Metrics {
         counter("weft_log_checkpoint_errors_total", "Failed tail checkpoint writes (retried)");
     write_retries = counter("weft_log_write_retries_total",
                             "Batches of log-built spans the store refused and were sent again");
-    auto& rej = reg.counter("weft_log_lines_rejected_total", "Log lines rejected, by reason",
-                            {"reason"});
+    auto& rej =
+        reg.counter("weft_log_lines_rejected_total", "Log lines rejected, by reason", {"reason"});
     for (size_t r = 1; r < logline::kRejectReasonCount; ++r)
       rejected.push_back(
           &rej.with({std::string(reject_reason_name(static_cast<logline::RejectReason>(r)))}));
@@ -101,8 +103,7 @@ struct LogTailIngest::Metrics {
     lines_open = gauge("weft_log_lines_open", "Log lines held in open traces");
     lines_pending = gauge("weft_log_lines_pending",
                           "Log lines read and not yet stored durably (read again after a crash)");
-    spans_pending =
-        gauge("weft_log_spans_pending", "Log-built spans waiting to be made durable");
+    spans_pending = gauge("weft_log_spans_pending", "Log-built spans waiting to be made durable");
     files_followed = gauge("weft_log_files_followed", "Log files the tailer has open");
   }
   Counter* rejected_for(logline::RejectReason r) {
@@ -162,8 +163,9 @@ Result<std::unique_ptr<LogTailIngest>> LogTailIngest::open(Ingestor& ingestor,
   if (!me->done_path_.empty()) {
     auto done = read_done_file(me->done_path_);
     if (!done.is_ok()) {
-      me->log(done.status().message() + ": ignored (lines read again are stored again; the "
-                                        "store drops spans it holds already)");
+      me->log(done.status().message() +
+              ": ignored (lines read again are stored again; the "
+              "store drops spans it holds already)");
     } else if (done->has_value()) {
       std::unordered_set<tail::FileKey, tail::FileKeyHash> resumable;
       if (!o.tail.checkpoint_path.empty()) {
@@ -174,8 +176,8 @@ Result<std::unique_ptr<LogTailIngest>> LogTailIngest::open(Ingestor& ingestor,
       size_t files = (*done)->files.size(), kept = 0;
       for (const DoneFileEntry& e : (*done)->files) kept += resumable.contains(e.file);
       if (files)
-        me->log("resuming: " + me->done_path_ + " records stored lines of " +
-                std::to_string(kept) + " file(s) the checkpoint resumes" +
+        me->log("resuming: " + me->done_path_ + " records stored lines of " + std::to_string(kept) +
+                " file(s) the checkpoint resumes" +
                 (files > kept ? " (" + std::to_string(files - kept) + " other(s) ignored)" : "") +
                 "; lines read again that it lists are not stored again");
       std::lock_guard lock(me->lmu_);
@@ -246,7 +248,8 @@ void LogTailIngest::on_line(const tail::TailLine& line) {
 void LogTailIngest::reject_line(const tail::TailLine& line, const logline::LineStatus& st) {
   lines_rejected_.fetch_add(1, std::memory_order_relaxed);
   metrics_->rejected_for(st.reason)->inc();
-  const size_t r = std::min<size_t>(static_cast<size_t>(st.reason), logline::kRejectReasonCount - 1);
+  const size_t r =
+      std::min<size_t>(static_cast<size_t>(st.reason), logline::kRejectReasonCount - 1);
   const uint64_t now = clock_->monotonic_nanos();
   uint64_t held = 0;
   {
@@ -261,11 +264,11 @@ void LogTailIngest::reject_line(const tail::TailLine& line, const logline::LineS
     reject_held_[r] = 0;
   }
   std::string msg = "rejected a line of " + std::string(line.path) + " at offset " +
-                    std::to_string(line.offset) + ": " + st.status.message() + "; the line: " +
-                    excerpt(line.bytes);
+                    std::to_string(line.offset) + ": " + st.status.message() +
+                    "; the line: " + excerpt(line.bytes);
   if (held)
-    msg += " (and " + std::to_string(held) + " more " +
-           std::string(reject_reason_name(st.reason)) + " lines since the last report)";
+    msg += " (and " + std::to_string(held) + " more " + std::string(reject_reason_name(st.reason)) +
+           " lines since the last report)";
   log(msg);
 }
 
@@ -391,10 +394,9 @@ void LogTailIngest::on_written(uint64_t seq, IngestOutcome outcome) {
         write_retries_.fetch_add(1, std::memory_order_relaxed);
         metrics_->write_retries->inc();
         if (p.attempts == 1 || p.attempts % 10 == 0)
-          problem = "the store refused " + std::to_string(p.span_count) +
-                    " log-built spans (" + outcome.status.message() + "); retrying in " +
-                    std::to_string(backoff) + " ms (attempt " + std::to_string(p.attempts) +
-                    "); tailing waits meanwhile";
+          problem = "the store refused " + std::to_string(p.span_count) + " log-built spans (" +
+                    outcome.status.message() + "); retrying in " + std::to_string(backoff) +
+                    " ms (attempt " + std::to_string(p.attempts) + "); tailing waits meanwhile";
       }
     }
     release_durable_locked();
@@ -503,8 +505,8 @@ void LogTailIngest::ticker_loop() {
     if (Status s = checkpoint(); !s.is_ok()) {
       const uint64_t now = steady_ns();
       if (last_error_log == 0 || now - last_error_log >= 10'000 * kMs) {
-        log("cannot write " + done_path_ + " (will retry; nothing is committed meanwhile): " +
-            s.message());
+        log("cannot write " + done_path_ +
+            " (will retry; nothing is committed meanwhile): " + s.message());
         last_error_log = now;
       }
     }

@@ -43,6 +43,8 @@
 
 namespace weft::ingest {
 
+using namespace weft::model;
+
 struct LogTailOptions {
   // globs, from, checkpoint_path, max_line_bytes (also the parser's), exclude, intervals.
   // `log` defaults to this component's log.
@@ -127,7 +129,7 @@ class LogTailIngest {
   void writer_loop();
   bool submit_ready(std::unique_lock<std::mutex>& lock);  // under wmu_
   void on_written(uint64_t seq, IngestOutcome outcome);
-  void release_durable_locked();  // under wmu_: durable batches at the front -> ledger
+  void release_durable_locked();            // under wmu_: durable batches at the front -> ledger
   bool wait_written(uint64_t deadline_ns);  // every pending batch durable (or deadline)
   void ticker_loop();
   void tick(bool flush_all);

@@ -16,6 +16,9 @@
 #include "store/testing/temp_dir.h"
 
 namespace weft::ingest {
+
+using namespace weft::model;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -172,8 +175,7 @@ TEST_F(LogTailIngestTest, ARestartReadsAgainOnlyWhatWasNotStored) {
   append(a, line("request.info", kT1, "0.1", "front") + "\n");
   append(a, line("request.info", kT2, "0.1", "front") + "\n" +
                 line("mysql.request", kT2, "0.2", "front") + "\n" +
-                line("log.info", kT2, "0.2", "front", 1700000000.5, ",\"x_msg\":\"after\"") +
-                "\n");
+                line("log.info", kT2, "0.2", "front", 1700000000.5, ",\"x_msg\":\"after\"") + "\n");
   const std::string cp1 = dir_.path() + "/cp1", cp2 = dir_.path() + "/cp2";
   fs::create_directories(cp1);
   fs::create_directories(cp2);

@@ -1,6 +1,9 @@
 #include "ingest/validate.h"
 
 namespace weft::ingest {
+
+using namespace weft::model;
+
 namespace {
 
 size_t longest_string(const KeyValueList& attrs);

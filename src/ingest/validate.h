@@ -9,6 +9,8 @@
 
 namespace weft::ingest {
 
+using namespace weft::model;
+
 // Empty if the span may be stored; otherwise why not, naming the span
 // ("span 5f2c0a1b2c3d4e5f: end_time_unix_nano is before start_time_unix_nano").
 std::optional<std::string> validate_span(const Span& span, const Limits& limits);

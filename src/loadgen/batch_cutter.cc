@@ -7,6 +7,8 @@
 
 namespace weft::loadgen {
 
+using namespace weft::model;
+
 BatchCutter::BatchCutter(const WorkloadOptions& options, size_t batch_spans, uint64_t max_spans)
     : generator_(options), batch_spans_(batch_spans), max_spans_(max_spans) {
   WEFT_CHECK(batch_spans > 0);

@@ -16,6 +16,8 @@
 
 namespace weft::loadgen {
 
+using namespace weft::model;
+
 class BatchCutter {
  public:
   // REQUIRES: batch_spans > 0. max_spans == 0 means no limit.

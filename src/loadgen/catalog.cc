@@ -6,6 +6,9 @@
 #include "loadgen/prng.h"
 
 namespace weft::loadgen {
+
+using namespace weft::model;
+
 namespace {
 
 constexpr std::array<const char*, kServiceCount> kDomains = {

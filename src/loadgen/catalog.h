@@ -12,6 +12,8 @@
 
 namespace weft::loadgen {
 
+using namespace weft::model;
+
 inline constexpr int kServiceCount = 20;
 inline constexpr int kHostsPerService = 3;
 inline constexpr int kEntryServiceCount = 4;  // svc-00..svc-03 receive the root requests

@@ -14,6 +14,9 @@
 #include "wire/otlp_proto.h"
 
 namespace weft::loadgen {
+
+using namespace weft::model;
+
 namespace {
 
 WorkloadOptions options_with_seed(uint64_t seed) {

@@ -8,6 +8,9 @@
 #include "loadgen/catalog.h"
 
 namespace weft::loadgen::detail {
+
+using namespace weft::model;
+
 namespace {
 
 constexpr std::array<const char*, 6> kRegions = {

@@ -10,6 +10,8 @@
 
 namespace weft::loadgen::detail {
 
+using namespace weft::model;
+
 // What all spans of one trace share.
 struct TraceContext {
   TraceId trace_id;

@@ -7,6 +7,9 @@
 #include "loadgen/trace_shape.h"
 
 namespace weft::loadgen {
+
+using namespace weft::model;
+
 namespace {
 
 using detail::Node;

@@ -14,6 +14,8 @@
 
 namespace weft::loadgen {
 
+using namespace weft::model;
+
 struct WorkloadOptions {
   uint64_t seed = 1;
   // Trace start times are uniform over [start_unix_nano, start_unix_nano + window_nanos).

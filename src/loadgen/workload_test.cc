@@ -11,6 +11,9 @@
 #include "loadgen/catalog.h"
 
 namespace weft::loadgen {
+
+using namespace weft::model;
+
 namespace {
 
 WorkloadOptions options_with_seed(uint64_t seed) {

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
-namespace weft {
+namespace weft::model {
 
 namespace {
 
@@ -200,4 +200,4 @@ bool base64_decode(std::string_view in, std::string* out) {
   return pad <= 2;
 }
 
-}  // namespace weft
+}  // namespace weft::model

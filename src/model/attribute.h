@@ -7,7 +7,7 @@
 #include <variant>
 #include <vector>
 
-namespace weft {
+namespace weft::model {
 
 struct AnyValue;
 struct KeyValue;
@@ -81,4 +81,4 @@ std::string base64_encode(std::string_view data);
 // False if `in` is not valid base64 (standard alphabet, padding optional).
 bool base64_decode(std::string_view in, std::string* out);
 
-}  // namespace weft
+}  // namespace weft::model

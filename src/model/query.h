@@ -25,7 +25,7 @@
 #include "common/ids.h"
 #include "model/span.h"
 
-namespace weft {
+namespace weft::model {
 
 struct TagCondition {
   std::string key;
@@ -81,4 +81,4 @@ struct DependencyLink {
   uint64_t error_count = 0;
 };
 
-}  // namespace weft
+}  // namespace weft::model

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-namespace weft {
+namespace weft::model {
 
 const char* span_kind_name(SpanKind k) {
   switch (k) {
@@ -75,4 +75,4 @@ size_t approx_bytes(const Span& s) {
   return n;
 }
 
-}  // namespace weft
+}  // namespace weft::model

@@ -11,7 +11,7 @@
 #include "common/ids.h"
 #include "model/attribute.h"
 
-namespace weft {
+namespace weft::model {
 
 // Numbering equals OTLP's Span.SpanKind.
 enum class SpanKind : uint8_t {
@@ -127,4 +127,4 @@ struct Trace {
   std::vector<Span> spans;
 };
 
-}  // namespace weft
+}  // namespace weft::model

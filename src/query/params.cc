@@ -8,6 +8,9 @@
 #include <limits>
 
 namespace weft::query {
+
+using namespace weft::model;
+
 namespace {
 
 constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();

@@ -17,6 +17,8 @@
 
 namespace weft::query {
 
+using namespace weft::model;
+
 // A Go-style duration ("1.5ms", "100us", "100µs", "2s", "1m", "1h2m30s", "0") in
 // nanoseconds. Also accepts "d" (24h) and "w" (7d), which Go does not, so that lookbacks
 // like "2d" parse. A plain number other than 0 has no unit and is an error (as in Go).

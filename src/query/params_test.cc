@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 namespace weft::query {
+
+using namespace weft::model;
+
 namespace {
 
 constexpr uint64_t kUs = 1'000, kMs = 1'000'000, kS = 1'000'000'000;

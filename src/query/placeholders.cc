@@ -5,6 +5,9 @@
 #include <utility>
 
 namespace weft::query {
+
+using namespace weft::model;
+
 namespace {
 
 bool is_placeholder(const Span& s) {

@@ -14,6 +14,8 @@
 
 namespace weft::query {
 
+using namespace weft::model;
+
 // Re-parents the children of every placeholder whose (kind, rpc_id) a real span of the trace
 // has, onto that span (the first by the trace's order), and removes those placeholders.
 // Returns how many it removed. Order of the remaining spans is kept.

@@ -7,6 +7,9 @@
 #include "store/testing/span_builder.h"
 
 namespace weft::query {
+
+using namespace weft::model;
+
 namespace {
 
 using store::testing::make_span;
@@ -24,18 +27,24 @@ TEST(PlaceholdersTest, GiveWayToTheSpansTheyStandFor) {
   // placeholder call 0.5 (13) with its callee (14).
   Trace t;
   t.spans.push_back(with(make_span(1, 1, 0, "frontend", "GET /", 1, 10), SpanKind::kServer, "0.1"));
-  t.spans.push_back(with(make_span(1, 2, 1, "frontend", "GET /stock", 2, 9), SpanKind::kClient, "0.2"));
-  t.spans.push_back(with(make_span(1, 10, 0, "", "(missing request 0.1)", 3, 8), SpanKind::kServer, "0.1", true));
-  t.spans.push_back(with(make_span(1, 11, 10, "", "(missing call 0.2)", 3, 8), SpanKind::kClient, "0.2", true));
-  t.spans.push_back(with(make_span(1, 12, 11, "inventory", "GET /stock", 4, 7), SpanKind::kServer, "0.2.1"));
-  t.spans.push_back(with(make_span(1, 13, 10, "", "(missing call 0.5)", 5, 6), SpanKind::kClient, "0.5", true));
-  t.spans.push_back(with(make_span(1, 14, 13, "inventory", "GET /x", 5, 6), SpanKind::kServer, "0.5.1"));
+  t.spans.push_back(
+      with(make_span(1, 2, 1, "frontend", "GET /stock", 2, 9), SpanKind::kClient, "0.2"));
+  t.spans.push_back(
+      with(make_span(1, 10, 0, "", "(missing request 0.1)", 3, 8), SpanKind::kServer, "0.1", true));
+  t.spans.push_back(
+      with(make_span(1, 11, 10, "", "(missing call 0.2)", 3, 8), SpanKind::kClient, "0.2", true));
+  t.spans.push_back(
+      with(make_span(1, 12, 11, "inventory", "GET /stock", 4, 7), SpanKind::kServer, "0.2.1"));
+  t.spans.push_back(
+      with(make_span(1, 13, 10, "", "(missing call 0.5)", 5, 6), SpanKind::kClient, "0.5", true));
+  t.spans.push_back(
+      with(make_span(1, 14, 13, "inventory", "GET /x", 5, 6), SpanKind::kServer, "0.5.1"));
   EXPECT_EQ(resolve_placeholders(&t), 2u);
   ASSERT_EQ(t.spans.size(), 5u);
   std::map<uint64_t, uint64_t> parent;
   for (const Span& s : t.spans) parent[s.span_id.low64()] = s.parent_span_id.low64();
-  EXPECT_EQ(parent.at(12), 2u);   // under the SDK's call
-  EXPECT_EQ(parent.at(13), 1u);   // the unmatched placeholder stays, under the real request
+  EXPECT_EQ(parent.at(12), 2u);  // under the SDK's call
+  EXPECT_EQ(parent.at(13), 1u);  // the unmatched placeholder stays, under the real request
   EXPECT_EQ(parent.at(14), 13u);
   EXPECT_EQ(t.spans[0].span_id.low64(), 1u);  // order kept
   EXPECT_EQ(t.spans[4].span_id.low64(), 14u);
@@ -43,8 +52,10 @@ TEST(PlaceholdersTest, GiveWayToTheSpansTheyStandFor) {
 
 TEST(PlaceholdersTest, TracesWithoutAMatchAreLeftAlone) {
   Trace t;
-  t.spans.push_back(with(make_span(1, 10, 0, "", "(missing request 0.1)", 3, 8), SpanKind::kServer, "0.1", true));
-  t.spans.push_back(with(make_span(1, 12, 10, "inventory", "GET /stock", 4, 7), SpanKind::kServer, "0.1.1"));
+  t.spans.push_back(
+      with(make_span(1, 10, 0, "", "(missing request 0.1)", 3, 8), SpanKind::kServer, "0.1", true));
+  t.spans.push_back(
+      with(make_span(1, 12, 10, "inventory", "GET /stock", 4, 7), SpanKind::kServer, "0.1.1"));
   // Same RpcId, other kind: not the span the placeholder stands for.
   t.spans.push_back(with(make_span(1, 2, 12, "inventory", "call", 4, 7), SpanKind::kClient, "0.1"));
   Trace before = t;

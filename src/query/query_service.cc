@@ -6,6 +6,9 @@
 #include "query/placeholders.h"
 
 namespace weft::query {
+
+using namespace weft::model;
+
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -19,6 +19,8 @@
 
 namespace weft::query {
 
+using namespace weft::model;
+
 // Conditions the Store interface cannot express, checked on whole traces.
 struct SearchFilter {
   // Each key must appear on some span of the trace: as a span, resource or event attribute
@@ -30,8 +32,8 @@ struct SearchFilter {
 
 // Search results with their traces: summaries[i] describes traces[i].
 struct TraceSearchResult {
-  std::vector<TraceSummary> summaries;
-  std::vector<Trace> traces;
+  std::vector<model::TraceSummary> summaries;
+  std::vector<model::Trace> traces;
 };
 
 class QueryService {
@@ -45,21 +47,22 @@ class QueryService {
   // The trace with its spans sorted by start time, then span ID; nullopt if unknown.
   // Log-built placeholders whose span the trace holds from elsewhere are resolved
   // (placeholders.h).
-  Result<std::optional<Trace>> get_trace(const TraceId& id);
+  Result<std::optional<model::Trace>> get_trace(const model::TraceId& id);
   // The traces found among `ids`, in the order asked (unknown ones are left out).
-  Result<std::vector<Trace>> get_traces(const std::vector<TraceId>& ids);
+  Result<std::vector<model::Trace>> get_traces(const std::vector<model::TraceId>& ids);
 
   // Trace summaries matching `query` (and `filter`), ordered and limited per model/query.h.
-  Result<std::vector<TraceSummary>> search(const TraceQuery& query,
-                                           const SearchFilter& filter = {});
+  Result<std::vector<model::TraceSummary>> search(const model::TraceQuery& query,
+                                                  const SearchFilter& filter = {});
   // The same, with every matching trace fetched whole (Jaeger's /api/traces, Zipkin's
   // /api/v2/traces). A trace dropped by retention between search and fetch is left out.
-  Result<TraceSearchResult> search_traces(const TraceQuery& query, const SearchFilter& filter = {});
+  Result<TraceSearchResult> search_traces(const model::TraceQuery& query,
+                                          const SearchFilter& filter = {});
 
   Result<std::vector<std::string>> services();
   // Operations of `service` (all services' if empty), of one kind if `kind` is set, sorted.
-  Result<std::vector<OperationInfo>> operations(const std::string& service,
-                                                std::optional<SpanKind> kind = std::nullopt);
+  Result<std::vector<model::OperationInfo>> operations(
+      const std::string& service, std::optional<model::SpanKind> kind = std::nullopt);
   // The service as stored whose name equals `name` ignoring ASCII case (an exact match
   // wins); `name` itself if none does. Zipkin clients send names lowercased.
   Result<std::string> resolve_service(std::string_view name);
@@ -67,8 +70,8 @@ class QueryService {
   Result<std::string> resolve_operation(const std::string& service, std::string_view name);
 
   // Service-to-service calls for traces starting in [start, end].
-  Result<std::vector<DependencyLink>> dependencies(uint64_t start_unix_nano,
-                                                   uint64_t end_unix_nano);
+  Result<std::vector<model::DependencyLink>> dependencies(uint64_t start_unix_nano,
+                                                          uint64_t end_unix_nano);
 
   // Store maintenance (admin API): see Store::flush / Store::compact.
   Status flush() { return store_.flush(); }
@@ -93,7 +96,7 @@ class QueryService {
 
 // True if some span of `trace` carries `key` as a span, resource or event attribute key or
 // as an event name ("error" also matches a span with status ERROR).
-bool trace_has_key(const Trace& trace, std::string_view key);
+bool trace_has_key(const model::Trace& trace, std::string_view key);
 
 }  // namespace weft::query
 

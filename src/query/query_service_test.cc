@@ -8,6 +8,9 @@
 #include "store/testing/temp_dir.h"
 
 namespace weft::query {
+
+using namespace weft::model;
+
 namespace {
 
 using store::testing::kMs;

@@ -8,6 +8,8 @@
 
 namespace weft::query {
 
+using namespace weft::model;
+
 TraceDigest digest_trace(const Trace& trace) {
   WEFT_CHECK(!trace.spans.empty());
   TraceDigest d;

@@ -11,6 +11,8 @@
 
 namespace weft::query {
 
+using namespace weft::model;
+
 struct ServiceDigest {
   std::string name;
   uint32_t span_count = 0;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 namespace weft::query {
+
+using namespace weft::model;
+
 namespace {
 
 std::shared_ptr<const Resource> service(const std::string& name) {

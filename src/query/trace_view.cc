@@ -5,6 +5,9 @@
 #include <vector>
 
 namespace weft::query {
+
+using namespace weft::model;
+
 namespace {
 
 TracePart whole_figures(const Trace& trace) {
@@ -42,8 +45,8 @@ Result<TracePart> trace_subtree(Trace&& trace, const SpanId& root, uint32_t dept
     if (s.span_id == root && !root_index) root_index = i;
     if (!s.is_root()) children.emplace(s.parent_span_id, i);
   }
-  if (!root_index) return not_found("span " + root.to_hex() + " is not in trace " +
-                                    trace.trace_id.to_hex());
+  if (!root_index)
+    return not_found("span " + root.to_hex() + " is not in trace " + trace.trace_id.to_hex());
   std::vector<bool> keep(trace.spans.size(), false);
   std::vector<std::pair<size_t, uint32_t>> todo{{*root_index, 0}};
   keep[*root_index] = true;

@@ -9,13 +9,15 @@
 
 namespace weft::query {
 
+using namespace weft::model;
+
 // What a part leaves out: the whole trace's figures, and where the next page starts.
 struct TracePart {
-  Trace spans;                 // the selected spans, in the trace's order
-  uint64_t total_spans = 0;    // in the whole trace
+  Trace spans;                   // the selected spans, in the trace's order
+  uint64_t total_spans = 0;      // in the whole trace
   uint64_t start_unix_nano = 0;  // of the whole trace
   uint64_t end_unix_nano = 0;
-  uint64_t offset = 0;                 // index of the first selected span (pages)
+  uint64_t offset = 0;                  // index of the first selected span (pages)
   std::optional<uint64_t> next_offset;  // pages: where the next page starts, if any
 };
 

@@ -20,6 +20,9 @@
 #include "store/queue/disk_queue.h"
 
 namespace weft::server {
+
+using namespace weft::model;
+
 namespace {
 
 void log(const std::string& line) { std::fprintf(stderr, "weft agent: %s\n", line.c_str()); }

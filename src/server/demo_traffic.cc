@@ -7,6 +7,8 @@
 
 namespace weft::server {
 
+using namespace weft::model;
+
 DemoTraffic::DemoTraffic(Store& store, double traces_per_second)
     : store_(store), rate_(traces_per_second > 0 ? traces_per_second : 1.0) {
   thread_ = std::thread([this] { run(); });

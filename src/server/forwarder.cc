@@ -15,6 +15,9 @@
 #include "wire/otlp_proto.h"
 
 namespace weft::server {
+
+using namespace weft::model;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -38,6 +38,8 @@
 
 namespace weft::server {
 
+using namespace weft::model;
+
 struct ForwarderOptions {
   // Collector URLs: "http://host:4318" or "host:4318" (OTLP/HTTP; the path defaults to
   // /v1/traces), "grpc://host:4317" (OTLP/gRPC).

@@ -19,6 +19,9 @@
 #include "wire/otlp_proto.h"
 
 namespace weft::server {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace std::chrono_literals;

@@ -31,6 +31,9 @@
 #include "store/embedded_store.h"
 
 namespace weft::server {
+
+using namespace weft::model;
+
 namespace {
 
 void log(const std::string& line) { std::fprintf(stderr, "weft: %s\n", line.c_str()); }
@@ -50,7 +53,8 @@ Result<EmbeddedStoreOptions> store_options(const ServeOptions& o) {
   s.head_budget_bytes = o.head_budget_bytes;
   s.wal_segment_bytes = o.wal_segment_bytes;
   s.max_pending_bytes = o.max_pending_bytes;
-  WEFT_ASSIGN_OR_RETURN(s.block_max_age_nanos, query::parse_duration("--block-max-age", o.block_max_age));
+  WEFT_ASSIGN_OR_RETURN(s.block_max_age_nanos,
+                        query::parse_duration("--block-max-age", o.block_max_age));
   WEFT_ASSIGN_OR_RETURN(s.retention_nanos, query::parse_duration("--retention", o.retention));
   WEFT_ASSIGN_OR_RETURN(s.max_disk_bytes, parse_byte_size("--max-disk", o.max_disk));
   s.compaction = o.compaction != "off";

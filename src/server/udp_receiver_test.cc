@@ -15,6 +15,9 @@
 #include "wire/jaeger_thrift_test_encoder.h"
 
 namespace weft::server {
+
+using namespace weft::model;
+
 namespace {
 
 namespace asio = boost::asio;
@@ -105,8 +108,7 @@ class UdpReceiverTest : public ::testing::Test {
   }
 
   asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_ =
-      asio::make_work_guard(ioc_);
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(ioc_);
   MemorySink sink_;
   ingest::Ingestor ingestor_{sink_, ingest::Limits{}};
   std::unique_ptr<UdpReceiver> receiver_;
@@ -124,10 +126,10 @@ TEST_F(UdpReceiverTest, CompactDatagramsAreStoredAndGarbageIsCounted) {
   ASSERT_TRUE(eventually([&] { return sink_.size() == 1; }));
   EXPECT_EQ(sink_.spans[0].service_name(), "udp-svc");
 
-  send("\x82\x21garbage");                         // cannot be read
-  send(binary_emit_batch(batch(2)));                // the other protocol
-  send(std::string(65'001, '\x82'));                // over 65,000 bytes
-  send(compact_emit_batch(batch(3)));               // and the receiver goes on
+  send("\x82\x21garbage");             // cannot be read
+  send(binary_emit_batch(batch(2)));   // the other protocol
+  send(std::string(65'001, '\x82'));   // over 65,000 bytes
+  send(compact_emit_batch(batch(3)));  // and the receiver goes on
   ASSERT_TRUE(eventually([&] { return sink_.size() == 2; }));
   ASSERT_TRUE(eventually([&] {
     return rejected("test_compact", "malformed") == malformed_before + 2 &&

@@ -12,6 +12,9 @@
 #include "store/wal/wal_file.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 uint64_t bytes_of(const BlockSet::Blocks& blocks) {

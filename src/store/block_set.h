@@ -28,6 +28,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 struct BlockSetOptions {
   std::string data_dir;
   uint32_t page_spans = 2048;

@@ -8,6 +8,9 @@
 #include "store/testing/temp_dir.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace testing;

@@ -12,6 +12,8 @@
 #include "store/testing/temp_dir.h"
 
 namespace weft {
+
+using namespace weft::model;
 namespace {
 
 using namespace store::testing;

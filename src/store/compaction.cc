@@ -5,6 +5,9 @@
 #include <unordered_set>
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 uint64_t trace_start(const Trace& t) {

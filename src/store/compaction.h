@@ -22,6 +22,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 // Indexes into `blocks` (ascending id) of the run to merge next; empty if none is due.
 std::vector<size_t> plan_compaction(const std::vector<std::shared_ptr<BlockReader>>& blocks,
                                     uint32_t fan_in, uint32_t max_level, uint64_t max_spans);
@@ -40,9 +42,10 @@ std::vector<size_t> plan_full_compaction(const std::vector<std::shared_ptr<Block
 // `still_split` says whether a joined split trace has parts outside the inputs; those are
 // marked split in `out`.
 // `cancelled` is asked once per page read; once true, the merge stops with UNAVAILABLE.
-Status merge_blocks(const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out,
-                    const std::function<bool(const TraceId&)>& still_split,
-                    const std::function<bool()>& cancelled = [] { return false; });
+Status merge_blocks(
+    const std::vector<std::shared_ptr<BlockReader>>& inputs, BlockWriter& out,
+    const std::function<bool(const TraceId&)>& still_split,
+    const std::function<bool()>& cancelled = [] { return false; });
 
 // Ids of the blocks retention drops: those whose newest trace started before
 // `oldest_start`, then oldest-first while the rest plus `other_bytes` exceed

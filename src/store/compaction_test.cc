@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 // A block that is only its meta: the plans read nothing else.

@@ -20,6 +20,9 @@
 #include "store/wal/wal_reader.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 namespace fs = std::filesystem;

@@ -31,6 +31,8 @@
 #include "store/wal/wal_recovery.h"
 
 namespace weft {
+
+using namespace weft::model;
 namespace {
 
 using store::BlockSet;

@@ -13,6 +13,8 @@
 #include "store/wal/segment_name.h"
 
 namespace weft {
+
+using namespace weft::model;
 namespace {
 
 using namespace store::testing;

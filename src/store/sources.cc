@@ -9,6 +9,9 @@
 #include "store/head/trace_entry.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 std::vector<const Head*> heads_of(const Sources& s) {

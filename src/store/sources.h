@@ -24,6 +24,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 struct Sources {
   std::shared_ptr<const Head> head;    // never null
   std::shared_ptr<const Head> frozen;  // null unless a flush is under way

@@ -50,26 +50,25 @@ class SpanSink {
   // or RESOURCE_EXHAUSTED (overloaded: too many bytes waiting). `done` runs on a sink thread
   // (or, for an immediate refusal, on the caller's thread before write() returns) and must
   // not block. The batch's spans have passed validation (ids non-zero).
-  virtual void write(SpanBatch batch, std::function<void(Status)> done) = 0;
+  virtual void write(model::SpanBatch batch, std::function<void(Status)> done) = 0;
 };
 
 class Store : public SpanSink {
  public:
-
   // Every span of the trace (sorted by start time, then span ID), or nullopt if unknown.
   // Needs no time range.
-  virtual Result<std::optional<Trace>> get_trace(const TraceId& id) = 0;
+  virtual Result<std::optional<model::Trace>> get_trace(const model::TraceId& id) = 0;
 
   // Traces matching `query` under the semantics of model/query.h, ordered and limited.
-  virtual Result<std::vector<TraceSummary>> search(const TraceQuery& query) = 0;
+  virtual Result<std::vector<model::TraceSummary>> search(const model::TraceQuery& query) = 0;
 
   // Service names, sorted.
   virtual Result<std::vector<std::string>> services() = 0;
   // Span names (with kind) seen for `service`, sorted; all services' if `service` is empty.
-  virtual Result<std::vector<OperationInfo>> operations(const std::string& service) = 0;
+  virtual Result<std::vector<model::OperationInfo>> operations(const std::string& service) = 0;
   // Service-to-service call counts for traces starting in [start, end].
-  virtual Result<std::vector<DependencyLink>> dependencies(uint64_t start_unix_nano,
-                                                           uint64_t end_unix_nano) = 0;
+  virtual Result<std::vector<model::DependencyLink>> dependencies(uint64_t start_unix_nano,
+                                                                  uint64_t end_unix_nano) = 0;
 
   // Attribute keys seen (span and resource), sorted; values seen for one key (capped).
   // Used by Zipkin's autocomplete and the UI.

@@ -10,6 +10,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 struct DecodeResult {
   SpanBatch batch;
   uint32_t rejected_spans = 0;

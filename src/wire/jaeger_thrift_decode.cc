@@ -18,6 +18,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 namespace {
 
 using thrift::Type;
@@ -33,7 +35,13 @@ constexpr char kEvent[] = "event";  // a log's field naming it; also the default
 constexpr char kRefType[] = "opentracing.ref_type";
 
 // jaeger.thrift enums.
-enum TagType : int32_t { kTagString = 0, kTagDouble = 1, kTagBool = 2, kTagLong = 3, kTagBinary = 4 };
+enum TagType : int32_t {
+  kTagString = 0,
+  kTagDouble = 1,
+  kTagBool = 2,
+  kTagLong = 3,
+  kTagBinary = 4
+};
 enum SpanRefType : int32_t { kChildOf = 0, kFollowsFrom = 1 };
 
 constexpr size_t kMaxPath = 8;
@@ -530,7 +538,8 @@ bool Decoder::log(SpanEvent* e, std::string* reject) {
   });
   if (!ok) return false;
   if (!micros_to_nanos(timestamp, &e->time_unix_nano))
-    *reject = "timestamp " + std::to_string(timestamp) + " is not a time in microseconds since 1970";
+    *reject =
+        "timestamp " + std::to_string(timestamp) + " is not a time in microseconds since 1970";
   if (auto name = take_string(&e->attributes, kEvent))
     e->name = std::move(*name);
   else

@@ -10,6 +10,9 @@
 #include "wire/jaeger_thrift_test_encoder.h"
 
 namespace weft::wire {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace jaeger_testing;  // NOLINT(google-build-using-namespace)
@@ -42,9 +45,9 @@ SpanId span(int64_t v) {
 JBatch full_batch() {
   JBatch b;
   b.process.service_name = "frontend";
-  b.process.tags = std::vector<JTag>{str_tag("hostname", "h1"), long_tag("pid", 42),
-                                     bool_tag("debug", true), double_tag("load", 0.5),
-                                     binary_tag("raw", std::string("\0\1", 2))};
+  b.process.tags =
+      std::vector<JTag>{str_tag("hostname", "h1"), long_tag("pid", 42), bool_tag("debug", true),
+                        double_tag("load", 0.5), binary_tag("raw", std::string("\0\1", 2))};
   b.seq_no = 5;
   b.stats = true;
 
@@ -56,10 +59,13 @@ JBatch full_batch() {
   root.flags = 1;
   root.start_time = kStart;
   root.duration = 250;
-  root.tags = std::vector<JTag>{str_tag("span.kind", "server"),     str_tag("http.method", "GET"),
-                                long_tag("http.status_code", 500),   bool_tag("error", true),
+  root.tags = std::vector<JTag>{str_tag("span.kind", "server"),
+                                str_tag("http.method", "GET"),
+                                long_tag("http.status_code", 500),
+                                bool_tag("error", true),
                                 str_tag("otel.status_description", "boom"),
-                                double_tag("ratio", 0.25),           binary_tag("payload", "xyz"),
+                                double_tag("ratio", 0.25),
+                                binary_tag("payload", "xyz"),
                                 long_tag("negative", -7)};
   root.logs = std::vector<JLog>{
       {kStart + 10, {str_tag("event", "cache.miss"), str_tag("key", "k1")}},
@@ -86,13 +92,12 @@ JBatch full_batch() {
   by_ref.span_id = 3;
   by_ref.operation_name = "consume";
   by_ref.start_time = kStart + 50;
-  by_ref.references = std::vector<JRef>{{1, kLow, kHigh, 2},   // FOLLOWS_FROM: a link
-                                        {0, 5, 6, 7},          // CHILD_OF another trace: a link
+  by_ref.references = std::vector<JRef>{{1, kLow, kHigh, 2},  // FOLLOWS_FROM: a link
+                                        {0, 5, 6, 7},         // CHILD_OF another trace: a link
                                         {0, kLow, kHigh, kRoot}};
-  by_ref.tags = std::vector<JTag>{str_tag("span.kind", "consumer"),
-                                  str_tag("otel.status_code", "ERROR"),
-                                  str_tag("otel.status_description", "lost"),
-                                  str_tag("w3c.tracestate", "a=b")};
+  by_ref.tags = std::vector<JTag>{
+      str_tag("span.kind", "consumer"), str_tag("otel.status_code", "ERROR"),
+      str_tag("otel.status_description", "lost"), str_tag("w3c.tracestate", "a=b")};
 
   JSpan short_id;  // a 64-bit trace id; an unknown span.kind stays a tag
   short_id.trace_id_low = 0x42;
@@ -123,9 +128,12 @@ TEST(JaegerThrift, MapsOntoTheModel) {
   const Span& root = r.batch.spans[0];
   ASSERT_TRUE(root.resource);
   EXPECT_EQ(root.service_name(), "frontend");
-  KeyValueList want_res{{"service.name", "frontend"}, {"hostname", "h1"},
-                        {"pid", int64_t{42}},         {"debug", true},
-                        {"load", 0.5},                {"raw", Bytes{std::string("\0\1", 2)}}};
+  KeyValueList want_res{{"service.name", "frontend"},
+                        {"hostname", "h1"},
+                        {"pid", int64_t{42}},
+                        {"debug", true},
+                        {"load", 0.5},
+                        {"raw", Bytes{std::string("\0\1", 2)}}};
   EXPECT_EQ(root.resource->attributes, want_res);
   for (const Span& s : r.batch.spans) {
     EXPECT_EQ(s.resource.get(), root.resource.get());
@@ -143,8 +151,10 @@ TEST(JaegerThrift, MapsOntoTheModel) {
   EXPECT_EQ(root.kind, SpanKind::kServer);
   EXPECT_EQ(root.status.code, SpanStatusCode::kError);
   EXPECT_EQ(root.status.message, "boom");
-  KeyValueList want_attrs{{"http.method", "GET"},  {"http.status_code", int64_t{500}},
-                          {"ratio", 0.25},         {"payload", Bytes{"xyz"}},
+  KeyValueList want_attrs{{"http.method", "GET"},
+                          {"http.status_code", int64_t{500}},
+                          {"ratio", 0.25},
+                          {"payload", Bytes{"xyz"}},
                           {"negative", int64_t{-7}}};
   EXPECT_EQ(root.attributes, want_attrs);
   ASSERT_EQ(root.events.size(), 2u);
@@ -217,14 +227,14 @@ TEST(JaegerThrift, EveryEntryPointAndProtocolAgrees) {
 TEST(JaegerThrift, HandCheckedBinaryBatch) {
   std::string data = bytes({
       0x0c, 0x00, 0x01,                                                  // process
-      0x0b, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03, 'a', 'p', 'i',           //   serviceName
+      0x0b, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03, 'a',  'p',  'i',         //   serviceName
       0x00,                                                              //   stop
       0x0f, 0x00, 0x02, 0x0c, 0x00, 0x00, 0x00, 0x01,                    // spans: 1 struct
       0x0a, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,  //   traceIdLow 2
       0x0a, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,  //   traceIdHigh 1
       0x0a, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,  //   spanId 3
       0x0a, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  //   parentSpanId 0
-      0x0b, 0x00, 0x05, 0x00, 0x00, 0x00, 0x02, 'o', 'p',                //   operationName
+      0x0b, 0x00, 0x05, 0x00, 0x00, 0x00, 0x02, 'o',  'p',               //   operationName
       0x08, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01,                          //   flags 1
       0x0a, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xe8,  //   startTime 1000
       0x0a, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,  //   duration 5
@@ -259,27 +269,27 @@ TEST(JaegerThrift, HandCheckedBinaryBatch) {
 TEST(JaegerThrift, HandCheckedCompactEmitBatch) {
   std::string data = bytes({
       0x82, 0x81, 0x01, 0x09, 'e', 'm', 'i', 't', 'B', 'a', 't', 'c', 'h',  // oneway, seq 1
-      0x1c,                          // args field 1: struct (Batch)
-      0x1c,                          //   field 1: struct (Process)
-      0x18, 0x03, 'a', 'p', 'i',     //     serviceName
-      0x00,                          //     stop
-      0x19, 0x1c,                    //   field 2: list, 1 struct
-      0x16, 0x04,                    //     traceIdLow 2 (zigzag 4)
-      0x16, 0x02,                    //     traceIdHigh 1
-      0x16, 0x06,                    //     spanId 3
-      0x16, 0x00,                    //     parentSpanId 0
-      0x18, 0x02, 'o', 'p',          //     operationName
-      0x25, 0x02,                    //     field 7 (delta 2): flags 1
-      0x16, 0xd0, 0x0f,              //     startTime 1000 (zigzag 2000)
-      0x16, 0x0a,                    //     duration 5
-      0x19, 0x1c,                    //     field 10 tags: list of 1 struct
-      0x18, 0x05, 'e', 'r', 'r', 'o', 'r',  // key
-      0x15, 0x04,                    //       vType BOOL (2)
-      0x31,                          //       field 5 (delta 3): vBool true, in the header
-      0x00,                          //       stop
-      0x00,                          //     stop
-      0x00,                          //   stop
-      0x00,                          // stop
+      0x1c,                                   // args field 1: struct (Batch)
+      0x1c,                                   //   field 1: struct (Process)
+      0x18, 0x03, 'a',  'p',  'i',            //     serviceName
+      0x00,                                   //     stop
+      0x19, 0x1c,                             //   field 2: list, 1 struct
+      0x16, 0x04,                             //     traceIdLow 2 (zigzag 4)
+      0x16, 0x02,                             //     traceIdHigh 1
+      0x16, 0x06,                             //     spanId 3
+      0x16, 0x00,                             //     parentSpanId 0
+      0x18, 0x02, 'o',  'p',                  //     operationName
+      0x25, 0x02,                             //     field 7 (delta 2): flags 1
+      0x16, 0xd0, 0x0f,                       //     startTime 1000 (zigzag 2000)
+      0x16, 0x0a,                             //     duration 5
+      0x19, 0x1c,                             //     field 10 tags: list of 1 struct
+      0x18, 0x05, 'e',  'r',  'r', 'o', 'r',  // key
+      0x15, 0x04,                             //       vType BOOL (2)
+      0x31,                                   //       field 5 (delta 3): vBool true, in the header
+      0x00,                                   //       stop
+      0x00,                                   //     stop
+      0x00,                                   //   stop
+      0x00,                                   // stop
   });
   DecodeResult r = must_decode(data, 1);
   ASSERT_EQ(r.batch.spans.size(), 1u);
@@ -308,8 +318,12 @@ TEST(JaegerThrift, BadSpansAreRejectedAlone) {
       with([](JSpan& s) { s.start_time = -1; }),
       with([](JSpan& s) { s.duration = -5; }),
       with([](JSpan& s) { s.start_time = INT64_MAX; }),
-      with([](JSpan& s) { s.references = std::vector<JRef>{{1, 1, 0, 0}}; }),
-      with([](JSpan& s) { s.logs = std::vector<JLog>{{-3, {}}}; }),
+      with([](JSpan& s) {
+        s.references = std::vector<JRef>{{1, 1, 0, 0}};
+      }),
+      with([](JSpan& s) {
+        s.logs = std::vector<JLog>{{-3, {}}};
+      }),
   };
   DecodeResult r = must_decode(binary_batch(b), 0);
   ASSERT_EQ(r.batch.spans.size(), 1u);
@@ -321,8 +335,7 @@ TEST(JaegerThrift, BadSpansAreRejectedAlone) {
   EXPECT_EQ(r.errors[3], "span 4: duration -5 is not a number of microseconds");
   EXPECT_NE(r.errors[4].find("span 5: startTime"), std::string::npos);
   EXPECT_EQ(r.errors[5], "span 6: references[0]: spanId must not be zero");
-  EXPECT_EQ(r.errors[6],
-            "span 7: logs[0]: timestamp -3 is not a time in microseconds since 1970");
+  EXPECT_EQ(r.errors[6], "span 7: logs[0]: timestamp -3 is not a time in microseconds since 1970");
 }
 
 Status decode_any(std::string_view data, int entry, DecodeResult* r) {

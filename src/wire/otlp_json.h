@@ -12,6 +12,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 // Decodes an ExportTraceServiceRequest / TracesData JSON object, appending to out->batch.
 // Invalid JSON or a member of the wrong JSON type -> INVALID_ARGUMENT naming the offset or
 // the path ("resourceSpans[0].scopeSpans[0].spans[2].name: expected a string"); *out is then

@@ -8,6 +8,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 namespace {
 
 using json::key_matches;

@@ -6,6 +6,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 namespace {
 
 void append_hex_id(std::string& out, std::string_view key, const auto& id) {

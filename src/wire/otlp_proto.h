@@ -10,6 +10,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 // Decodes an ExportTraceServiceRequest (equally a TracesData: same field 1). Appends the
 // spans to out->batch. Malformed protobuf framing -> INVALID_ARGUMENT whose message says
 // where ("resource_spans[0].scope_spans[1].spans[2]: truncated field 5"); *out is then left

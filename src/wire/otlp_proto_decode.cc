@@ -7,6 +7,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 namespace otlp_internal {
 
 namespace {

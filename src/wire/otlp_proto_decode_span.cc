@@ -5,6 +5,8 @@
 
 namespace weft::wire::otlp_internal {
 
+using namespace weft::model;
+
 namespace {
 
 // Reports an id's problem, or returns false when it is valid.

@@ -5,6 +5,8 @@
 
 namespace weft::wire::otlp_internal {
 
+using namespace weft::model;
+
 bool OtlpProtoDecoder::attribute(const Field& f, KeyValueList* attrs, const char* name) {
   if (f.type != WireType::kLen) {
     Reader r({}, &detail_);

@@ -17,6 +17,8 @@
 
 namespace weft::wire::otlp_internal {
 
+using namespace weft::model;
+
 using proto::Field;
 using proto::Reader;
 using proto::WireType;

@@ -1,4 +1,4 @@
-// Hand-written encoder: weft::Span -> ExportTraceServiceRequest, proto3 style (default
+// Hand-written encoder: weft::model::Span -> ExportTraceServiceRequest, proto3 style (default
 // values omitted). Field numbers: docs/format/otlp.md.
 #include <cstring>
 
@@ -7,6 +7,8 @@
 #include "wire/span_grouping.h"
 
 namespace weft::wire {
+
+using namespace weft::model;
 
 namespace {
 

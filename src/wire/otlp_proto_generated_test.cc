@@ -7,6 +7,9 @@
 #include "wire/test_spans.h"
 
 namespace weft::wire {
+
+using namespace weft::model;
+
 namespace {
 
 namespace pb = opentelemetry::proto;

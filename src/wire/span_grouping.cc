@@ -2,6 +2,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 namespace {
 const Resource kEmptyResource;
 const InstrumentationScope kEmptyScope;

@@ -7,6 +7,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 struct ScopeGroup {
   const InstrumentationScope* scope;  // never null (an empty scope stands in for none)
   std::vector<const Span*> spans;

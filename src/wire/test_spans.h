@@ -9,6 +9,8 @@
 
 namespace weft::wire::testing {
 
+using namespace weft::model;
+
 inline TraceId make_trace_id(uint8_t seed) {
   TraceId id;
   for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = static_cast<uint8_t>(seed + i + 1);

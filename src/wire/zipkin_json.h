@@ -13,6 +13,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 // Span::flags bits that record what a Zipkin v2 span carried beyond the model's fields
 // (weft-private; OTLP defines bits 0-9 only).
 // "debug": true.

@@ -17,6 +17,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 namespace {
 
 using json::Value;

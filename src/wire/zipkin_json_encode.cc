@@ -10,6 +10,8 @@
 
 namespace weft::wire {
 
+using namespace weft::model;
+
 namespace {
 
 // Attributes not yet rendered; the endpoint fields take theirs out first.

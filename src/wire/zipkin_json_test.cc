@@ -6,6 +6,9 @@
 #include "wire/zipkin_json.h"
 
 namespace weft::wire {
+
+using namespace weft::model;
+
 namespace {
 
 rapidjson::Document parse(const std::string& text) {

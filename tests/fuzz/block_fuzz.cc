@@ -16,8 +16,8 @@ weft::fuzz::InputFile& input() {
   return f;
 }
 
-weft::TraceId fixed_id() {
-  weft::TraceId id;
+weft::model::TraceId fixed_id() {
+  weft::model::TraceId id;
   for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = static_cast<uint8_t>(0x11 * (i + 1));
   return id;
 }
@@ -35,9 +35,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)r.column_bytes();
   (void)r.verify();
 
-  std::optional<weft::TraceId> first;
+  std::optional<weft::model::TraceId> first;
   size_t traces = 0;
-  (void)r.scan([&](weft::Trace&& t) {
+  (void)r.scan([&](weft::model::Trace&& t) {
     if (!first) first = t.trace_id;
     return ++traces < 10000;
   });
@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // so it reads pages, and one that asks for the trace duration and a pseudo-tag.
   auto services = r.services();
   auto keys = r.attribute_keys();
-  weft::TraceQuery q;
+  weft::model::TraceQuery q;
   q.service = services.empty() ? "svc" : services.front();
   if (!keys.empty()) {
     auto values = r.attribute_values(keys.front(), 10);
@@ -66,8 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   state.limit = q.limit;
   (void)r.search(q, &state);
 
-  weft::TraceQuery by_duration;
-  by_duration.order = weft::TraceOrder::kLongestFirst;
+  weft::model::TraceQuery by_duration;
+  by_duration.order = weft::model::TraceOrder::kLongestFirst;
   by_duration.min_duration_nanos = 1;
   by_duration.tags.push_back({"error", "true"});
   weft::store::BlockSearchState state2;
@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)r.search(by_duration, &state2);
 
   (void)r.operations(q.service);
-  std::vector<weft::DependencyLink> links;
+  std::vector<weft::model::DependencyLink> links;
   (void)r.dependencies(0, UINT64_MAX, &links);
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "wire/jaeger_thrift.h"
 
 using namespace weft;
+using namespace weft::model;
 using namespace weft::wire;
 
 namespace {

@@ -23,6 +23,7 @@
 #include "logline/trace_builder.h"
 
 using namespace weft;
+using namespace weft::model;
 using namespace weft::logline;
 
 namespace {

@@ -30,6 +30,7 @@
 
 namespace fs = std::filesystem;
 using namespace weft;
+using namespace weft::model;
 
 namespace {
 
@@ -126,8 +127,10 @@ Trace make_trace(Rng& rng, uint64_t t0, size_t spans, bool raw_values) {
       l.trace_state = "k=v";
       s.links.push_back(std::move(l));
     }
-    if (i == 0) s.rpc_id = "0";
-    else if (i < 4) s.rpc_id = "0." + std::to_string(i);
+    if (i == 0)
+      s.rpc_id = "0";
+    else if (i < 4)
+      s.rpc_id = "0." + std::to_string(i);
     s.dropped_attributes_count = static_cast<uint32_t>(i % 2);
     t.spans.push_back(std::move(s));
   }
@@ -210,16 +213,14 @@ int main(int argc, char** argv) {
     o.id = 2;
     o.page_spans = 16;
     o.max_dict_values_per_key = 4;
-    metas.push_back(
-        write_block(out + "/block/small-pages.blk", o, make_traces(2, 40, 2, 9, true)));
+    metas.push_back(write_block(out + "/block/small-pages.blk", o, make_traces(2, 40, 2, 9, true)));
   }
   {
     store::BlockWriterOptions o;
     o.id = 7;
     o.level = 1;
     o.zstd_level = 1;
-    metas.push_back(
-        write_block(out + "/block/big-trace.blk", o, make_traces(3, 3, 1, 200, false)));
+    metas.push_back(write_block(out + "/block/big-trace.blk", o, make_traces(3, 3, 1, 200, false)));
   }
 
   // WAL: a segment of three records, one whose last record is cut short, a payload, codec
@@ -227,7 +228,8 @@ int main(int argc, char** argv) {
   {
     std::vector<std::string> payloads;
     for (uint64_t seed : {11, 12, 13})
-      payloads.push_back(store::encode_wal_payload(batch_of(make_traces(seed, 3, 1, 6, seed == 12))));
+      payloads.push_back(
+          store::encode_wal_payload(batch_of(make_traces(seed, 3, 1, 6, seed == 12))));
     std::vector<std::string_view> views(payloads.begin(), payloads.end());
     const std::string seg = out + "/wal/000001.wal";
     auto w = store::WalSegmentWriter::create(store::open_posix_wal_file, seg, 1);
@@ -273,16 +275,18 @@ int main(int argc, char** argv) {
     root.operation_name = "GET /";
     root.start_time = 1'700'000'000'000'000;
     root.duration = 250;
-    root.tags = std::vector<jt::JTag>{
-        jt::str_tag("span.kind", "server"), jt::bool_tag("error", true),
-        jt::str_tag("otel.status_description", "boom"), jt::double_tag("ratio", 0.25),
-        jt::long_tag("http.status_code", 500), jt::binary_tag("raw", std::string("\0\1", 2))};
+    root.tags = std::vector<jt::JTag>{jt::str_tag("span.kind", "server"),
+                                      jt::bool_tag("error", true),
+                                      jt::str_tag("otel.status_description", "boom"),
+                                      jt::double_tag("ratio", 0.25),
+                                      jt::long_tag("http.status_code", 500),
+                                      jt::binary_tag("raw", std::string("\0\1", 2))};
     root.logs = std::vector<jt::JLog>{{1'700'000'000'000'010, {jt::str_tag("event", "retry")}}};
     jt::JSpan child = root;
     child.span_id = 0x12;
     child.parent_span_id = 0;
-    child.references = std::vector<jt::JRef>{{1, 5, 6, 7}, {0, root.trace_id_low,
-                                                            root.trace_id_high, root.span_id}};
+    child.references = std::vector<jt::JRef>{
+        {1, 5, 6, 7}, {0, root.trace_id_low, root.trace_id_high, root.span_id}};
     child.tags = std::vector<jt::JTag>{jt::str_tag("span.kind", "client"),
                                        jt::str_tag("otel.status_code", "OK")};
     child.incomplete = false;

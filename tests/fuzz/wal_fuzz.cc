@@ -22,7 +22,7 @@ weft::fuzz::InputFile& input() {
   return f;
 }
 
-void check_fixpoint(const weft::SpanBatch& batch) {
+void check_fixpoint(const weft::model::SpanBatch& batch) {
   std::string once;
   weft::store::encode_span_batch(batch, &once);
   auto again = weft::store::decode_span_batch(once);

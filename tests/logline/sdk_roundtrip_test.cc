@@ -18,6 +18,9 @@
 #include "logline/trace_assembler.h"
 
 namespace weft::logline {
+
+using namespace weft::model;
+
 namespace {
 
 namespace fs = std::filesystem;

@@ -61,26 +61,6 @@ std::string SelfExe() {
   return ec ? std::string() : p.string();
 }
 
-bool Executable(const std::string& p) { return !p.empty() && ::access(p.c_str(), X_OK) == 0; }
-
-// --service-binary, $WEFT_DEMO_SERVICE_BIN, weft-demo-service next to this executable (an
-// installed layout), the build tree's (compiled in).
-std::string FindServiceBinary(const DemoOptions& o, std::string* tried) {
-  std::vector<std::string> candidates;
-  if (!o.service_binary.empty()) candidates.push_back(o.service_binary);
-  if (const char* env = std::getenv("WEFT_DEMO_SERVICE_BIN"); env && *env)
-    candidates.push_back(env);
-  if (std::string self = SelfExe(); !self.empty())
-    candidates.push_back((fs::path(self).parent_path() / "weft-demo-service").string());
-#ifdef WEFT_DEMO_SERVICE_BUILD_PATH
-  candidates.push_back(WEFT_DEMO_SERVICE_BUILD_PATH);
-#endif
-  for (const std::string& c : candidates)
-    if (Executable(c)) return c;
-  for (const std::string& c : candidates) *tried += "\n  " + c;
-  return {};
-}
-
 // A listening TCP socket on 127.0.0.1:port (close-on-exec; handed to one child as fd 3).
 int ListenOn(uint16_t port, uint16_t* bound, std::string* error) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -279,13 +259,10 @@ int RunDemo(const DemoOptions& o) {
     std::fprintf(stderr, "weft demo: --rate must be > 0\n");
     return 2;
   }
-  std::string tried;
-  const std::string service_bin = FindServiceBinary(o, &tried);
+  // The services are this very binary's `weft demo-service` subcommand.
+  const std::string service_bin = SelfExe();
   if (service_bin.empty()) {
-    std::fprintf(stderr,
-                 "weft demo: cannot find the weft-demo-service executable (build target "
-                 "weft-demo-service, or pass --service-binary). Looked at:%s\n",
-                 tried.c_str());
+    std::fprintf(stderr, "weft demo: cannot find this executable (/proc/self/exe)\n");
     return 2;
   }
   // SIGINT/SIGTERM are taken with sigtimedwait in this thread; every thread started from
@@ -352,8 +329,13 @@ int RunDemo(const DemoOptions& o) {
     Child& c = services[i];
     SpawnOptions so;
     so.path = service_bin;
-    so.args = {"--name", c.name,       "--listen-fd",
-               "3",      "--endpoint", c.name == kLogService ? "log:" + log_file : endpoint};
+    so.args = {"demo-service",
+               "--name",
+               c.name,
+               "--listen-fd",
+               "3",
+               "--endpoint",
+               c.name == kLogService ? "log:" + log_file : endpoint};
     for (const char* peer : Services()[i].calls) {
       so.args.push_back("--peer");
       so.args.push_back(std::string(peer) + "=127.0.0.1:" + std::to_string(port_of(peer)));

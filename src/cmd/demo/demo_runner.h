@@ -1,5 +1,5 @@
 #pragma once
-// `weft demo`: starts the demo shop (examples/: four weft-demo-service processes, plus
+// `weft demo`: starts the demo shop (examples/: four `weft demo-service` processes, plus
 // `weft serve` with --serve), sends it traffic, and stops everything on SIGINT/SIGTERM or
 // after --duration.
 #include <cstdint>
@@ -15,8 +15,7 @@ struct DemoOptions {
   bool serve = false;                              // also run `weft serve`
   std::string data_dir = "./weft-data";            // its data directory
   bool serve_any_ports = false;                    // its listeners on port 0 (not 4317, ...)
-  uint16_t base_port = 0;      // services on base..base+3 (frontend first); 0 = any free ports
-  std::string service_binary;  // weft-demo-service; "" = look next to weft, then the build tree
+  uint16_t base_port = 0;  // services on base..base+3 (frontend first); 0 = any free ports
 };
 
 // Returns the exit code.

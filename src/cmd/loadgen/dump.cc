@@ -8,6 +8,9 @@
 #include "wire/otlp_json.h"
 
 namespace weft::cmd::loadgen {
+
+using namespace weft::model;
+
 namespace {
 
 int close_unless_stdout(std::FILE* f) { return f == stdout ? std::fflush(f) : std::fclose(f); }

@@ -10,6 +10,9 @@
 #include "wire/zipkin_json.h"
 
 namespace weft::cmd::loadgen {
+
+using namespace weft::model;
+
 namespace {
 
 using weft::loadgen::BatchCutter;

@@ -11,6 +11,8 @@
 
 namespace weft::cmd::loadgen {
 
+using namespace weft::model;
+
 struct EncodedRequest {
   std::string body;
   uint32_t spans = 0;

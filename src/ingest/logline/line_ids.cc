@@ -7,6 +7,8 @@
 
 namespace weft::logline {
 
+using namespace weft::model;
+
 namespace {
 
 SpanId span_id_from_u64(uint64_t v) {

@@ -8,6 +8,8 @@
 
 namespace weft::logline {
 
+using namespace weft::model;
+
 // A trace ID from x_trace_id: 32 hex digits (either case, not all zero) are used as is;
 // anything else is hashed: the canonical (big-endian) form of XXH3-128 of its bytes.
 // `*hashed` says which.

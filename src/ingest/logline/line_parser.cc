@@ -16,6 +16,8 @@
 
 namespace weft::logline {
 
+using namespace weft::model;
+
 std::string_view reject_reason_name(RejectReason r) {
   switch (r) {
     case RejectReason::kNone:

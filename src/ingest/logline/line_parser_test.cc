@@ -14,6 +14,9 @@
 #include "logline/rpc_id.h"
 
 namespace weft::logline {
+
+using namespace weft::model;
+
 namespace {
 
 using testing::attr;

@@ -15,6 +15,8 @@
 
 namespace weft::logline {
 
+using namespace weft::model;
+
 // Why a line was rejected. Stable: the names are the `reason` label of the reader's
 // counters (weft_log_lines_rejected_total{reason="not_json"}).
 enum class RejectReason : uint8_t {

@@ -11,6 +11,8 @@
 
 namespace weft::logline::testing {
 
+using namespace weft::model;
+
 // LOGFORMAT.md's three example lines.
 inline const std::string kExampleRequest =
     R"({"x_name":"request.info","x_trace_id":"123jiojfdsao","x_rpc_id":"0.1","x_version":"php-baseserver-4.0","x_department":"tal_client_frontend","x_timestamp":1506480162,"x_duration":0.021,"x_module":"js_game1_start","x_action":"http://testapi.example.com/v3/user/getinfo?id=9527","x_server_ip":"192.168.1.1:80","x_client_ip":"192.168.1.123","x_code":"200"})";

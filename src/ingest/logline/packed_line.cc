@@ -5,6 +5,9 @@
 #include <variant>
 
 namespace weft::logline {
+
+using namespace weft::model;
+
 namespace {
 
 void put_varint(uint64_t v, std::string* out) {

@@ -17,6 +17,8 @@
 
 namespace weft::logline {
 
+using namespace weft::model;
+
 // Appends the whole of `line` to *out (every field; unpack_line gives it back equal).
 void pack_line(const LogLine& line, std::string* out);
 // Reads a line pack_line wrote (all of `in`) into *out (every field). False if `in` is not

@@ -7,6 +7,8 @@
 
 namespace weft::logline {
 
+using namespace weft::model;
+
 TraceAssembler::TraceAssembler(AssemblerOptions options, EmitFn emit)
     : options_(std::move(options)), emit_(std::move(emit)), parser_(options_.parser) {}
 

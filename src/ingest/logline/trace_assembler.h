@@ -36,6 +36,8 @@
 
 namespace weft::logline {
 
+using namespace weft::model;
+
 struct AssemblerOptions {
   ParserOptions parser;
   BuildOptions build;

@@ -11,6 +11,8 @@
 
 namespace weft::logline {
 
+using namespace weft::model;
+
 const char* rpc_id_scheme_name(RpcIdScheme s) {
   return s == RpcIdScheme::kPerCall ? "per-call" : "per-request";
 }

@@ -25,6 +25,8 @@
 
 namespace weft::logline {
 
+using namespace weft::model;
+
 // The two RpcId numbering schemes of LOGFORMAT.md.
 enum class RpcIdScheme : uint8_t {
   kPerRequest,  // a service receiving R numbers its request R.1 and its calls R.2, R.3, ...

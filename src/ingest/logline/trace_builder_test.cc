@@ -12,6 +12,9 @@
 #include "logline/logline_test_util.h"
 
 namespace weft::logline {
+
+using namespace weft::model;
+
 namespace {
 
 using testing::attr;

@@ -4,6 +4,8 @@
 
 namespace weft::store::block {
 
+using namespace weft::model;
+
 std::optional<uint32_t> StringDictBuilder::code(std::string_view s) {
   auto it = index_.find(s);
   if (it != index_.end()) return it->second;

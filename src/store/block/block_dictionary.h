@@ -19,6 +19,8 @@
 
 namespace weft::store::block {
 
+using namespace weft::model;
+
 using StringCodeMap = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
 
 // Strings to dense codes in insertion order, at most `max_values` of them, none longer than

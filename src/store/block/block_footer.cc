@@ -7,6 +7,8 @@
 
 namespace weft::store::block {
 
+using namespace weft::model;
+
 uint64_t PageEntry::stored_bytes() const {
   uint64_t n = 0;
   for (const StreamEntry& s : streams) n += s.stored;

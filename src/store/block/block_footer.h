@@ -19,6 +19,8 @@
 
 namespace weft::store::block {
 
+using namespace weft::model;
+
 struct StreamEntry {
   uint64_t stored = 0;  // bytes in the file
   uint64_t raw = 0;     // bytes once decoded (0: empty stream, nothing stored)

@@ -8,6 +8,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 struct BlockMeta {
   uint64_t id = 0;         // unique in a data directory; file name is block_file_name(id)
   uint32_t level = 0;      // 0: cut from the head; n+1: compacted from level-n blocks

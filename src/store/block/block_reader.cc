@@ -10,13 +10,15 @@
 #include <set>
 
 #include "common/crc32c.h"
+#include "common/file_io.h"
 #include "store/block/block_format.h"
 #include "store/block/block_reader_impl.h"
 #include "store/block/bloom_filter.h"
-#include "common/file_io.h"
 #include "store/block/column_streams.h"
 
 namespace weft::store {
+
+using namespace weft::model;
 
 using namespace block;
 

@@ -20,6 +20,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 // What a search over several sources has found so far, so a block can skip pages (and the
 // caller whole blocks) that cannot improve the result. Results go to `out`.
 struct BlockSearchState {

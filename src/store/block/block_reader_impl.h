@@ -13,6 +13,8 @@
 
 namespace weft::store::block {
 
+using namespace weft::model;
+
 class BlockReaderImpl final : public BlockReader {
  public:
   BlockReaderImpl(std::string path, int fd, Footer footer);

@@ -17,6 +17,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 namespace {
 
 bool before(const TraceSummary& a, const TraceSummary& b, TraceOrder order) {
@@ -154,9 +156,9 @@ bool BlockReaderImpl::may_match(const TraceQuery& q) const {
     if (auto it = resources_by_key_.find(tag.key); it != resources_by_key_.end())
       for (uint32_t r : it->second)
         for (const KeyValue& kv : f_.resources[r - 1]->attributes)
-          possible |= kv.key == tag.key &&
-                      (kv.value.as_string() ? *kv.value.as_string() == tag.value
-                                            : kv.value.to_string() == tag.value);
+          possible |=
+              kv.key == tag.key && (kv.value.as_string() ? *kv.value.as_string() == tag.value
+                                                         : kv.value.to_string() == tag.value);
     std::vector<SlotMatcher> matchers;
     if (auto it = span_slots_by_key_.find(tag.key); it != span_slots_by_key_.end())
       plan_slots(&it->second, f_.span_slots, tag, &matchers);

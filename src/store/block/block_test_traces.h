@@ -15,6 +15,8 @@
 
 namespace weft::store::testing {
 
+using namespace weft::model;
+
 inline void sort_spans(Trace& t) {
   std::sort(t.spans.begin(), t.spans.end(), [](const Span& a, const Span& b) {
     if (a.start_time_unix_nano != b.start_time_unix_nano)

@@ -15,6 +15,9 @@
 #include "store/block/page_encoder.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace block;

@@ -21,6 +21,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 struct BlockWriterOptions {
   uint64_t id = 0;
   uint32_t level = 0;

@@ -11,6 +11,8 @@
 
 namespace weft::store::block {
 
+using namespace weft::model;
+
 uint64_t hash_bytes(std::string_view data);
 inline uint64_t hash_trace_id(const TraceId& id) { return hash_bytes(id.as_bytes()); }
 // The raw-value filter's key: xxh3(key | 0 | value).

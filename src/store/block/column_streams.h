@@ -15,6 +15,8 @@
 
 namespace weft::store::block {
 
+using namespace weft::model;
+
 using coding::unzigzag;
 using coding::zigzag;
 

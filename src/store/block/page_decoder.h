@@ -13,6 +13,8 @@
 
 namespace weft::store::block {
 
+using namespace weft::model;
+
 inline constexpr uint32_t kNoCode = UINT32_MAX;
 
 struct DecodedAttr {

@@ -7,6 +7,9 @@
 #include "store/wal/span_codec.h"
 
 namespace weft::store::block {
+
+using namespace weft::model;
+
 namespace {
 
 enum Part { kCode = 0, kInt = 1, kDouble = 2, kRaw = 3 };

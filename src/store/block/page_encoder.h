@@ -14,6 +14,8 @@
 
 namespace weft::store::block {
 
+using namespace weft::model;
+
 // The block-wide state the pages of one block share.
 struct BlockDictionaries {
   explicit BlockDictionaries(uint32_t max_dict_values_per_key)

@@ -14,6 +14,9 @@
 #include "store/head/head.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 constexpr std::string_view kVirtualPeerKeys[] = {"peer.service", "db.system", "net.peer.name"};

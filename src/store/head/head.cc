@@ -6,6 +6,9 @@
 #include "common/status.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 // Per-span and per-trace bookkeeping beyond the records: the offset, vector slack, hash

@@ -33,6 +33,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 struct HeadStats {
   uint64_t spans = 0;
   uint64_t traces = 0;

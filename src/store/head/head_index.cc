@@ -4,6 +4,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 void HeadIndex::add_trace(const TimeKey& key, std::string_view service) {
   auto it = by_service_.find(service);
   if (it == by_service_.end()) it = by_service_.emplace(std::string(service), TimeIndex{}).first;

@@ -28,6 +28,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 using TimeOrderedTraces = TimeIndex;
 
 class HeadIndex {

@@ -3,6 +3,9 @@
 #include "store/wal/span_codec.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 constexpr uint64_t kEntryOverhead = 64;  // hash node, deque slot, vector slot
 }

@@ -20,6 +20,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 class HeadTables {
  public:
   // A string value is interned (else stored in the record) while its key has fewer than

@@ -5,6 +5,9 @@
 #include "store/testing/span_builder.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace testing;
@@ -19,8 +22,7 @@ TEST(Head, TraceByIdIsInStartThenSpanIdOrder) {
   // Arrival order unrelated to start; ties on start broken by span ID.
   std::vector<Span> spans;
   for (uint64_t id : {7, 3, 9, 1, 8, 2, 6, 4, 5})
-    spans.push_back(make_span(1, id, id == 1 ? 0 : 1, "svc", "op" + std::to_string(id),
-                              id % 3, 1));
+    spans.push_back(make_span(1, id, id == 1 ? 0 : 1, "svc", "op" + std::to_string(id), id % 3, 1));
   apply(h, {spans.begin(), spans.begin() + 4});
   apply(h, {spans.begin() + 4, spans.end()});
   auto t = h.get_trace(trace_id(1));

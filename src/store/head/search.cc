@@ -15,6 +15,9 @@
 #include "store/head/span_record.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 // Trace-level conditions on the trace's records; `scratch` holds their views.

@@ -3,6 +3,9 @@
 #include <cctype>
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 bool value_equals(const AnyValue& v, std::string_view want) {

@@ -9,6 +9,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 // The tags that match span fields rather than attributes.
 bool is_pseudo_tag(std::string_view key);
 

@@ -8,6 +8,9 @@
 #include "store/wal/span_codec.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 using coding::get_varint64;

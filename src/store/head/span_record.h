@@ -32,6 +32,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 // Appends the record of `span` to `*out`, interning into `tables`.
 void encode_span_record(const Span& span, HeadTables& tables, std::string* out);
 // Decodes a record made by encode_span_record with the same tables.

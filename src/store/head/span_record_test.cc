@@ -9,6 +9,9 @@
 #include "store/testing/span_builder.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace testing;

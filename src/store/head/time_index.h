@@ -14,6 +14,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 struct TraceEntry;
 
 // A trace's place in time order. `entry` rides along (not part of the order) so a walk

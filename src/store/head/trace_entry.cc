@@ -6,6 +6,9 @@
 #include "common/status.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 constexpr size_t kLinearScanLimit = 32;

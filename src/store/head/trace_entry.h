@@ -18,6 +18,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 struct TraceEntry {
   TraceId id;
   std::string records;            // span records, back to back, arrival order

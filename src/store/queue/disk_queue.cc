@@ -15,6 +15,9 @@
 #include "store/wal/wal_log.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 constexpr uint64_t kSegmentHeader = wal::kFileHeaderSize;
@@ -46,8 +49,7 @@ Result<std::unique_ptr<DiskQueue>> DiskQueue::open(DiskQueueOptions options) {
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return io_error("queue: creating " + options.dir + ": " + ec.message());
 
-  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<LockFile> lock,
-                        LockFile::acquire(options.dir + "/LOCK"));
+  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<LockFile> lock, LockFile::acquire(options.dir + "/LOCK"));
   WEFT_ASSIGN_OR_RETURN(QueueRecoveryResult recovered, recover_queue(options.dir, options.log));
   std::unique_ptr<DiskQueue> q(new DiskQueue(std::move(options)));
   q->lock_ = std::move(lock);
@@ -83,17 +85,17 @@ Status DiskQueue::start(QueueRecoveryResult recovered) {
   recovered_ = std::move(recovered.cursor);
 
   WEFT_ASSIGN_OR_RETURN(log_, WalLog::open(options_.dir, options_.segment_bytes,
-                                           options_.file_factory, existing,
-                                           recovered.max_seq + 1));
+                                           options_.file_factory, existing, recovered.max_seq + 1));
   note_active_segment();
   read_seq_ = segments_.begin()->first;
   std::error_code ec;
-  auto size = std::filesystem::file_size(options_.dir + "/" + std::string(kQueueCursorFileName), ec);
+  auto size =
+      std::filesystem::file_size(options_.dir + "/" + std::string(kQueueCursorFileName), ec);
   cursor_bytes_ = ec ? 0 : size;
   publish_bytes();
   if (recovered.pending_entries > 0)
-    log("queue: " + options_.dir + ": " + std::to_string(recovered.pending_entries) +
-        " entries (" + std::to_string(spans) + " spans) not yet delivered");
+    log("queue: " + options_.dir + ": " + std::to_string(recovered.pending_entries) + " entries (" +
+        std::to_string(spans) + " spans) not yet delivered");
   thread_ = std::thread([this] { run(); });
   return Status::ok();
 }
@@ -118,10 +120,9 @@ void DiskQueue::write(SpanBatch batch, std::function<void(Status)> done) {
   std::string payload = encode_queue_payload(batch);
   if (payload.size() > wal::kMaxRecordPayload ||
       kRecordHeader + payload.size() + kOverhead > options_.max_bytes)
-    return done(resource_exhausted("batch too large for the queue: " +
-                                   std::to_string(payload.size()) +
-                                   " compressed bytes, queue bound " +
-                                   std::to_string(options_.max_bytes) + " bytes"));
+    return done(resource_exhausted(
+        "batch too large for the queue: " + std::to_string(payload.size()) +
+        " compressed bytes, queue bound " + std::to_string(options_.max_bytes) + " bytes"));
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
@@ -304,7 +305,8 @@ void DiskQueue::log_drops(bool force) {
   }
   if (batches == 0) return;
   auto now = std::chrono::steady_clock::now();
-  if (!force && last_drop_log_.time_since_epoch().count() != 0 && now - last_drop_log_ < kLogInterval)
+  if (!force && last_drop_log_.time_since_epoch().count() != 0 &&
+      now - last_drop_log_ < kLogInterval)
     return;
   {
     std::lock_guard lock(mu_);
@@ -389,8 +391,7 @@ void DiskQueue::checkpoint(bool force) {
 
 // ---- Consumer ----
 
-std::vector<DiskQueue::Entry> DiskQueue::next(size_t max_entries,
-                                              std::chrono::milliseconds wait) {
+std::vector<DiskQueue::Entry> DiskQueue::next(size_t max_entries, std::chrono::milliseconds wait) {
   std::vector<Entry> out;
   if (max_entries == 0) return out;
   std::lock_guard consumer(next_mu_);
@@ -450,8 +451,8 @@ void DiskQueue::read_some(std::unique_lock<std::mutex>& lock, size_t max_entries
     seg.unread_spans -= spans;
     if (batches[k]->is_ok()) {
       handed_[id] = spans;
-      out->push_back({id, std::move(*batches[k]).value(),
-                      kRecordHeader + records[k].payload.size()});
+      out->push_back(
+          {id, std::move(*batches[k]).value(), kRecordHeader + records[k].payload.size()});
       continue;
     }
     problems->push_back("queue: " + path + ": entry " + std::to_string(index + k) + ": " +

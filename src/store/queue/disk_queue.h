@@ -34,15 +34,17 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 class LockFile;
 class WalLog;
 struct QueueRecoveryResult;
 
 struct DiskQueueOptions {
-  std::string dir;                       // created if missing; segments + cursor file
-  uint64_t max_bytes = 1ull << 30;       // bound on the bytes of the queue's files on disk
-  uint64_t segment_bytes = 16ull << 20;  // a segment is cut at this size
-  bool sync = true;                      // fsync each group before acknowledging it
+  std::string dir;                              // created if missing; segments + cursor file
+  uint64_t max_bytes = 1ull << 30;              // bound on the bytes of the queue's files on disk
+  uint64_t segment_bytes = 16ull << 20;         // a segment is cut at this size
+  bool sync = true;                             // fsync each group before acknowledging it
   std::function<void(const std::string&)> log;  // "queue: ..." messages; default stderr "weft: "
 
   // Compressed bytes accepted by write() but not yet written; past it write() answers
@@ -55,17 +57,17 @@ struct DiskQueueOptions {
 };
 
 struct DiskQueueStats {
-  uint64_t bytes = 0;              // on disk now
-  uint64_t pending_entries = 0;    // appended, not acked (incl. handed out)
+  uint64_t bytes = 0;            // on disk now
+  uint64_t pending_entries = 0;  // appended, not acked (incl. handed out)
   uint64_t pending_spans = 0;
-  uint64_t appended_batches = 0, appended_spans = 0;   // since start
-  uint64_t acked_batches = 0, acked_spans = 0;          // since start
-  uint64_t dropped_batches = 0, dropped_spans = 0;      // lost to the byte bound, since start
-  uint64_t recovered_entries = 0;  // not-acked entries found at open
-  uint64_t corrupt_records = 0;    // damaged tails/records skipped at open
+  uint64_t appended_batches = 0, appended_spans = 0;  // since start
+  uint64_t acked_batches = 0, acked_spans = 0;        // since start
+  uint64_t dropped_batches = 0, dropped_spans = 0;    // lost to the byte bound, since start
+  uint64_t recovered_entries = 0;                     // not-acked entries found at open
+  uint64_t corrupt_records = 0;                       // damaged tails/records skipped at open
   // Added: entries found unreadable when read back after open (checksum, decode), skipped.
   uint64_t unreadable_entries = 0;
-  uint64_t segments = 0;           // segment files now
+  uint64_t segments = 0;  // segment files now
 };
 
 class DiskQueue final : public SpanSink {
@@ -160,25 +162,25 @@ class DiskQueue final : public SpanSink {
   std::unique_ptr<WalLog> log_;  // writer thread only (after start)
 
   mutable std::mutex mu_;
-  std::condition_variable writer_cv_;  // queue_ has work, or stopping_
-  std::condition_variable data_cv_;    // a record was committed, or closed_
-  std::deque<Queued> queue_;           // GUARDED_BY(mu_)
-  uint64_t queued_bytes_ = 0;          // GUARDED_BY(mu_)
-  bool stopping_ = false;              // GUARDED_BY(mu_): write() refuses, next() is empty
+  std::condition_variable writer_cv_;     // queue_ has work, or stopping_
+  std::condition_variable data_cv_;       // a record was committed, or closed_
+  std::deque<Queued> queue_;              // GUARDED_BY(mu_)
+  uint64_t queued_bytes_ = 0;             // GUARDED_BY(mu_)
+  bool stopping_ = false;                 // GUARDED_BY(mu_): write() refuses, next() is empty
   std::map<uint64_t, Segment> segments_;  // GUARDED_BY(mu_): never empty once started
   uint64_t read_seq_ = 0;                 // GUARDED_BY(mu_): a key of segments_
   std::map<uint64_t, uint64_t> handed_;   // GUARDED_BY(mu_): id -> spans, handed out, not acked
   // What the cursor found at open said was delivered, until the read position passes it.
   // Written only by the consumer (under mu_), so next() may read it without mu_.
-  QueueCursor recovered_;                 // GUARDED_BY(mu_) for writes
-  std::mutex next_mu_;                    // serializes consumers
-  DiskQueueStats stats_;                  // GUARDED_BY(mu_), except bytes/segments
-  uint64_t drops_unlogged_batches_ = 0;   // GUARDED_BY(mu_)
-  uint64_t drops_unlogged_spans_ = 0;     // GUARDED_BY(mu_)
+  QueueCursor recovered_;                // GUARDED_BY(mu_) for writes
+  std::mutex next_mu_;                   // serializes consumers
+  DiskQueueStats stats_;                 // GUARDED_BY(mu_), except bytes/segments
+  uint64_t drops_unlogged_batches_ = 0;  // GUARDED_BY(mu_)
+  uint64_t drops_unlogged_spans_ = 0;    // GUARDED_BY(mu_)
 
   // Writer thread only.
   std::string written_cursor_;  // the bytes last written to the cursor file
-  uint64_t cursor_bytes_ = 0;  // size of the cursor file
+  uint64_t cursor_bytes_ = 0;   // size of the cursor file
   std::chrono::steady_clock::time_point last_checkpoint_{};
   std::chrono::steady_clock::time_point last_drop_log_{};
   std::chrono::steady_clock::time_point last_error_log_{};

@@ -21,6 +21,9 @@
 #include "store/wal/wal_reader.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace testing;
@@ -73,8 +76,10 @@ DiskQueueOptions options_for(const std::string& dir, Logs* logs = nullptr) {
   o.dir = dir;
   o.sync = false;  // tests do not need power-loss safety; one test runs with sync on
   o.cursor_interval = 10ms;
-  if (logs) o.log = logs->fn();
-  else o.log = [](const std::string&) {};
+  if (logs)
+    o.log = logs->fn();
+  else
+    o.log = [](const std::string&) {};
   return o;
 }
 
@@ -156,8 +161,8 @@ TEST(DiskQueue, AcksOutOfOrderThenReopenReturnsExactlyTheUnacked) {
     auto got = drain(*q);
     ASSERT_EQ(got.size(), 30u);
     // Ack out of order, leaving holes (and the last entry) out.
-    std::vector<size_t> order = {5, 0, 29 - 1, 1, 12, 2, 20, 8, 7, 6, 9, 11, 13, 14, 15, 25, 21,
-                                 22, 23, 24, 19, 26, 27};
+    std::vector<size_t> order = {5,  0,  29 - 1, 1,  12, 2,  20, 8,  7,  6,  9, 11,
+                                 13, 14, 15,     25, 21, 22, 23, 24, 19, 26, 27};
     std::set<uint64_t> acked;
     for (size_t i : order) {
       q->ack(got[i].id);
@@ -380,10 +385,18 @@ TEST(DiskQueue, CorruptCursorFileRedeliversEverything) {
       bytes.assign(std::istreambuf_iterator<char>(f), {});
     }
     switch (damage) {
-      case 0: bytes[bytes.size() / 2] ^= 0x40; break;  // checksum fails
-      case 1: bytes.resize(10); break;                  // cut short
-      case 2: bytes.clear(); break;                     // empty
-      case 3: bytes[8] = 9; break;                      // unknown version
+      case 0:
+        bytes[bytes.size() / 2] ^= 0x40;
+        break;  // checksum fails
+      case 1:
+        bytes.resize(10);
+        break;  // cut short
+      case 2:
+        bytes.clear();
+        break;  // empty
+      case 3:
+        bytes[8] = 9;
+        break;  // unknown version
     }
     {
       std::ofstream f(cursor, std::ios::binary | std::ios::trunc);
@@ -503,7 +516,8 @@ TEST(DiskQueue, ManyWritersWithAConcurrentConsumer) {
   consumer.join();
   // The consumer may see an entry before its writer's `done` has run.
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (acked_writes + failed < kThreads * kPerThread && std::chrono::steady_clock::now() < deadline)
+  while (acked_writes + failed < kThreads * kPerThread &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(1ms);
   EXPECT_EQ(failed, 0);
   EXPECT_EQ(acked_writes, kThreads * kPerThread);

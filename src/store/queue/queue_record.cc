@@ -13,6 +13,9 @@
 #include "store/wal/wal_format.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 // Bytes read per pread: large enough that a slow consumer catching up reads many records
@@ -57,11 +60,10 @@ Result<SpanBatch> decode_queue_payload(std::string_view payload) {
 }
 
 Status read_queue_records(const std::string& path, uint64_t offset, uint64_t end,
-                          size_t max_records, std::vector<QueueRecord>* out,
-                          std::string* problem) {
+                          size_t max_records, std::vector<QueueRecord>* out, std::string* problem) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return errno_status("opening", path, errno);
-  std::string buf;        // file bytes [buf_at, buf_at + buf.size())
+  std::string buf;  // file bytes [buf_at, buf_at + buf.size())
   uint64_t buf_at = offset;
   size_t taken = 0;
   auto stop = [&](const std::string& why) {
@@ -82,7 +84,8 @@ Status read_queue_records(const std::string& path, uint64_t offset, uint64_t end
     uint32_t masked = coding::decode_fixed32(h);
     uint32_t len = coding::decode_fixed32(h + 4);
     auto type = static_cast<uint8_t>(h[8]);
-    if (len > wal::kMaxRecordPayload) return stop("record length " + std::to_string(len) + " too large");
+    if (len > wal::kMaxRecordPayload)
+      return stop("record length " + std::to_string(len) + " too large");
     uint64_t size = wal::kRecordHeaderSize + uint64_t{len};
     if (size > end - offset) return stop("record of " + std::to_string(len) + " bytes cut short");
     WEFT_RETURN_IF_ERROR(ensure(size));

@@ -16,6 +16,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 // varint(batch.spans.size()) | encode_wal_payload(batch).
 std::string encode_queue_payload(const SpanBatch& batch);
 // The span count at the front of a queue payload; false if it is not a varint.
@@ -38,7 +40,6 @@ struct QueueRecord {
 // before it are returned. An I/O error is returned as a Status (ENOENT when the segment was
 // deleted meanwhile).
 Status read_queue_records(const std::string& path, uint64_t offset, uint64_t end,
-                          size_t max_records, std::vector<QueueRecord>* out,
-                          std::string* problem);
+                          size_t max_records, std::vector<QueueRecord>* out, std::string* problem);
 
 }  // namespace weft::store

@@ -9,6 +9,8 @@
 
 namespace weft::store::testing {
 
+using namespace weft::model;
+
 inline TraceId trace_id(uint64_t n) {
   TraceId id;
   for (int i = 0; i < 8; ++i) id.bytes[15 - i] = static_cast<uint8_t>(n >> (8 * i));

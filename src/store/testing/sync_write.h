@@ -6,6 +6,8 @@
 
 namespace weft::store::testing {
 
+using namespace weft::model;
+
 inline Status write_and_wait(Store& store, SpanBatch batch) {
   std::promise<Status> p;
   auto f = p.get_future();

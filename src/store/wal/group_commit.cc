@@ -8,6 +8,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 using Fsync = EmbeddedStoreOptions::Fsync;
 
 GroupCommitWriter::GroupCommitWriter(WalLog* log, Options options, Clock* clock, ApplyFn apply,

@@ -26,6 +26,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 class GroupCommitWriter {
  public:
   struct Options {

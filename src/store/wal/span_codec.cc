@@ -8,6 +8,9 @@
 #include "common/coding.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 using coding::get_varint64;

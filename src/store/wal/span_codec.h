@@ -15,6 +15,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 // Version written as the first varint of every encoded batch.
 inline constexpr uint32_t kSpanCodecVersion = 1;
 

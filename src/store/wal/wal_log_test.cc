@@ -12,6 +12,9 @@
 #include "store/wal/wal_recovery.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace testing;

@@ -10,6 +10,9 @@
 #include "store/wal/wal_reader.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 void log_line(const std::string& msg) {

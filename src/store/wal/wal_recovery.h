@@ -18,6 +18,8 @@
 
 namespace weft::store {
 
+using namespace weft::model;
+
 struct WalRecoveryResult {
   std::vector<uint64_t> segments;  // every segment found, ascending (incl. damaged ones)
   uint64_t records = 0;            // records replayed

@@ -16,6 +16,9 @@
 #include "store/wal/wal_writer.h"
 
 namespace weft::store {
+
+using namespace weft::model;
+
 namespace {
 
 using namespace testing;
