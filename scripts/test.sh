@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds weft and runs every test: unit and integration tests on the release build, the
-# fuzz targets for a bounded time, then unit and integration tests again on an
-# AddressSanitizer + UndefinedBehaviorSanitizer build.
-# Usage: scripts/test.sh [release|asan|all]   (default all)
+# fuzz targets for a bounded time, the C++ SDK's unit tests under ThreadSanitizer, then unit
+# and integration tests again on an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# Usage: scripts/test.sh [release|tsan|asan|all]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -32,6 +32,10 @@ if [ "$what" = release ] || [ "$what" = all ]; then
     echo "== fuzz (${FUZZ_SECONDS:-60} s per target)"
     scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
   fi
+fi
+if [ "$what" = tsan ] || [ "$what" = all ]; then
+  echo "== SDK unit tests under ThreadSanitizer"
+  scripts/sdk_tsan.sh
 fi
 if [ "$what" = asan ] || [ "$what" = all ]; then
   scripts/build.sh asan

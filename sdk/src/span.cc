@@ -25,8 +25,11 @@ uint32_t StatusBodySize(uint32_t message_len, StatusCode code) {
 void Span::Finish(uint64_t end_ns) {
   if (active_) deactivate();
   if (!buffer_) return;
-  const uint64_t end = end_ns ? end_ns : NowNanos();
-  buffer_->rec.end_ns = end > buffer_->rec.start_ns ? end : buffer_->rec.start_ns;
+  SpanRecord& r = buffer_->rec;
+  if (end_ns)
+    r.end_ns = end_ns > r.start_ns ? end_ns : r.start_ns;
+  else
+    r.end_ns = detail::SpanEndNanos(r.start_ns, buffer_->start_tsc);
   detail::FinishSpan(core_, std::exchange(buffer_, nullptr));
 }
 

@@ -59,6 +59,23 @@ TEST(CoreSpan, NameTimesKindAndParentage) {
   EXPECT_FALSE(Context::Current().span().valid());
 }
 
+// The span clock (weft/clock.h): the end is the start plus the ticks since (or a clock
+// read), never before the start.
+TEST(CoreClock, SpanEndIsNeverBeforeItsStart) {
+  detail::CalibrateClock(/*initial=*/true);
+  uint64_t tsc = 0;
+  const uint64_t start = detail::NowNanosAndTsc(&tsc);
+  EXPECT_GT(start, 1'600'000'000'000'000'000ull);  // after 2020: wall time, not uptime
+  const uint64_t end = detail::SpanEndNanos(start, tsc);
+  EXPECT_GE(end, start);
+  EXPECT_LE(end, NowNanos() + 1'000'000);  // not ahead of the clock (by more than 1 ms)
+  // Without a start tick the end is a clock read; a start in the future clamps it.
+  EXPECT_GE(detail::SpanEndNanos(start, 0), start);
+  const uint64_t future = NowNanos() + 3'600'000'000'000ull;
+  EXPECT_EQ(detail::SpanEndNanos(future, 0), future);
+  EXPECT_GE(detail::SpanEndNanos(future, tsc), future);
+}
+
 TEST(CoreSpan, AttributesOfEveryType) {
   Pipeline p;
   Value kv(KeyValueList{{"inner", Value(ValueArray{Value(1), Value("x")})}});

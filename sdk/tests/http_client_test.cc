@@ -5,12 +5,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 
+#include "fake_clock.h"
 #include "test_http_server.h"
 
 namespace weft::net {
 namespace {
 
+using weft::testing::FakeSteadyClock;
 using weft::testing::HttpResponse;
 using weft::testing::TestHttpServer;
 using weft::testing::TestRequest;
@@ -213,12 +216,19 @@ TEST(HttpClient, ConnectionRefusedIsAnError) {
     TestHttpServer server([](const TestRequest&) { return TestResponse{}; });
     port = server.port();
   }
-  HttpClient client("127.0.0.1", port, 2s);
-  auto start = std::chrono::steady_clock::now();
-  HttpResult r = client.Request("GET", "/", {}, "");
+  // The clock never moves: a client that waited for its deadline instead of reporting the
+  // refusal would never return (the guard below then fails the test).
+  FakeSteadyClock clock;
+  HttpClient client("127.0.0.1", port, 2s, &clock);
+  auto request = std::async(std::launch::async, [&] { return client.Request("GET", "/", {}, ""); });
+  if (request.wait_for(60s) != std::future_status::ready) {
+    ADD_FAILURE() << "still waiting with the clock stopped";
+    clock.Advance(1h);  // let it end
+  }
+  HttpResult r = request.get();
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.error.find("refused"), std::string::npos) << r.error;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(clock.Elapsed(), 0ns);
 }
 
 TEST(HttpClient, UnresolvableHostIsAnError) {
@@ -234,14 +244,25 @@ TEST(HttpClient, SilentServerTimesOutWithinTheDeadline) {
     hang.hang = true;
     return hang;
   });
-  HttpClient client("127.0.0.1", server.port(), 200ms);
-  auto start = std::chrono::steady_clock::now();
-  HttpResult r = client.Request("GET", "/", {}, "");
-  auto took = std::chrono::steady_clock::now() - start;
+  FakeSteadyClock clock;
+  HttpClient client("127.0.0.1", server.port(), 200ms, &clock);
+  auto request = std::async(std::launch::async, [&] { return client.Request("GET", "/", {}, ""); });
+  ASSERT_TRUE(testing::Eventually([&] { return server.requests() == 1; }));
+  // 1 ms before the deadline the client is still waiting for the answer: once it has looked
+  // at the clock again (its polls last 1 ms with this clock) it must not have given up, and
+  // at the deadline it must.
+  clock.Advance(199ms);
+  const uint64_t polls = clock.polls();
+  ASSERT_TRUE(testing::Eventually([&] { return clock.polls() >= polls + 3; }));
+  EXPECT_EQ(request.wait_for(0s), std::future_status::timeout) << "gave up before the deadline";
+  clock.Advance(1ms);  // the deadline
+  if (request.wait_for(60s) != std::future_status::ready) {
+    ADD_FAILURE() << "still waiting past the deadline";
+    server.Stop();
+  }
+  HttpResult r = request.get();
   EXPECT_EQ(r.status, 0);
-  EXPECT_NE(r.error.find("timeout"), std::string::npos) << r.error;
-  EXPECT_GE(took, 195ms);
-  EXPECT_LT(took, 400ms);
+  EXPECT_NE(r.error.find("timeout after 200 ms"), std::string::npos) << r.error;
   server.Stop();
 }
 

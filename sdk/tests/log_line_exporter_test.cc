@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "exporter_test_util.h"
+#include "fake_clock.h"
 #include "mini_json.h"
 
 namespace weft {
@@ -373,15 +374,36 @@ TEST(LogLineExporter, ConcurrentWritersNeverInterleaveLines) {
 TEST(LogLineExporter, LinesAreWrittenWithinTwoSeconds) {
   auto cap = ManySpans(1);
   TempFile f;
-  auto exporter = MakeLogLineExporter({.path = f.path()});
-  const auto t0 = std::chrono::steady_clock::now();
+  auto clock = std::make_shared<testing::FakeSteadyClock>();
+  auto exporter = MakeLogLineExporter({.path = f.path(), .clock = clock});
   exporter->Export(cap->batch());
-  while (f.Read().empty() && std::chrono::steady_clock::now() - t0 < 4s)
-    std::this_thread::sleep_for(20ms);
-  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  // 1 ms short of 2 s: once the flusher has looked at the clock again (it waits in 1 ms
+  // slices with this clock), the line must still be in the buffer.
+  clock->Advance(1999ms);
+  const uint64_t waits = clock->waits();
+  ASSERT_TRUE(testing::Eventually([&] { return clock->waits() >= waits + 3; }));
+  EXPECT_EQ(f.Read(), "");
+  clock->Advance(1ms);  // 2 s: the flusher writes it
+  EXPECT_TRUE(testing::Eventually([&] { return !f.Read().empty(); }));
   EXPECT_EQ(ParseLines(f.Read()).size(), 1u);
-  EXPECT_GE(elapsed, 1900ms);
-  EXPECT_LT(elapsed, 3s);
+  EXPECT_EQ(exporter->stats().exported_spans, 1u);
+}
+
+TEST(LogLineExporter, ExportWritesLinesOnceTheyAreTwoSecondsOld) {
+  auto cap = ManySpans(1);
+  TempFile f;
+  auto clock = std::make_shared<testing::FakeSteadyClock>();
+  auto exporter = MakeLogLineExporter({.path = f.path(), .clock = clock});
+  exporter->Export(cap->batch());
+  clock->Advance(1999ms);
+  exporter->Export(cap->batch());
+  // Whatever the flusher does, at 1.999 s nothing is due yet.
+  EXPECT_EQ(f.Read(), "");
+  clock->Advance(1ms);
+  exporter->Export(cap->batch());  // the oldest line is 2 s old: written by this call
+  EXPECT_GE(ParseLines(f.Read()).size(), 2u);
+  EXPECT_TRUE(exporter->Flush(1s));
+  EXPECT_EQ(ParseLines(f.Read()).size(), 3u);
 }
 
 }  // namespace

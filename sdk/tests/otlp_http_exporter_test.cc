@@ -7,6 +7,7 @@
 #include <future>
 
 #include "exporter_test_util.h"
+#include "fake_clock.h"
 #include "otlp/encode.h"
 #include "test_http_server.h"
 #include "weft/detail/proto.h"
@@ -15,6 +16,7 @@ namespace weft {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::FakeSteadyClock;
 using testing::HttpResponse;
 using testing::TestHttpServer;
 using testing::TestRequest;
@@ -113,12 +115,13 @@ TEST(OtlpHttpExporter, Retries503HonouringRetryAfterUpToMaxBackoff) {
   });
   auto o = Fast(server);
   o.max_backoff = 60ms;
+  // Backoffs are simulated: each moves the clock to its end at once.
+  auto clock = std::make_shared<FakeSteadyClock>(FakeSteadyClock::kJumpOnWait);
+  o.clock = clock;
   auto exporter = MakeOtlpHttpExporter(o);
-  const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(exporter->Export(cap->batch()), ExportResult::kSuccess);
-  const auto elapsed = std::chrono::steady_clock::now() - t0;
-  EXPECT_GE(elapsed, 120ms);
-  EXPECT_LT(elapsed, 900ms);
+  EXPECT_EQ(clock->Elapsed(), 120ms);  // two backoffs of exactly max_backoff, no jitter
+  EXPECT_EQ(clock->waits(), 2u);
   EXPECT_EQ(server.requests(), 3);
   const ExporterStats s = exporter->stats();
   EXPECT_EQ(s.retries, 2u);
@@ -211,13 +214,19 @@ TEST(OtlpHttpExporter, ShutdownEndsBackoffPromptly) {
   o.timeout = 5s;  // budget 25 s: the 10 s backoff is started, not skipped
   o.initial_backoff = 10s;
   o.max_backoff = 10s;
+  // The clock does not move: only Shutdown can end the backoff.
+  auto clock = std::make_shared<FakeSteadyClock>();
+  o.clock = clock;
   auto exporter = MakeOtlpHttpExporter(o);
   auto result = std::async(std::launch::async, [&] { return exporter->Export(cap->batch()); });
   first.get_future().wait();
-  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(testing::Eventually([&] { return clock->waits() > 0; }));  // in the backoff
   exporter->Shutdown();
-  ASSERT_EQ(result.wait_for(2s), std::future_status::ready);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  if (result.wait_for(60s) != std::future_status::ready) {
+    ADD_FAILURE() << "Shutdown did not end the backoff";
+    clock->Advance(1h);
+  }
+  EXPECT_EQ(clock->Elapsed(), 0ns);
   EXPECT_EQ(result.get(), ExportResult::kFailure);
   EXPECT_EQ(exporter->stats().failed_spans, 3u);
   EXPECT_EQ(server.requests(), 1);

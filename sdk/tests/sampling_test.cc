@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <random>
 #include <thread>
 
+#include "fake_clock.h"
 #include "sampling/json_lite.h"
 #include "sampling/rate_samplers.h"
 #include "sampling/remote_sampler.h"
@@ -19,6 +21,7 @@ namespace weft {
 namespace {
 
 using namespace std::chrono_literals;
+using weft::testing::FakeSteadyClock;
 using weft::testing::HttpResponse;
 using weft::testing::TestHttpServer;
 using weft::testing::TestRequest;
@@ -264,19 +267,12 @@ TEST(SamplingRateLimiting, ConcurrentDecisionsNeverExceedTheBucket) {
   EXPECT_EQ(admitted.load(), 1000);
 }
 
-TEST(SamplingRateLimiting, RealClockShortWindow) {
-  auto s = RateLimitingSampler(100);
-  const auto start = std::chrono::steady_clock::now();
-  int admitted = 0;
-  while (std::chrono::steady_clock::now() - start < 200ms) {
-    admitted += Sampled(*s);
-    std::this_thread::sleep_for(100us);
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // Burst 100 plus 100/s over the window.
-  EXPECT_GE(admitted, 100 + static_cast<int>(100 * seconds) - 3);
-  EXPECT_LE(admitted, 100 + static_cast<int>(100 * seconds) + 2);
+// The public factory starts with a full bucket (the refill over real time is checked by
+// weft_sdk_sampler_bench's BM_RateLimitingRealClock, not here: no wall-clock assertions).
+TEST(SamplingRateLimiting, PublicFactoryAdmitsTheBurst) {
+  auto s = RateLimitingSampler(0.001);  // burst 1, then one trace per 1000 s
+  EXPECT_EQ(Admitted(*s, 100), 1);
+  EXPECT_EQ(s->Description(), "RateLimiting{0.001/s}");
 }
 
 TEST(SamplingPerWindow, ExactCountsPerWindow) {
@@ -304,11 +300,11 @@ TEST(SamplingPerWindow, ConcurrentDecisionsAdmitExactlyN) {
   EXPECT_EQ(Admitted(*s, 1000), 777);
 }
 
-TEST(SamplingPerWindow, RealClock) {
-  auto s = PerWindowSampler(2, 100ms);
+// The public factory's first window (windows moving with real time: the sampler bench).
+TEST(SamplingPerWindow, PublicFactoryAdmitsNInTheFirstWindow) {
+  auto s = PerWindowSampler(2, std::chrono::hours(24));
   EXPECT_EQ(Admitted(*s, 10), 2);
-  std::this_thread::sleep_for(110ms);
-  EXPECT_EQ(Admitted(*s, 10), 2);
+  EXPECT_EQ(Admitted(*s, 10), 0);
 }
 
 // --- PerOperation ---
@@ -506,16 +502,7 @@ constexpr const char* kAll =
 constexpr const char* kNone =
     R"({"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":0}})";
 
-// Waits (up to 3 s) until `pred` holds.
-template <typename Pred>
-bool Eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using testing::Eventually;  // a guard against hanging (60 s), not a timing check
 
 sampling::RemoteSamplerStats Stats(const Sampler& s) {
   sampling::RemoteSamplerStats stats;
@@ -531,29 +518,47 @@ TEST(SamplingRemote, AppliesNewStrategiesWithinThePollInterval) {
   o.service_name = "orders svc";
   o.poll_interval = 50ms;
   o.initial = AlwaysOffSampler();
+  auto clock = std::make_shared<FakeSteadyClock>();  // polls happen when the test says
+  o.clock = clock;
   auto s = RemoteSampler(o);
-  EXPECT_TRUE(Eventually([&] { return Sampled(*s); }));
+  // Moves the clock once the poller waits for its next poll (it computes that poll's time
+  // from the clock when it starts waiting).
+  auto advance_when_waiting = [&](std::chrono::milliseconds d) {
+    const uint64_t waits = clock->waits();
+    ASSERT_TRUE(Eventually([&] { return clock->waits() > waits; }));
+    clock->Advance(d);
+  };
+  EXPECT_TRUE(Eventually([&] { return Sampled(*s); }));  // the first poll is made at once
   EXPECT_EQ(server.first_target(), "/api/sampling?service=orders%20svc");
   EXPECT_EQ(s->Description(), "RemoteSampler{TraceIdRatioBased{1}}");
+  EXPECT_EQ(Stats(*s).polls, 1u);
 
+  // A change is applied by the next poll, one poll interval later.
   server.Answer(200, kNone);
-  auto changed = std::chrono::steady_clock::now();
+  advance_when_waiting(49ms);
+  const uint64_t waits = clock->waits();
+  ASSERT_TRUE(Eventually([&] { return clock->waits() >= waits + 3; }));
+  EXPECT_EQ(Stats(*s).polls, 1u);  // not yet
+  EXPECT_TRUE(Sampled(*s));
+  clock->Advance(1ms);
   EXPECT_TRUE(Eventually([&] { return !Sampled(*s); }));
-  // Within the poll interval (plus scheduling slack on a busy machine).
-  EXPECT_LT(std::chrono::steady_clock::now() - changed, 500ms);
+  EXPECT_EQ(Stats(*s).polls, 2u);
 
   server.Answer(
-      200, R"({"strategyType":"RATE_LIMITING","rateLimitingSampling":{"maxTracesPerSecond":3}})");
-  EXPECT_TRUE(Eventually([&] { return Stats(*s).strategy == "RateLimiting{3/s}"; }));
-  // Unchanged answers do not rebuild (and so do not refill) the limiter.
+      200,
+      R"({"strategyType":"RATE_LIMITING","rateLimitingSampling":{"maxTracesPerSecond":0.001}})");
+  advance_when_waiting(50ms);
+  EXPECT_TRUE(Eventually([&] { return Stats(*s).strategy == "RateLimiting{0.001/s}"; }));
+  // Unchanged answers do not rebuild (and so do not refill) the limiter: its bucket holds
+  // one trace and refills in 1000 s.
   const uint64_t updates = Stats(*s).updates;
-  int admitted = Admitted(*s, 20);
-  EXPECT_GE(admitted, 3);
-  EXPECT_LE(admitted, 4);
-  const int polls = server.requests();
-  EXPECT_TRUE(Eventually([&] { return server.requests() >= polls + 3; }));
+  EXPECT_EQ(Admitted(*s, 20), 1);
+  for (uint64_t polls = Stats(*s).polls; polls < 6; ++polls) {
+    advance_when_waiting(50ms);
+    ASSERT_TRUE(Eventually([&] { return Stats(*s).polls > polls; }));
+  }
   EXPECT_EQ(Stats(*s).updates, updates);
-  EXPECT_LE(Admitted(*s, 20), 2);
+  EXPECT_EQ(Admitted(*s, 20), 0);
 }
 
 TEST(SamplingRemote, FailuresKeepTheLastGoodStrategy) {
@@ -612,12 +617,20 @@ TEST(SamplingRemote, DefaultInitialAndPromptShutdown) {
   o.endpoint = server.url();
   o.service_name = "svc";
   o.poll_interval = 60s;
+  auto clock = std::make_shared<FakeSteadyClock>();  // the 60 s never pass
+  o.clock = clock;
   auto s = RemoteSampler(o);
   EXPECT_EQ(s->Description(), "RemoteSampler{TraceIdRatioBased{0.001}}");
   EXPECT_TRUE(Eventually([&] { return Stats(*s).polls == 1 && Stats(*s).failures == 1; }));
-  const auto start = std::chrono::steady_clock::now();
-  s.reset();  // wakes the poller from its 60 s wait
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 200ms);
+  // Destroying the sampler wakes the poller from its wait: with the clock stopped, nothing
+  // else could end it.
+  auto destroyed = std::async(std::launch::async, [&] { s.reset(); });
+  if (destroyed.wait_for(60s) != std::future_status::ready) {
+    ADD_FAILURE() << "the destructor waited for the poll interval";
+    clock->Advance(1h);
+  }
+  destroyed.get();
+  EXPECT_EQ(clock->Elapsed(), 0ns);
 }
 
 TEST(SamplingRemote, ConcurrentDecisionsDuringSwaps) {
@@ -628,7 +641,11 @@ TEST(SamplingRemote, ConcurrentDecisionsDuringSwaps) {
   o.service_name = "svc";
   o.poll_interval = 1ms;
   o.initial = AlwaysOnSampler();
+  // Each wait between polls passes at once: the poller polls back to back.
+  auto clock = std::make_shared<FakeSteadyClock>(FakeSteadyClock::kJumpOnWait);
+  o.clock = clock;
   auto s = RemoteSampler(o);
+  ASSERT_TRUE(Eventually([&] { return Stats(*s).updates == 1; }));
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   std::atomic<int> decisions{0};
@@ -639,14 +656,19 @@ TEST(SamplingRemote, ConcurrentDecisionsDuringSwaps) {
         ++decisions;
       }
     });
-  for (int i = 0; i < 20; ++i) {
+  // 20 swaps, each applied while the two threads decide.
+  for (uint64_t i = 0; i < 20; ++i) {
     server.Answer(200, i % 2 ? kAll : kNone);
-    std::this_thread::sleep_for(5ms);
+    if (!Eventually([&] { return Stats(*s).updates == i + 2; })) {
+      ADD_FAILURE() << "swap " << i << " not applied";
+      break;
+    }
   }
+  EXPECT_TRUE(Eventually([&] { return decisions.load() > 0; }));
   stop = true;
   for (auto& t : threads) t.join();
-  EXPECT_GT(Stats(*s).updates, 2u);
-  EXPECT_GT(decisions.load(), 1000);
+  EXPECT_EQ(Stats(*s).updates, 21u);
+  EXPECT_EQ(Sampled(*s), true);  // the last answer was kAll
 }
 
 TEST(SamplingRemote, OtherSamplersHaveNoRemoteStats) {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/clock.h"
 #include "weft/span_record.h"
 #include "weft/value.h"
 
@@ -89,6 +90,9 @@ struct OtlpHttpExporterOptions {
   int max_attempts = 5;  // 1 = no retries
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{5'000};
+  // What the timeout, the backoff and the retry budget are timed with; null = the system's
+  // steady clock (tests inject a fake one).
+  std::shared_ptr<const SteadyClock> clock;
 };
 std::unique_ptr<SpanExporter> MakeOtlpHttpExporter(OtlpHttpExporterOptions options);
 
@@ -98,6 +102,8 @@ struct LogLineExporterOptions {
   std::string path;
   size_t buffer_bytes = 1 << 20;
   bool fsync_on_flush = true;
+  // What the flush interval is timed with; null = the system's steady clock (tests).
+  std::shared_ptr<const SteadyClock> clock;
 };
 std::unique_ptr<SpanExporter> MakeLogLineExporter(LogLineExporterOptions options);
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/clock.h"
 #include "weft/span_context.h"
 #include "weft/span_record.h"
 
@@ -78,6 +79,9 @@ struct RemoteSamplerOptions {
   std::string service_name;
   std::chrono::milliseconds poll_interval{60'000};
   std::shared_ptr<Sampler> initial;  // default: TraceIdRatioSampler(0.001)
+  // What the poll interval and the request timeout are timed with; null = the system's
+  // steady clock (tests inject a fake one).
+  std::shared_ptr<const SteadyClock> clock;
 };
 // The returned sampler owns a polling thread, stopped when the last reference goes (within
 // the request timeout, min(max(poll_interval, 200 ms), 2 s), if a poll is in flight). The

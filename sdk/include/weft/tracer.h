@@ -127,7 +127,12 @@ inline Span Tracer::StartSpanFull(std::string_view name, const StartOptions& o) 
     r.trace_id = s.trace_id_;
     r.span_id = s.span_id_;
     r.parent_span_id = has_parent ? parent.span_id : SpanId{};
-    r.start_ns = o.start_ns ? o.start_ns : NowNanos();
+    if (o.start_ns) {
+      r.start_ns = o.start_ns;
+      b->start_tsc = 0;
+    } else {
+      r.start_ns = detail::NowNanosAndTsc(&b->start_tsc);
+    }
     r.end_ns = 0;
     r.dropped_attributes = r.dropped_events = r.dropped_links = 0;
     r.scope = scope_;

@@ -33,13 +33,14 @@
 namespace weft {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = SteadyClock;
 constexpr std::chrono::seconds kMaxLineAge{2};
 
 class LogLineExporter final : public SpanExporter {
  public:
   explicit LogLineExporter(LogLineExporterOptions options)
       : options_(std::move(options)),
+        clock_(options_.clock ? options_.clock.get() : &SystemSteadyClock()),
         capacity_(std::max<size_t>(options_.buffer_bytes, 256)),
         buffer_(new char[capacity_]) {
     Open();
@@ -67,7 +68,7 @@ class LogLineExporter final : public SpanExporter {
       else
         ++failed_;
     }
-    if (used_ > 0 && Clock::now() - oldest_ >= kMaxLineAge) WriteBuffer();
+    if (used_ > 0 && clock_->Now() - oldest_ >= kMaxLineAge) WriteBuffer();
     return failed_ == failed_before ? ExportResult::kSuccess : ExportResult::kFailure;
   }
 
@@ -131,7 +132,7 @@ class LogLineExporter final : public SpanExporter {
 
   void Put(std::string_view s) {
     if (used_ == 0) {
-      oldest_ = Clock::now();
+      oldest_ = clock_->Now();
       cv_.notify_one();  // the flusher starts its 2 s clock
     }
     std::memcpy(buffer_.get() + used_, s.data(), s.size());
@@ -167,14 +168,15 @@ class LogLineExporter final : public SpanExporter {
         continue;
       }
       const Clock::time_point due = oldest_ + kMaxLineAge;
-      if (Clock::now() >= due)
+      if (clock_->Now() >= due)
         WriteBuffer();
       else
-        cv_.wait_until(lock, due);
+        clock_->WaitUntil(cv_, lock, due);
     }
   }
 
   const LogLineExporterOptions options_;
+  const SteadyClock* clock_;
   const size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

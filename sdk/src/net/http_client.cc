@@ -47,19 +47,10 @@ bool HasToken(std::string_view value, std::string_view token) {
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
-// Milliseconds left until `deadline` for poll(), at least 0, rounded up so that a few
-// microseconds left do not turn into a busy poll(0).
-int RemainingMs(std::chrono::steady_clock::time_point deadline) {
-  auto left = deadline - std::chrono::steady_clock::now();
-  if (left <= std::chrono::steady_clock::duration::zero()) return 0;
-  auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-  return ms > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(ms);
-}
-
 // Waits for `events` on fd until the deadline. Returns false on timeout (errno unchanged).
-bool WaitFor(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+bool WaitFor(const SteadyClock& clock, int fd, short events, SteadyClock::time_point deadline) {
   for (;;) {
-    int ms = RemainingMs(deadline);
+    int ms = clock.PollTimeoutMs(deadline);
     if (ms == 0) return false;
     pollfd p{fd, events, 0};
     int n = ::poll(&p, 1, ms);
@@ -256,8 +247,12 @@ bool ParseHttpUrl(std::string_view url, Url* out, std::string* error) {
   return true;
 }
 
-HttpClient::HttpClient(std::string host, uint16_t port, std::chrono::milliseconds timeout)
-    : host_(std::move(host)), port_(port), timeout_(timeout) {}
+HttpClient::HttpClient(std::string host, uint16_t port, std::chrono::milliseconds timeout,
+                       const SteadyClock* clock)
+    : host_(std::move(host)),
+      port_(port),
+      timeout_(timeout),
+      clock_(clock ? clock : &SystemSteadyClock()) {}
 
 HttpClient::~HttpClient() { Close(); }
 
@@ -290,7 +285,7 @@ bool HttpClient::Connect(Clock::time_point deadline, std::string* error) {
     if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
       err = errno;
       if (err == EINPROGRESS || err == EINTR) {
-        if (!WaitFor(fd, POLLOUT, deadline)) {
+        if (!WaitFor(*clock_, fd, POLLOUT, deadline)) {
           ::close(fd);
           *error =
               "connect to " + where + ": timeout after " + std::to_string(timeout_.count()) + " ms";
@@ -327,7 +322,7 @@ bool HttpClient::IdleConnectionUsable() {
 HttpResult HttpClient::Request(std::string_view method, std::string_view path,
                                const std::vector<std::pair<std::string, std::string>>& headers,
                                std::string_view body) {
-  const Clock::time_point deadline = Clock::now() + timeout_;
+  const Clock::time_point deadline = clock_->Now() + timeout_;
   std::string head;
   head.reserve(128 + path.size() + 64 * headers.size());
   head.append(method).append(" ").append(path.empty() ? "/" : path).append(" HTTP/1.1\r\nHost: ");
@@ -393,7 +388,7 @@ HttpClient::Outcome HttpClient::Attempt(std::string_view head, std::string_view 
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (!WaitFor(fd_, POLLOUT, deadline)) return timeout("send");
+        if (!WaitFor(*clock_, fd_, POLLOUT, deadline)) return timeout("send");
         continue;
       }
       return broken(errno, false);
@@ -433,7 +428,7 @@ HttpClient::Outcome HttpClient::Attempt(std::string_view head, std::string_view 
       }
       if (err == EINTR) continue;
       if (err == EAGAIN || err == EWOULDBLOCK) {
-        if (!WaitFor(fd_, POLLIN, deadline)) {
+        if (!WaitFor(*clock_, fd_, POLLIN, deadline)) {
           failed_outcome = timeout("receive");
           return false;
         }

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "weft/clock.h"
+
 namespace weft::net {
 
 struct Url {
@@ -44,7 +46,9 @@ inline constexpr size_t kMaxResponseBodyBytes = 64 * 1024 * 1024;
 // that resolve locally. Not thread-safe: one per thread.
 class HttpClient {
  public:
-  HttpClient(std::string host, uint16_t port, std::chrono::milliseconds timeout);
+  // `clock` (not owned; null = the system's) times the deadlines.
+  HttpClient(std::string host, uint16_t port, std::chrono::milliseconds timeout,
+             const SteadyClock* clock = nullptr);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -57,7 +61,7 @@ class HttpClient {
                      std::string_view body);
 
  private:
-  using Clock = std::chrono::steady_clock;
+  using Clock = SteadyClock;
   enum class Outcome { kDone, kFailed, kStale };
 
   bool Connect(Clock::time_point deadline, std::string* error);
@@ -69,6 +73,7 @@ class HttpClient {
   std::string host_;
   uint16_t port_;
   std::chrono::milliseconds timeout_;
+  const SteadyClock* clock_;
   int fd_ = -1;
   std::string buf_;  // receive buffer, kept to reuse its capacity
 };

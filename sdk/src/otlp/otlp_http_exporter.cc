@@ -63,12 +63,13 @@ class OtlpHttpExporter final : public SpanExporter {
   explicit OtlpHttpExporter(OtlpHttpExporterOptions options)
       : options_(std::move(options)),
         retrier_(options_.initial_backoff, options_.max_backoff, options_.timeout,
-                 options_.max_attempts) {
+                 options_.max_attempts, options_.clock.get()) {
     std::string error;
     if (!net::ParseHttpUrl(options_.endpoint, &url_, &error))
       throw std::invalid_argument("weft: OTLP/HTTP endpoint \"" + options_.endpoint +
                                   "\": " + error);
-    client_ = std::make_unique<net::HttpClient>(url_.host, url_.port, options_.timeout);
+    client_ = std::make_unique<net::HttpClient>(url_.host, url_.port, options_.timeout,
+                                                options_.clock.get());
     headers_.emplace_back("Content-Type", "application/x-protobuf");
     if (options_.gzip) headers_.emplace_back("Content-Encoding", "gzip");
     for (const auto& h : options_.headers) headers_.push_back(h);

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "otlp/encode.h"
+#include "weft/clock.h"
 #include "weft/exporter.h"
 
 namespace weft::otlp {
@@ -57,10 +58,11 @@ inline std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view
 // A sleep that Stop() ends early (for Shutdown during a backoff).
 class StopSignal {
  public:
-  // Sleeps for `d`; false if stopped (before or during).
+  explicit StopSignal(const SteadyClock* clock) : clock_(clock) {}
+  // Sleeps for `d` on the clock; false if stopped (before or during).
   bool SleepFor(std::chrono::milliseconds d) {
     std::unique_lock lock(mu_);
-    return !cv_.wait_for(lock, d, [this] { return stopped_; });
+    return !WaitUntil(*clock_, cv_, lock, clock_->Now() + d, [this] { return stopped_; });
   }
   void Stop() {
     {
@@ -75,6 +77,7 @@ class StopSignal {
   }
 
  private:
+  const SteadyClock* clock_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopped_ = false;
@@ -93,17 +96,20 @@ struct AttemptResult {
 // backoff that Stop() cuts short, and one attempt only once stopped (the final flush).
 class ExportRetrier {
  public:
+  // `clock` (not owned; null = the system's) times the backoff and the budget.
   ExportRetrier(std::chrono::milliseconds initial_backoff, std::chrono::milliseconds max_backoff,
-                std::chrono::milliseconds timeout, int max_attempts)
-      : backoff_(initial_backoff, max_backoff),
+                std::chrono::milliseconds timeout, int max_attempts,
+                const SteadyClock* clock = nullptr)
+      : clock_(clock ? clock : &SystemSteadyClock()),
+        backoff_(initial_backoff, max_backoff),
+        stop_(clock_),
         timeout_(timeout),
         max_attempts_(std::max(max_attempts, 1)) {}
 
   // Runs `attempt()` (→ AttemptResult) for a batch of n spans and counts the outcome.
   template <typename Attempt>
   ExportResult Run(uint64_t n, Attempt&& attempt) {
-    using Clock = std::chrono::steady_clock;
-    const Clock::time_point deadline = Clock::now() + timeout_ * max_attempts_;
+    const SteadyClock::time_point deadline = clock_->Now() + timeout_ * max_attempts_;
     const int attempts = stop_.stopped() ? 1 : max_attempts_;
     for (int i = 1;; ++i) {
       const AttemptResult r = attempt();
@@ -116,7 +122,7 @@ class ExportRetrier {
       }
       if (r.kind == AttemptResult::kFinal || i >= attempts) return Fail(n);
       const std::chrono::milliseconds delay = backoff_.Delay(i, r.retry_hint);
-      if (Clock::now() + delay >= deadline || !stop_.SleepFor(delay)) return Fail(n);
+      if (clock_->Now() + delay >= deadline || !stop_.SleepFor(delay)) return Fail(n);
       retries_.fetch_add(1, std::memory_order_relaxed);
     }
   }
@@ -131,6 +137,7 @@ class ExportRetrier {
   }
 
  private:
+  const SteadyClock* clock_;
   Backoff backoff_;
   StopSignal stop_;
   const std::chrono::milliseconds timeout_;

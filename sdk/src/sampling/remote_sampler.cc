@@ -122,14 +122,16 @@ class Remote final : public Sampler {
     // A poll that hangs delays the destructor by at most this much.
     const auto timeout = std::clamp(options_.poll_interval, std::chrono::milliseconds(200),
                                     std::chrono::milliseconds(2000));
-    net::HttpClient client(url.host, url.port, timeout);
+    const SteadyClock& clock = options_.clock ? *options_.clock : SystemSteadyClock();
+    net::HttpClient client(url.host, url.port, timeout, &clock);
 
     std::unique_lock<std::mutex> lock(wait_mu_);
     while (!stop_) {
       lock.unlock();
       PollOnce(client, target);
       lock.lock();
-      wait_cv_.wait_for(lock, options_.poll_interval, [this] { return stop_; });
+      WaitUntil(clock, wait_cv_, lock, clock.Now() + options_.poll_interval,
+                [this] { return stop_; });
     }
   }
 

@@ -23,7 +23,8 @@ struct SpanBuffer {
   // last status_message_len bytes) until End() encodes the status field.
   uint32_t reserved;
   uint32_t status_message_len;
-  uint32_t pad_;
+  // The TSC at the span's start (0 = none): its end is measured from it (weft/clock.h).
+  uint64_t start_tsc;
   SpanRecord rec;  // the data area follows immediately
 
   uint8_t* data() { return rec.data(); }
@@ -137,8 +138,11 @@ inline bool PutKeyValue(SpanBuffer* b, uint32_t field, std::string_view key, con
 
 // Typed fast paths (the type is known at compile time, so there is no switch).
 // KeyValue{key = 1, value = 2: AnyValue{<field> = v}} as span field 9.
-inline bool PutKeyValueHeader(SpanBuffer* b, uint32_t field, std::string_view key, uint32_t any,
-                              uint8_t** out) {
+// Always inlined into SetAttribute: with a literal key (and a bool or double value) every
+// size folds to a constant, and the key copy to a few fixed-size moves.
+[[gnu::always_inline]] inline bool PutKeyValueHeader(SpanBuffer* b, uint32_t field,
+                                                     std::string_view key, uint32_t any,
+                                                     uint8_t** out) {
   const uint32_t klen = static_cast<uint32_t>(key.size());
   const uint32_t kv = 1 + VarintSize(klen) + klen + 1 + VarintSize(any) + any;
   if (kv + 1 + VarintSize(kv) > b->room()) [[unlikely]]
@@ -149,7 +153,8 @@ inline bool PutKeyValueHeader(SpanBuffer* b, uint32_t field, std::string_view ke
   *out = PutLenHeader(p + klen, 2, any);
   return true;
 }
-inline bool PutIntKeyValue(SpanBuffer* b, uint32_t field, std::string_view key, int64_t v) {
+[[gnu::always_inline]] inline bool PutIntKeyValue(SpanBuffer* b, uint32_t field,
+                                                  std::string_view key, int64_t v) {
   uint8_t* p;
   const uint64_t u = static_cast<uint64_t>(v);
   if (!PutKeyValueHeader(b, field, key, 1 + VarintSize(u), &p)) return false;
@@ -157,7 +162,8 @@ inline bool PutIntKeyValue(SpanBuffer* b, uint32_t field, std::string_view key, 
   b->used = static_cast<uint32_t>(PutVarint(p, u) - b->data());
   return true;
 }
-inline bool PutBoolKeyValue(SpanBuffer* b, uint32_t field, std::string_view key, bool v) {
+[[gnu::always_inline]] inline bool PutBoolKeyValue(SpanBuffer* b, uint32_t field,
+                                                   std::string_view key, bool v) {
   uint8_t* p;
   if (!PutKeyValueHeader(b, field, key, 2, &p)) return false;
   p[0] = 2 << 3;
@@ -165,7 +171,8 @@ inline bool PutBoolKeyValue(SpanBuffer* b, uint32_t field, std::string_view key,
   b->used = static_cast<uint32_t>(p + 2 - b->data());
   return true;
 }
-inline bool PutDoubleKeyValue(SpanBuffer* b, uint32_t field, std::string_view key, double v) {
+[[gnu::always_inline]] inline bool PutDoubleKeyValue(SpanBuffer* b, uint32_t field,
+                                                     std::string_view key, double v) {
   uint8_t* p;
   if (!PutKeyValueHeader(b, field, key, 9, &p)) return false;
   p[0] = 4 << 3 | kFixed64;
@@ -173,8 +180,8 @@ inline bool PutDoubleKeyValue(SpanBuffer* b, uint32_t field, std::string_view ke
   b->used = static_cast<uint32_t>(p + 9 - b->data());
   return true;
 }
-inline bool PutStringKeyValue(SpanBuffer* b, uint32_t field, std::string_view key,
-                              std::string_view v) {
+[[gnu::always_inline]] inline bool PutStringKeyValue(SpanBuffer* b, uint32_t field,
+                                                     std::string_view key, std::string_view v) {
   uint8_t* p;
   const uint32_t len = static_cast<uint32_t>(v.size());
   if (!PutKeyValueHeader(b, field, key, 1 + VarintSize(len) + len, &p)) return false;
