@@ -80,7 +80,7 @@ int RunSink() {
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "--sink") == 0) return RunSink();
   std::string endpoint = "http://127.0.0.1:4318";
-  long spans = 1'000'000, rate = 0, threads = 1;
+  long spans = 1'000'000, rate = 0, threads = 1, ring_bytes = 8 << 20;
   bool gzip = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -99,13 +99,15 @@ int main(int argc, char** argv) {
       rate = std::atol(next());
     else if (a == "--threads")
       threads = std::atol(next());
+    else if (a == "--ring-bytes")
+      ring_bytes = std::atol(next());
     else if (a == "--gzip")
       gzip = true;
     else {
       std::fprintf(
           stderr,
           "usage: %s [--endpoint URL] [--spans N] [--rate SPANS_PER_S (0 = flat out)] "
-          "[--threads T] [--gzip]\n       %s --sink   (a discarding OTLP/HTTP collector)\n",
+          "[--threads T] [--ring-bytes N (per thread, default 8 MiB)] [--gzip]\n       %s --sink   (a discarding OTLP/HTTP collector)\n",
           argv[0], argv[0]);
       return 2;
     }
@@ -115,7 +117,7 @@ int main(int argc, char** argv) {
   o.endpoint = endpoint;
   o.gzip = gzip;
   o.flush_on_signal = false;
-  o.batch.ring_bytes_per_thread = 8 << 20;
+  o.batch.ring_bytes_per_thread = static_cast<size_t>(ring_bytes);
   o.batch.max_export_batch = 4096;
   o.batch.export_interval = std::chrono::milliseconds(50);
   weft::Sdk sdk = weft::Init(std::move(o));

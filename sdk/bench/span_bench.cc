@@ -3,10 +3,20 @@
 // span once warm; 2 producer threads >= 1.8x one).
 //
 // Spans go through the real batch processor to an exporter that discards them, so the
-// export thread drains the rings as fast as it can; the `dropped` counter says whether it
-// kept up (a dropped span is cheaper than an exported one, so a run with drops flatters).
+// export thread takes them from the rings as fast as it can (it reads each record's header
+// in place; the discarding exporter reads nothing more, where an OTLP exporter would encode
+// the record: see weft_sdk_export_load for that); the `dropped` counter says whether it kept
+// up (a dropped span is cheaper than an exported one, so a run with drops flatters).
 // Heap allocations are counted by replacing global operator new in this binary.
+//
+// Counters: `dropped%`; `allocs/span`; `proc_cpu/span`, the whole process's CPU time (the
+// producers and the export thread) per span in ns, next to the Time column's real time and
+// the CPU column's producer-thread CPU time. On a machine with fewer cores than producers
+// plus the export thread, the export thread's CPU comes out of the producers' throughput:
+// two producers on 2 cores can make at most 2 / proc_cpu spans per ns (BENCHMARKS.md).
 #include <benchmark/benchmark.h>
+
+#include <time.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -66,7 +76,10 @@ weft::Sdk& SdkWith(std::shared_ptr<weft::Sampler> sampler) {
     o.exporter = std::make_shared<Discard>();
     o.sampler = sampler;
     o.flush_on_signal = false;
-    o.batch.ring_bytes_per_thread = 4 << 20;
+    // $WEFT_BENCH_RING_BYTES: another ring size (the default leaves the export thread some
+    // milliseconds of slack at these rates; it needs more on a machine others load).
+    const char* ring = std::getenv("WEFT_BENCH_RING_BYTES");
+    o.batch.ring_bytes_per_thread = ring ? std::strtoull(ring, nullptr, 10) : 4 << 20;
     o.batch.export_interval = std::chrono::milliseconds(20);
     current = sampler.get();
     sdk = weft::Init(std::move(o));
@@ -83,12 +96,26 @@ std::shared_ptr<weft::Sampler> ParentOff() {
   return s;
 }
 
+uint64_t ProcessCpuNanos() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// The process's CPU time over the timed loop, taken by thread 0 right before its first
+// iteration and right after its last (Google Benchmark starts and stops the threads
+// together).
+struct ProcessCpu {
+  uint64_t start = 0, end = 0;
+};
+
 void ReportCounters(benchmark::State& state, weft::Sdk& sdk, uint64_t allocs_before,
-                    weft::ProcessorStats before) {
+                    weft::ProcessorStats before, const ProcessCpu& cpu = {}) {
   if (state.thread_index() != 0) return;
+  const double spans = static_cast<double>(state.iterations()) * state.threads();
+  if (cpu.end) state.counters["proc_cpu/span"] = static_cast<double>(cpu.end - cpu.start) / spans;
   sdk.ForceFlush();
   const weft::ProcessorStats after = sdk.stats().processor;
-  const double spans = static_cast<double>(state.iterations()) * state.threads();
   state.counters["allocs/span"] = static_cast<double>(g_allocations.load() - allocs_before) / spans;
   state.counters["dropped%"] = 100.0 * static_cast<double>(after.dropped - before.dropped) / spans;
 }
@@ -101,6 +128,8 @@ void BM_SpanStartEnd4Attrs(benchmark::State& state) {
   sdk.ForceFlush();
   const uint64_t allocs = g_allocations.load();
   const weft::ProcessorStats before = sdk.stats().processor;
+  ProcessCpu cpu;
+  if (state.thread_index() == 0) cpu.start = ProcessCpuNanos();
   for (auto _ : state) {
     weft::Span span = tracer.StartSpan("GET /api/orders");
     span.SetAttribute("http.method", "GET");
@@ -108,7 +137,8 @@ void BM_SpanStartEnd4Attrs(benchmark::State& state) {
     span.SetAttribute("db.rows", 12.5);
     span.SetAttribute("cache.hit", true);
   }
-  ReportCounters(state, sdk, allocs, before);
+  if (state.thread_index() == 0) cpu.end = ProcessCpuNanos();
+  ReportCounters(state, sdk, allocs, before, cpu);
 }
 BENCHMARK(BM_SpanStartEnd4Attrs)->Threads(1)->Threads(2)->UseRealTime();
 

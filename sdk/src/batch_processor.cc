@@ -1,12 +1,15 @@
-// The batch processor: per-thread SpanRings drained by one thread into two alternating
-// batches, exported by a second thread, so draining continues while a batch is on the wire
-// (with one export in flight, the rings only have to absorb what arrives during one
-// round trip to the collector, not two).
+// The batch processor: per-thread SpanRings read by one export thread, which hands the
+// exporter the records where they lie in the rings (no copy) and frees their space when
+// the exporter says it is done reading them (ExportBatch::Release: the OTLP exporters call
+// it once the request is encoded, before it goes on the wire) or else when Export returns.
+// So a ring holds, besides what its thread ends meanwhile, the batch being encoded (or, with
+// an exporter that does not call Release, the batch in flight); the export thread's own
+// cost per span is a look at each record's header.
 //
 // Shutdown is bounded by its timeout: once it passes, what is still waiting is dropped and
-// counted, the exporter is told to stop retrying, and the threads are left to finish the
-// request in flight on their own (the processor is never freed while the process runs when
-// it belongs to an Sdk; a processor destroyed directly waits for them).
+// counted, the exporter is told to stop retrying, and the thread is left to finish the
+// request in flight on its own (the processor is never freed while the process runs when
+// it belongs to an Sdk; a processor destroyed directly waits for it).
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
@@ -41,39 +44,6 @@ ThreadRings& thread_rings() {
 }
 std::atomic<uint64_t> g_next_processor_id{1};
 
-// Records copied out of the rings, 8-byte aligned, with their offsets. The storage grows
-// to the largest batch seen and is reused (no zero-filling on append).
-struct Batch {
-  std::unique_ptr<uint64_t[]> staging;
-  size_t used = 0, capacity = 0;  // in 8-byte words
-  std::vector<size_t> offsets;
-  std::vector<const SpanRecord*> pointers;
-  size_t size() const { return offsets.size(); }
-  void clear() {
-    used = 0;
-    offsets.clear();
-  }
-  void add(const SpanRecord& r) {
-    const size_t words = r.size / 8;
-    if (used + words > capacity) {
-      const size_t grown = std::max<size_t>({capacity * 2, used + words, 4096});
-      auto bigger = std::make_unique_for_overwrite<uint64_t[]>(grown);
-      if (used) std::memcpy(bigger.get(), staging.get(), used * 8);
-      staging = std::move(bigger);
-      capacity = grown;
-    }
-    std::memcpy(staging.get() + used, &r, sizeof(SpanRecord) + r.data_size);
-    offsets.push_back(used);
-    used += words;
-  }
-  std::span<const SpanRecord* const> records() {
-    pointers.clear();
-    for (size_t at : offsets)
-      pointers.push_back(reinterpret_cast<const SpanRecord*>(staging.get() + at));
-    return pointers;
-  }
-};
-
 class BatchProcessor final : public SpanProcessor {
  public:
   BatchProcessor(std::shared_ptr<SpanExporter> exporter, std::shared_ptr<const ProviderInfo> info,
@@ -85,11 +55,10 @@ class BatchProcessor final : public SpanProcessor {
     options_.max_export_batch = std::max<size_t>(options_.max_export_batch, 1);
     options_.ring_bytes_per_thread = std::max<size_t>(options_.ring_bytes_per_thread, 16 << 10);
     wake_threshold_ = options_.ring_bytes_per_thread / 4;
-    filling_ = &batches_[0];
-    drain_thread_ = std::thread([this] { DrainLoop(); });
-    export_thread_ = std::thread([this] { ExportLoop(); });
+    spans_.reserve(std::min<size_t>(options_.max_export_batch, 1 << 16));
+    thread_ = std::thread([this] { ExportLoop(); });
   }
-  // A processor being freed must not leave threads that use it: wait for them.
+  // A processor being freed must not leave a thread that uses it: wait for it.
   ~BatchProcessor() override { Stop(std::chrono::milliseconds(0), /*may_detach=*/false); }
 
   void OnEnd(const SpanRecord& record) noexcept override {
@@ -137,33 +106,39 @@ class BatchProcessor final : public SpanProcessor {
       cv_.notify_all();
       done_cv_.notify_all();
     }
-    {
-      std::lock_guard lock(xmu_);
-      xcv_.notify_all();
-    }
     exporter_->Shutdown();  // no more retries or backoff
-    // Wait for both threads until the deadline (plus a moment for the final drain).
+    // Wait for the thread until the deadline (plus a moment for the final drain).
     std::unique_lock lock(mu_);
-    const bool finished = exited_cv_.wait_until(
-        lock, std::max(deadline, Clock::now()) + std::chrono::milliseconds(200),
-        [&] { return threads_exited_ == 2; });
+    const bool finished =
+        exited_cv_.wait_until(lock, std::max(deadline, Clock::now()) + std::chrono::milliseconds(200),
+                              [&] { return thread_exited_; });
     lock.unlock();
     if (finished || !may_detach) {
-      drain_thread_.join();
-      export_thread_.join();
+      thread_.join();
     } else {
-      // Still inside an export; see the file comment. Its spans count as dropped now, and
-      // the export thread will not count them again when the request finally ends.
-      {
-        std::lock_guard xlock(xmu_);
-        if (exporting_ && !abandoned_) {
-          abandoned_ = true;
-          dropped_at_shutdown_.fetch_add(in_flight_, std::memory_order_relaxed);
-        }
-      }
-      drain_thread_.detach();
-      export_thread_.detach();
+      // Still inside an export (or the exporter's Flush); see the file comment.
+      Abandon();
+      thread_.detach();
     }
+  }
+
+  // Stop gave up on the export thread: the spans it is exporting and those still waiting
+  // in the rings count as dropped now. The thread touches no ring and counts nothing once
+  // it sees `abandoned_` (it looks under xmu_, which it does not hold inside Export), so
+  // the rings' unread records can be counted here. Their space is not released: the
+  // exporter may still be reading the batch in flight.
+  void Abandon() {
+    std::lock_guard xlock(xmu_);
+    if (abandoned_) return;
+    abandoned_ = true;
+    uint64_t dropped = exporting_ ? in_flight_ : 0;
+    {
+      std::lock_guard lock(rings_mu_);
+      no_new_rings_ = true;
+      for (const auto& ring : rings_)
+        dropped += ring->Read(SIZE_MAX, ring->Head(), [](const SpanRecord&) {});
+    }
+    dropped_at_shutdown_.fetch_add(dropped, std::memory_order_relaxed);
   }
 
  public:
@@ -199,8 +174,15 @@ class BatchProcessor final : public SpanProcessor {
     return rings_.back().get();
   }
 
+  // Once per drain at most (the export thread clears wake_pending_ when it wakes). The
+  // notify is made under mu_: the export thread looks at wake_pending_ under it before it
+  // sleeps, so a wake-up cannot fall between its look and its sleep and be lost (which
+  // would leave the rings filling until the next export_interval).
   void Wake() {
-    wake_pending_.store(true, std::memory_order_relaxed);
+    if (wake_pending_.load(std::memory_order_relaxed) ||
+        wake_pending_.exchange(true, std::memory_order_relaxed))
+      return;
+    std::lock_guard lock(mu_);
     cv_.notify_one();
   }
 
@@ -209,15 +191,9 @@ class BatchProcessor final : public SpanProcessor {
     return stopping_ && Clock::now() >= deadline_;
   }
 
-  void ThreadExited() {
-    std::lock_guard lock(mu_);
-    ++threads_exited_;
-    exited_cv_.notify_all();
-  }
+  // --- the export thread ---
 
-  // --- drain thread ---
-
-  void DrainLoop() {
+  void ExportLoop() {
     std::vector<std::shared_ptr<detail::SpanRing>> rings;
     for (;;) {
       uint64_t flush_ticket;
@@ -238,11 +214,8 @@ class BatchProcessor final : public SpanProcessor {
         no_new_rings_ = true;
       }
       detail::CalibrateClock();
-      DrainAll(&rings);
-      if (flush_now || stopping) {
-        WaitExportIdle();
-        exporter_->Flush(std::chrono::milliseconds(5'000));
-      }
+      if (!ExportAll(&rings)) break;  // abandoned by Stop
+      if (flush_now || stopping) exporter_->Flush(std::chrono::milliseconds(5'000));
       {
         std::lock_guard lock(mu_);
         if (flush_ticket > flush_done_) {
@@ -250,117 +223,78 @@ class BatchProcessor final : public SpanProcessor {
           done_cv_.notify_all();
         }
       }
-      if (stopping) {
-        {
-          std::lock_guard lock(xmu_);
-          export_stop_ = true;
-          xcv_.notify_all();
-        }
-        ThreadExited();
-        return;
-      }
+      if (stopping) break;
     }
+    std::lock_guard lock(mu_);
+    thread_exited_ = true;
+    exited_cv_.notify_all();
   }
 
-  // Moves everything waiting in the rings into batches of at most max_export_batch spans and
-  // hands each full one to the export thread.
-  void DrainAll(std::vector<std::shared_ptr<detail::SpanRing>>* rings) {
+  // Exports everything the rings held when it was called, in batches of at most
+  // max_export_batch spans read in place, each ring's space freed after each batch's
+  // export. Past the shutdown deadline, drops and counts instead. False if Stop abandoned
+  // the thread meanwhile (then it must not touch the rings again).
+  bool ExportAll(std::vector<std::shared_ptr<detail::SpanRing>>* rings) {
     {
       std::lock_guard lock(rings_mu_);
       *rings = rings_;
     }
-    const bool dropping = PastDeadline();
-    bool more = true;
-    while (more) {
-      more = false;
-      for (const auto& ring : *rings) {
-        const size_t room = options_.max_export_batch - filling_->size();
-        const size_t n = ring->Drain(room, [&](const SpanRecord& r) {
-          if (dropping)
-            dropped_at_shutdown_.fetch_add(1, std::memory_order_relaxed);
-          else
-            filling_->add(r);
-        });
-        if (n == room && !dropping) {
-          HandOff();
-          more = true;
-        } else if (dropping && n > 0) {
-          more = true;
-        }
-      }
-    }
-    if (filling_->size() > 0) HandOff();
-    rings->clear();
-    RetireOrphans();
-  }
-
-  // Gives the filled batch to the export thread once it is free, and takes the other one.
-  void HandOff() {
-    std::unique_lock lock(xmu_);
-    // Polled, because nobody signals the deadline passing while an export hangs.
-    while ((ready_ || exporting_) && !export_stop_ && !PastDeadlineLocked())
-      xcv_.wait_for(lock, std::chrono::milliseconds(50));
-    if (export_stop_ || ready_ || exporting_) {
-      dropped_at_shutdown_.fetch_add(filling_->size(), std::memory_order_relaxed);
-      filling_->clear();
-      return;
-    }
-    ready_ = filling_;
-    filling_ = filling_ == &batches_[0] ? &batches_[1] : &batches_[0];
-    xcv_.notify_all();
-  }
-  bool PastDeadlineLocked() {
-    std::lock_guard lock(mu_);
-    return stopping_ && Clock::now() >= deadline_;
-  }
-
-  void WaitExportIdle() {
-    std::unique_lock lock(xmu_);
-    while (ready_ || exporting_) {
-      if (PastDeadlineLocked()) return;
-      xcv_.wait_for(lock, std::chrono::milliseconds(50));
-    }
-  }
-
-  // --- export thread ---
-
-  void ExportLoop() {
+    // What is there now: spans ended later wait for the next round, so that a flush ends
+    // even while producers keep going.
+    limits_.resize(rings->size());
+    for (size_t i = 0; i < rings->size(); ++i) limits_[i] = (*rings)[i]->Head();
+    std::unique_lock xlock(xmu_);
+    size_t next = 0;  // the first ring that may still have records below its limit
     for (;;) {
-      Batch* batch;
-      {
-        std::unique_lock lock(xmu_);
-        xcv_.wait(lock, [&] { return ready_ || export_stop_; });
-        if (!ready_) break;
-        batch = ready_;
-        ready_ = nullptr;
-        exporting_ = true;
-        in_flight_ = batch->size();
+      if (abandoned_) return false;
+      const bool dropping = PastDeadline();
+      spans_.clear();
+      const size_t max = options_.max_export_batch;
+      while (next < rings->size() && spans_.size() < max) {
+        const size_t room = max - spans_.size();
+        const size_t n = (*rings)[next]->Read(room, limits_[next], [this](const SpanRecord& r) {
+          spans_.push_back(&r);
+        });
+        if (n < room) ++next;  // read up to its limit
       }
-      const size_t n = batch->size();
-      if (PastDeadline()) {
+      const size_t n = spans_.size();
+      if (n == 0) break;
+      if (dropping) {
         dropped_at_shutdown_.fetch_add(n, std::memory_order_relaxed);
       } else {
-        const ExportBatch eb{info_->resource(), info_->scopes(), batch->records()};
-        const ExportResult result = exporter_->Export(eb);
-        std::lock_guard lock(xmu_);
-        if (!abandoned_)
-          (result == ExportResult::kSuccess ? exported_ : failed_)
-              .fetch_add(n, std::memory_order_relaxed);
+        // Where the batch ends in each ring it came from, for an early Release().
+        releases_.clear();
+        for (size_t i = 0; i <= next && i < rings->size(); ++i)
+          releases_.push_back({(*rings)[i].get(), (*rings)[i]->ReadPosition()});
+        exporting_ = true;
+        in_flight_ = n;
+        xlock.unlock();
+        ExportBatch batch{info_->resource(), info_->scopes(), spans_};
+        batch.release_fn = [](void* self) {
+          for (const auto& [ring, position] : static_cast<BatchProcessor*>(self)->releases_)
+            ring->ReleaseTo(position);
+        };
+        batch.release_ctx = this;
+        const ExportResult result = exporter_->Export(batch);
+        xlock.lock();
+        exporting_ = false;
+        in_flight_ = 0;
+        if (abandoned_) return false;  // Stop counted this batch as dropped
+        (result == ExportResult::kSuccess ? exported_ : failed_)
+            .fetch_add(n, std::memory_order_relaxed);
       }
-      batch->clear();
-      std::lock_guard lock(xmu_);
-      exporting_ = false;
-      in_flight_ = 0;
-      xcv_.notify_all();
+      for (size_t i = 0; i <= next && i < rings->size(); ++i) (*rings)[i]->Release();
     }
-    ThreadExited();
+    RetireOrphans();
+    rings->clear();
+    return true;
   }
 
-  // Frees the rings of threads that have exited, once they are empty.
+  // Frees the rings of threads that have exited, once they are drained (xmu_ held).
   void RetireOrphans() {
     std::lock_guard lock(rings_mu_);
     for (auto it = rings_.begin(); it != rings_.end();) {
-      if ((*it)->orphaned.load(std::memory_order_acquire) && (*it)->Empty()) {
+      if ((*it)->orphaned.load(std::memory_order_acquire) && (*it)->Drained()) {
         retired_ended_ += (*it)->ended();
         retired_dropped_ += (*it)->dropped();
         it = rings_.erase(it);
@@ -381,27 +315,31 @@ class BatchProcessor final : public SpanProcessor {
   uint64_t retired_ended_ = 0, retired_dropped_ = 0;
   bool no_new_rings_ = false;
 
-  // Drain-thread control.
+  // Export-thread control.
   std::mutex mu_;
   std::condition_variable cv_, done_cv_, exited_cv_;
   std::atomic<bool> wake_pending_{false};
   uint64_t flush_requested_ = 0, flush_done_ = 0;
   bool stopping_ = false;
   Clock::time_point deadline_;
-  int threads_exited_ = 0;
+  bool thread_exited_ = false;
 
-  // Hand-off between the drain and export threads (lock order: xmu_ before mu_).
+  // The export thread's batch (it reads the rings under xmu_; lock order: xmu_, then mu_,
+  // then rings_mu_). On lines of its own: the thread writes spans_ for every record, and
+  // producers read id_, wake_threshold_ and wake_pending_ for every span.
+  alignas(64) std::vector<const SpanRecord*> spans_;
+  std::vector<uint64_t> limits_;
+  struct ReleasePoint {
+    detail::SpanRing* ring;
+    uint64_t position;
+  };
+  std::vector<ReleasePoint> releases_;  // the batch in flight's (read by ExportBatch::Release)
   std::mutex xmu_;
-  std::condition_variable xcv_;
-  Batch batches_[2];
-  Batch* filling_;          // drain thread only
-  Batch* ready_ = nullptr;  // waiting for the export thread
-  bool exporting_ = false;
-  bool export_stop_ = false;
+  bool exporting_ = false;  // inside Export (xmu_ not held)
   size_t in_flight_ = 0;    // spans in the batch being exported
-  bool abandoned_ = false;  // Stop gave up waiting for that batch
+  bool abandoned_ = false;  // Stop gave up waiting for the thread
 
-  std::thread drain_thread_, export_thread_;
+  std::thread thread_;
   std::atomic<uint64_t> exported_{0}, failed_{0}, dropped_late_{0}, dropped_at_shutdown_{0};
 };
 

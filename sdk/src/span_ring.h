@@ -5,7 +5,10 @@
 // threads scale instead of contending on one atomic).
 //
 // Records are stored whole and never wrap: when one does not fit before the end of the
-// buffer, a wrap marker fills the rest and the record starts at offset 0.
+// buffer, a wrap marker fills the rest and the record starts at offset 0. So the consumer
+// can hand records to the exporter where they lie (8-byte aligned, contiguous) and free
+// their space only after the export: the ring holds the batch in flight as well as what
+// arrives meanwhile.
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -40,6 +43,9 @@ class SpanRing {
   static constexpr uint32_t kWrapMarker = 0xFFFFFFFFu;
   // How far ahead of the write position Push prefetches (a few records).
   static constexpr size_t kPrefetchDistance = 512;
+  // How far ahead of the read position Read prefetches (some 20 records: Read itself takes
+  // only each record's first line, a few ns a record).
+  static constexpr size_t kReadPrefetchDistance = 4096;
 
   explicit SpanRing(size_t bytes)
       : capacity_((bytes + 7) & ~size_t{7}), buffer_(new uint64_t[capacity_ / 8]) {}
@@ -86,42 +92,76 @@ class SpanRing {
     return ProducerFill();
   }
 
-  // Consumer only: calls f(const SpanRecord&) for each waiting record, up to `max` records,
-  // and frees their space afterwards. Returns how many it visited.
+  // --- consumer side ---
+  //
+  // The consumer reads records in place (zero copy): Read visits them and moves a private
+  // read cursor, and their space stays the consumer's until Release hands everything read
+  // so far back to the producer. In between, the records are stable (the producer writes
+  // only between head and tail), so an exporter can encode them straight out of the ring.
+
+  // Consumer only: the producer's position now (the records before it are complete).
+  uint64_t Head() const { return head_.load(std::memory_order_acquire); }
+
+  // Consumer only: calls f(const SpanRecord&) for each record from the read cursor up to
+  // `limit` (a Head() value), at most `max` records, and moves the cursor past them.
+  // Returns how many it visited. The records stay valid until Release.
   template <typename F>
-  size_t Drain(size_t max, F&& f) {
-    uint64_t tail = tail_.load(std::memory_order_relaxed);
-    const uint64_t head = head_.load(std::memory_order_acquire);
+  size_t Read(size_t max, uint64_t limit, F&& f) {
+    uint64_t at = read_;
+    size_t offset = read_offset_;
     size_t n = 0;
     const uint8_t* base = bytes();
-    size_t offset = tail % capacity_;
-    while (tail < head && n < max) {
+    while (at < limit && n < max) {
       uint32_t size;
       std::memcpy(&size, base + offset, 4);
       if (size == kWrapMarker) {
-        tail += capacity_ - offset;
+        at += capacity_ - offset;
         offset = 0;
         continue;
       }
-      // The records ahead were just written on the producer's core: ask for them early.
-      if (offset + kPrefetchDistance + 3 * 64 <= capacity_) {
-        __builtin_prefetch(base + offset + kPrefetchDistance);
-        __builtin_prefetch(base + offset + kPrefetchDistance + 64);
-        __builtin_prefetch(base + offset + kPrefetchDistance + 128);
+      // The records ahead were written on the producer's core: ask for their lines well
+      // ahead (fetching a line from the other core takes far longer than reading a record
+      // here), but not past `limit`, where the producer may be writing.
+      if (at + kReadPrefetchDistance + 3 * 64 <= limit &&
+          offset + kReadPrefetchDistance + 3 * 64 <= capacity_) {
+        __builtin_prefetch(base + offset + kReadPrefetchDistance);
+        __builtin_prefetch(base + offset + kReadPrefetchDistance + 64);
+        __builtin_prefetch(base + offset + kReadPrefetchDistance + 128);
       }
       f(*reinterpret_cast<const SpanRecord*>(base + offset));
-      tail += size;
+      at += size;
       offset += size;
       if (offset == capacity_) offset = 0;
       ++n;
     }
-    tail_.store(tail, std::memory_order_release);
+    // Stopped by `max` in front of a wrap marker: step over it now, so that Release frees
+    // the end of the buffer too.
+    if (at < limit && n == max) {
+      uint32_t size;
+      std::memcpy(&size, base + offset, 4);
+      if (size == kWrapMarker) {
+        at += capacity_ - offset;
+        offset = 0;
+      }
+    }
+    read_ = at;
+    read_offset_ = offset;
     return n;
   }
-  bool Empty() const {
-    return tail_.load(std::memory_order_relaxed) == head_.load(std::memory_order_acquire);
+  // Consumer only: where the read cursor is (a position for ReleaseTo).
+  uint64_t ReadPosition() const { return read_; }
+  // Consumer only: hands the space of the records before `position` (a ReadPosition()) back
+  // to the producer. Touches no cursor of Read's, so it may run while another thread (with
+  // the consumer's lock) reads on; positions only move forward.
+  void ReleaseTo(uint64_t position) {
+    if (position <= released_) return;
+    released_ = position;
+    tail_.store(position, std::memory_order_release);
   }
-
+  // Consumer only: hands the space of every record read so far back to the producer.
+  void Release() { ReleaseTo(read_); }
+  // Consumer only: nothing unread, and nothing read but not released.
+  bool Drained() const { return released_ == read_ && read_ == Head(); }
   // Counters written only by the producer (plain load+store, no read-modify-write).
   void CountEnded() {
     ended_.store(ended_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -146,7 +186,12 @@ class SpanRing {
   size_t head_offset_ = 0;    // producer's head_ % capacity_
   std::atomic<uint64_t> ended_{0};
   std::atomic<uint64_t> dropped_{0};
+  // The consumer's line: what the producer reads (tail_, rarely: it keeps a copy) and the
+  // consumer's own cursors.
   alignas(64) std::atomic<uint64_t> tail_{0};
+  uint64_t read_ = 0;         // consumer: records before it have been read
+  size_t read_offset_ = 0;    // consumer: read_ % capacity_
+  uint64_t released_ = 0;     // consumer: the last value stored to tail_
 };
 
 }  // namespace weft::detail

@@ -3,8 +3,12 @@
 // pipeline (Init, a processor, the in-memory exporter).
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <coroutine>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "weft/span_data.h"
 #include "weft/weft.h"
@@ -61,6 +65,25 @@ TEST(CoreSpan, NameTimesKindAndParentage) {
 
 // The span clock (weft/clock.h): the end is the start plus the ticks since (or a clock
 // read), never before the start.
+// Span starts: a clock read, or (within ~1 ms of the thread's last read, where the TSC is
+// not the kernel's clock) that read plus the TSC ticks since. Either way in order and
+// close to CLOCK_REALTIME, including once the anchor has expired.
+TEST(CoreClock, SpanStartsFollowTheSystemClock) {
+  detail::CalibrateClock(/*initial=*/true);
+  for (int round = 0; round < 3; ++round) {
+    const uint64_t before = RealtimeNanos();
+    uint64_t tsc1 = 0, tsc2 = 0;
+    const uint64_t first = detail::NowNanosAndTsc(&tsc1);
+    const uint64_t second = detail::NowNanosAndTsc(&tsc2);
+    const uint64_t after = RealtimeNanos();
+    EXPECT_LE(first, second + 1'000);  // in order (to the rate error over one anchor)
+    EXPECT_GE(first + 1'000'000, before);
+    EXPECT_LE(second, after + 1'000'000);
+    EXPECT_GE(detail::SpanEndNanos(second, tsc2), second);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));  // past kAnchorTicks
+  }
+}
+
 TEST(CoreClock, SpanEndIsNeverBeforeItsStart) {
   detail::CalibrateClock(/*initial=*/true);
   uint64_t tsc = 0;
@@ -350,6 +373,112 @@ TEST(CoreBatch, ManyThreadsNoSpanLostWhenTheRingsAreLargeEnough) {
   auto spans = p.spans();
   EXPECT_EQ(spans.size(), 20000u);
   EXPECT_EQ(p.sdk.stats().processor.dropped, 0u);
+}
+
+// The batch processor exports spans where they lie in the per-thread rings. An exporter that
+// calls ExportBatch::Release() once it has read them (the OTLP exporters, after encoding)
+// gives their space back while its request is still in flight; one that does not keeps it
+// until Export returns.
+class BlockingExporter final : public SpanExporter {
+ public:
+  explicit BlockingExporter(bool release) : release_(release) {}
+  ExportResult Export(const ExportBatch& batch) override {
+    std::unique_lock lock(mu_);
+    exported_ += batch.spans.size();
+    if (release_) batch.Release();
+    if (exports_++ == 0) {
+      in_export_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return go_; });
+    }
+    return ExportResult::kSuccess;
+  }
+  void WaitInExport() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return in_export_; });
+  }
+  void Go() {
+    std::lock_guard lock(mu_);
+    go_ = true;
+    cv_.notify_all();
+  }
+  size_t exported() {
+    std::lock_guard lock(mu_);
+    return exported_;
+  }
+
+ private:
+  const bool release_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool in_export_ = false, go_ = false;
+  int exports_ = 0;
+  size_t exported_ = 0;
+};
+
+void RingWhileExportInFlight(bool exporter_releases, uint64_t* dropped, size_t* exported) {
+  auto exporter = std::make_shared<BlockingExporter>(exporter_releases);
+  Options o;
+  o.exporter = exporter;
+  o.flush_on_signal = false;
+  o.batch.ring_bytes_per_thread = 16 << 10;
+  o.batch.export_interval = std::chrono::milliseconds(60'000);
+  Sdk sdk = Init(std::move(o));
+  Tracer t = sdk.tracer();
+  // ~1.1 KB records: the 16 KiB ring holds 14, and 3 stay below the wake-up threshold.
+  const std::string big(1000, 'x');
+  for (int i = 0; i < 3; ++i) t.StartSpan("span").SetAttribute("big", big);
+  std::thread flusher([&] { sdk.ForceFlush(); });
+  exporter->WaitInExport();  // 3 spans in flight, the exporter blocked
+  for (int i = 0; i < 13; ++i) t.StartSpan("span").SetAttribute("big", big);
+  *dropped = sdk.stats().processor.dropped;
+  exporter->Go();
+  flusher.join();
+  sdk.ForceFlush();
+  *exported = exporter->exported();
+}
+
+TEST(CoreBatch, ExportInPlaceReleasedSpansMakeRoomWhileTheRequestIsInFlight) {
+  uint64_t dropped;
+  size_t exported;
+  RingWhileExportInFlight(/*exporter_releases=*/true, &dropped, &exported);
+  EXPECT_EQ(dropped, 0u);
+  EXPECT_EQ(exported, 16u);
+  // Without Release the 3 spans in flight keep their space until Export returns, so not all
+  // of the 13 fit (11 do).
+  RingWhileExportInFlight(/*exporter_releases=*/false, &dropped, &exported);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(exported + dropped, 16u);
+}
+
+// Shutdown does not wait past its timeout for an export that hangs: the spans in flight
+// and those still in the rings count as dropped, so every span ended is accounted for.
+TEST(CoreBatch, ShutdownGivesUpOnAHangingExportAndCountsEverySpan) {
+  auto exporter = std::make_shared<BlockingExporter>(/*release=*/true);
+  Options o;
+  o.exporter = exporter;
+  o.flush_on_signal = false;
+  o.shutdown_timeout = std::chrono::milliseconds(100);
+  o.batch.ring_bytes_per_thread = 16 << 10;
+  o.batch.export_interval = std::chrono::milliseconds(60'000);
+  Sdk sdk = Init(std::move(o));
+  Tracer t = sdk.tracer();
+  for (int i = 0; i < 3; ++i) t.StartSpan("in flight");
+  std::thread flusher([&] { sdk.ForceFlush(std::chrono::milliseconds(10)); });
+  exporter->WaitInExport();  // hangs until Go()
+  flusher.join();
+  for (int i = 0; i < 5; ++i) t.StartSpan("waiting");
+  const auto start = std::chrono::steady_clock::now();
+  sdk.Shutdown();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // not stuck
+  const ProcessorStats s = sdk.stats().processor;
+  EXPECT_EQ(s.ended, 8u);
+  EXPECT_EQ(s.exported, 0u);
+  EXPECT_EQ(s.dropped, 8u);
+  exporter->Go();  // the abandoned thread finishes on its own and counts nothing more
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(sdk.stats().processor.dropped, 8u);
+  EXPECT_EQ(sdk.stats().processor.exported, 0u);
 }
 
 TEST(CoreSdk, ShutdownFlushesAndLaterSpansAreNotRecorded) {

@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
-namespace weft::api {
+// Strings are escaped by append_json_string (common/json_escape.h: invalid UTF-8 becomes
+// U+FFFD, so the output is always valid JSON); renderers may call it directly.
+#include "common/json_escape.h"
 
-// Appends `s` as a JSON string literal (quotes included), escaping what JSON requires and
-// replacing invalid UTF-8 with U+FFFD so the output is always valid JSON.
-void append_json_string(std::string& out, std::string_view s);
+namespace weft::api {
 
 class JsonWriter {
  public:

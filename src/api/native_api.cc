@@ -158,7 +158,7 @@ http::Response get_trace(QueryService& service, std::string_view id_text,
   if (!*trace) return error_response(kStyle, 404, "trace " + id->to_hex() + " not found");
   auto part = select_part(std::move(**trace), req);
   if (!part.is_ok()) {
-    int code = part.status().code() == StatusCode::kNotFound ? 404 : 400;
+    int code = part.status().code() == ResultCode::kNotFound ? 404 : 400;
     return error_response(kStyle, code, part.status().message());
   }
   if (*compact) {

@@ -48,15 +48,15 @@ http::Response error_response(ErrorStyle style, int http_status, std::string_vie
 
 int http_status_of(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk:
+    case ResultCode::kOk:
       return 200;
-    case StatusCode::kInvalidArgument:
+    case ResultCode::kInvalidArgument:
       return 400;
-    case StatusCode::kNotFound:
+    case ResultCode::kNotFound:
       return 404;
-    case StatusCode::kResourceExhausted:
+    case ResultCode::kResourceExhausted:
       return 429;
-    case StatusCode::kUnavailable:
+    case ResultCode::kUnavailable:
       return 503;
     default:
       return 500;

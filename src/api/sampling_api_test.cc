@@ -41,7 +41,7 @@ std::string parse_error(std::string_view json) {
   auto r = parse_sampling_strategies(json);
   EXPECT_FALSE(r.is_ok()) << json;
   if (r.is_ok()) return "";
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().code(), ResultCode::kInvalidArgument);
   return r.status().message();
 }
 

@@ -15,5 +15,6 @@ void register_demo_command(CLI::App& app);
 void register_demo_service_command(CLI::App& app);
 void register_inspect_command(CLI::App& app);
 void register_verify_command(CLI::App& app);
+void register_sidecar_command(CLI::App& app);
 
 }  // namespace weft::cmd

@@ -350,7 +350,7 @@ int run_inspect(const InspectOptions& o) {
   Result<DataDirReport> r = store::inspect_data_dir(o.dir);
   if (!r.is_ok()) {
     std::fprintf(stderr, "weft inspect: %s\n", r.status().message().c_str());
-    return r.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
+    return r.status().code() == ResultCode::kInvalidArgument ? 2 : 1;
   }
   if (o.json)
     print_json(*r);

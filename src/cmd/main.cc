@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   weft::cmd::register_demo_service_command(app);
   weft::cmd::register_inspect_command(app);
   weft::cmd::register_verify_command(app);
+  weft::cmd::register_sidecar_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,8 @@
 #pragma once
 // The receivers' address flags (--listen, --otlp-grpc-addr, --otlp-http-addr, --zipkin-addr,
-// --jaeger-*-addr), the same for `weft serve` and `weft agent`.
+// --jaeger-*-addr) and the HTTP listeners' slow-client limits (--http-header-timeout,
+// --http-body-timeout, --http-idle-timeout, --http-max-connections), the same for `weft serve`
+// and `weft agent`.
 #include <CLI/CLI.hpp>
 #include <string>
 

@@ -40,7 +40,7 @@ int run_verify(const std::string& dir) {
   Result<store::VerifyReport> r = store::verify_data_dir(dir);
   if (!r.is_ok()) {
     const Status& s = r.status();
-    if (s.code() == StatusCode::kUnavailable && s.message().find("in use") != std::string::npos) {
+    if (s.code() == ResultCode::kUnavailable && s.message().find("in use") != std::string::npos) {
       std::fprintf(stderr,
                    "weft verify: data directory %s is in use by another weft process; stop it "
                    "first (its LOCK is held)\n",
@@ -48,7 +48,7 @@ int run_verify(const std::string& dir) {
       return 2;
     }
     std::fprintf(stderr, "weft verify: %s\n", s.message().c_str());
-    return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+    return s.code() == ResultCode::kInvalidArgument ? 2 : 1;
   }
   std::printf("verifying %s\n", dir.c_str());
   size_t width = 0;

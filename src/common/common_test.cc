@@ -60,7 +60,7 @@ TEST(Status, OkAndErrors) {
   Status ok;
   EXPECT_TRUE(ok.is_ok());
   Status bad = invalid_argument("span 3: trace_id must be 16 bytes");
-  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.code(), ResultCode::kInvalidArgument);
   EXPECT_EQ(bad.with_prefix("request").message(), "request: span 3: trace_id must be 16 bytes");
   Result<int> r = 5;
   EXPECT_EQ(*r, 5);

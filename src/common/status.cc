@@ -7,23 +7,23 @@
 
 namespace weft {
 
-std::string_view status_code_name(StatusCode code) {
+std::string_view status_code_name(ResultCode code) {
   switch (code) {
-    case StatusCode::kOk:
+    case ResultCode::kOk:
       return "OK";
-    case StatusCode::kInvalidArgument:
+    case ResultCode::kInvalidArgument:
       return "INVALID_ARGUMENT";
-    case StatusCode::kNotFound:
+    case ResultCode::kNotFound:
       return "NOT_FOUND";
-    case StatusCode::kResourceExhausted:
+    case ResultCode::kResourceExhausted:
       return "RESOURCE_EXHAUSTED";
-    case StatusCode::kUnavailable:
+    case ResultCode::kUnavailable:
       return "UNAVAILABLE";
-    case StatusCode::kDataLoss:
+    case ResultCode::kDataLoss:
       return "DATA_LOSS";
-    case StatusCode::kIOError:
+    case ResultCode::kIOError:
       return "IO_ERROR";
-    case StatusCode::kInternal:
+    case ResultCode::kInternal:
       return "INTERNAL";
   }
   return "UNKNOWN";

@@ -11,7 +11,7 @@
 
 namespace weft {
 
-enum class StatusCode : int {
+enum class ResultCode : int {
   kOk = 0,
   kInvalidArgument,    // malformed input from outside: HTTP 400
   kNotFound,           // HTTP 404
@@ -22,19 +22,19 @@ enum class StatusCode : int {
   kInternal,
 };
 
-std::string_view status_code_name(StatusCode code);
+std::string_view status_code_name(ResultCode code);
 
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(StatusCode code, std::string message)
-      : rep_(code == StatusCode::kOk ? nullptr
+  Status(ResultCode code, std::string message)
+      : rep_(code == ResultCode::kOk ? nullptr
                                      : std::make_shared<Rep>(Rep{code, std::move(message)})) {}
 
   static Status ok() { return Status(); }
   bool is_ok() const { return rep_ == nullptr; }
   explicit operator bool() const { return is_ok(); }
-  StatusCode code() const { return rep_ ? rep_->code : StatusCode::kOk; }
+  ResultCode code() const { return rep_ ? rep_->code : ResultCode::kOk; }
   const std::string& message() const;
   // "INVALID_ARGUMENT: span 3: ..." or "OK".
   std::string to_string() const;
@@ -43,26 +43,26 @@ class [[nodiscard]] Status {
 
  private:
   struct Rep {
-    StatusCode code;
+    ResultCode code;
     std::string message;
   };
   std::shared_ptr<const Rep> rep_;
 };
 
 inline Status invalid_argument(std::string msg) {
-  return Status(StatusCode::kInvalidArgument, std::move(msg));
+  return Status(ResultCode::kInvalidArgument, std::move(msg));
 }
-inline Status not_found(std::string msg) { return Status(StatusCode::kNotFound, std::move(msg)); }
+inline Status not_found(std::string msg) { return Status(ResultCode::kNotFound, std::move(msg)); }
 inline Status resource_exhausted(std::string msg) {
-  return Status(StatusCode::kResourceExhausted, std::move(msg));
+  return Status(ResultCode::kResourceExhausted, std::move(msg));
 }
 inline Status unavailable(std::string msg) {
-  return Status(StatusCode::kUnavailable, std::move(msg));
+  return Status(ResultCode::kUnavailable, std::move(msg));
 }
-inline Status data_loss(std::string msg) { return Status(StatusCode::kDataLoss, std::move(msg)); }
-inline Status io_error(std::string msg) { return Status(StatusCode::kIOError, std::move(msg)); }
+inline Status data_loss(std::string msg) { return Status(ResultCode::kDataLoss, std::move(msg)); }
+inline Status io_error(std::string msg) { return Status(ResultCode::kIOError, std::move(msg)); }
 inline Status internal_error(std::string msg) {
-  return Status(StatusCode::kInternal, std::move(msg));
+  return Status(ResultCode::kInternal, std::move(msg));
 }
 // An io_error (or unavailable for ENOSPC/EDQUOT) naming the operation, the path and errno.
 Status errno_status(std::string_view what, std::string_view path, int err);

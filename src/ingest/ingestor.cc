@@ -50,6 +50,7 @@ ProtocolMetrics& metrics_for(Protocol p) {
   static ProtocolMetrics zipkin(protocol_label(Protocol::kZipkin));
   static ProtocolMetrics log_tail(protocol_label(Protocol::kLogTail));
   static ProtocolMetrics jaeger(protocol_label(Protocol::kJaeger));
+  static ProtocolMetrics sidecar(protocol_label(Protocol::kSidecar));
   switch (p) {
     case Protocol::kOtlpGrpc:
       return grpc;
@@ -61,6 +62,8 @@ ProtocolMetrics& metrics_for(Protocol p) {
       return log_tail;
     case Protocol::kJaeger:
       return jaeger;
+    case Protocol::kSidecar:
+      return sidecar;
   }
   return http;
 }
@@ -126,7 +129,7 @@ void write_decoded(SpanSink& sink, const Limits& limits, ProtocolMetrics& m,
     if (s.is_ok()) {
       m.accepted->inc(outcome.accepted_spans);
     } else {
-      (s.code() == StatusCode::kResourceExhausted ? m.rejected_overloaded : m.rejected_unavailable)
+      (s.code() == ResultCode::kResourceExhausted ? m.rejected_overloaded : m.rejected_unavailable)
           ->inc(outcome.accepted_spans);
       outcome.rejected_spans += outcome.accepted_spans;
       outcome.accepted_spans = 0;
@@ -150,6 +153,8 @@ const char* protocol_label(Protocol p) {
       return "log_tail";
     case Protocol::kJaeger:
       return "jaeger";
+    case Protocol::kSidecar:
+      return "sidecar";
   }
   return "unknown";
 }

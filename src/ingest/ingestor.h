@@ -31,8 +31,9 @@ enum class Encoding {
 
 // Which receiver a request came through; the `protocol` label of weft's metrics. kLogTail:
 // spans built from log files (`weft serve --tail`, log_tail_ingest.h). kJaeger: Jaeger
-// Thrift over HTTP and UDP (label "jaeger").
-enum class Protocol { kOtlpGrpc, kOtlpHttp, kZipkin, kLogTail, kJaeger };
+// Thrift over HTTP and UDP (label "jaeger"). kSidecar: spans of the sidecar run inside
+// `weft serve --sidecar` (server/store_span_exporter.h).
+enum class Protocol { kOtlpGrpc, kOtlpHttp, kZipkin, kLogTail, kJaeger, kSidecar };
 const char* protocol_label(Protocol p);
 
 struct IngestOutcome {

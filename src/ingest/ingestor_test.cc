@@ -81,7 +81,7 @@ TEST_F(IngestorTest, StoresValidSpansAndRejectsInvalidOnesAlone) {
 
 TEST_F(IngestorTest, MalformedRequestStoresNothing) {
   IngestOutcome o = ingest(Encoding::kOtlpProto, std::string("\x0a\xff\xff", 3));
-  EXPECT_EQ(o.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(o.status.code(), ResultCode::kInvalidArgument);
   EXPECT_EQ(store_->stats().spans, 0u);
 }
 
@@ -89,7 +89,7 @@ TEST_F(IngestorTest, TooManySpansIsTooLarge) {
   std::vector<Span> spans;
   for (int i = 1; i <= 11; ++i) spans.push_back(make_span(2, i, 0, "svc", "s", 1, 2));
   IngestOutcome o = ingest(Encoding::kOtlpProto, wire::encode_otlp_proto(spans));
-  EXPECT_EQ(o.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(o.status.code(), ResultCode::kResourceExhausted);
   EXPECT_TRUE(o.request_too_large);
   EXPECT_EQ(store_->stats().spans, 0u);
 }

@@ -152,7 +152,7 @@ TEST_F(JaegerHttpHandlerTest, UdpEncodingsGoThroughTheIngestor) {
   o = ingest(Encoding::kJaegerThriftBinaryMessage, binary_emit_batch(batch({jspan(2)}), false));
   EXPECT_TRUE(o.status.is_ok()) << o.status.message();
   o = ingest(Encoding::kJaegerThriftBinaryMessage, compact_emit_batch(batch({jspan(3)})));
-  EXPECT_EQ(o.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(o.status.code(), ResultCode::kInvalidArgument);
   EXPECT_EQ(sink_.spans.size(), 2u);
   EXPECT_STREQ(protocol_label(Protocol::kJaeger), "jaeger");
 }

@@ -373,14 +373,14 @@ void LogTailIngest::on_written(uint64_t seq, IngestOutcome outcome) {
     if (it != pending_.end() && it->seq == seq) {
       Pending& p = *it;
       p.in_flight = false;
-      const StatusCode code = outcome.status.code();
+      const ResultCode code = outcome.status.code();
       if (outcome.status.is_ok()) {
         p.durable = true;
         spans_written_.fetch_add(outcome.accepted_spans, std::memory_order_relaxed);
         if (outcome.rejected_spans)
           problem = "the store rejected " + std::to_string(outcome.rejected_spans) +
                     " log-built spans: " + outcome.rejection_message;
-      } else if (outcome.request_too_large || code == StatusCode::kInvalidArgument) {
+      } else if (outcome.request_too_large || code == ResultCode::kInvalidArgument) {
         // Retrying cannot help (max_batch_spans is kept under the limit, so not expected).
         p.durable = true;
         problem = "the store refused a batch of " + std::to_string(p.span_count) +

@@ -28,7 +28,7 @@ http::Response error_response(bool json, int http_status, const Status& status) 
 
 http::Response answer(bool json, const IngestOutcome& o) {
   switch (o.status.code()) {
-    case StatusCode::kOk: {
+    case ResultCode::kOk: {
       http::Response r;
       r.status = 200;
       if (json) {
@@ -40,9 +40,9 @@ http::Response answer(bool json, const IngestOutcome& o) {
       }
       return r;
     }
-    case StatusCode::kInvalidArgument:
+    case ResultCode::kInvalidArgument:
       return error_response(json, 400, o.status);
-    case StatusCode::kResourceExhausted:
+    case ResultCode::kResourceExhausted:
       return error_response(json, o.request_too_large ? 413 : 429, o.status);
     default:
       return error_response(json, 503, o.status);

@@ -1,25 +1,26 @@
 #include "ingest/rpc_status.h"
 
 #include "common/coding.h"
+#include "common/json_escape.h"
 
 namespace weft::ingest {
 
 int grpc_code_for(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk:
+    case ResultCode::kOk:
       return 0;
-    case StatusCode::kInvalidArgument:
+    case ResultCode::kInvalidArgument:
       return 3;
-    case StatusCode::kNotFound:
+    case ResultCode::kNotFound:
       return 5;
-    case StatusCode::kResourceExhausted:
+    case ResultCode::kResourceExhausted:
       return 8;
-    case StatusCode::kUnavailable:
+    case ResultCode::kUnavailable:
       return 14;
-    case StatusCode::kDataLoss:
+    case ResultCode::kDataLoss:
       return 15;
-    case StatusCode::kIOError:
-    case StatusCode::kInternal:
+    case ResultCode::kIOError:
+    case ResultCode::kInternal:
       return 13;
   }
   return 2;
@@ -40,21 +41,9 @@ std::string encode_rpc_status_proto(int code, std::string_view message) {
 }
 
 std::string encode_rpc_status_json(int code, std::string_view message) {
-  std::string out = "{\"code\":" + std::to_string(code) + ",\"message\":\"";
-  for (unsigned char c : message) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      static const char* kHex = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += "\"}";
+  std::string out = "{\"code\":" + std::to_string(code) + ",\"message\":";
+  append_json_string(out, message);
+  out.push_back('}');
   return out;
 }
 

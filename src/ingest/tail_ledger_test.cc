@@ -322,7 +322,7 @@ TEST(DoneFileTest, DamageIsDetectedAndTheFileRoundTrips) {
   std::ofstream(path, std::ios::trunc) << "garbage";
   auto damaged = read_done_file(path);
   EXPECT_FALSE(damaged.is_ok());
-  EXPECT_EQ(damaged.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(damaged.status().code(), ResultCode::kDataLoss);
 }
 
 TEST(DoneFileTest, FingerprintReadsTheFileOnlyIfItIsStillTheSameOne) {

@@ -11,13 +11,13 @@ http::Response text_error(int status, const std::string& message) {
 
 http::Response text_answer(const IngestOutcome& o, std::string_view unreadable_prefix) {
   switch (o.status.code()) {
-    case StatusCode::kOk:
+    case ResultCode::kOk:
       if (o.rejected_spans == 0) return http::Response::text(202, "");
       return text_error(400, o.rejection_message + " (the other " +
                                  std::to_string(o.accepted_spans) + " spans were stored)");
-    case StatusCode::kInvalidArgument:
+    case ResultCode::kInvalidArgument:
       return text_error(400, std::string(unreadable_prefix) + o.status.message());
-    case StatusCode::kResourceExhausted:
+    case ResultCode::kResourceExhausted:
       return text_error(o.request_too_large ? 413 : 429, o.status.message());
     default:
       return text_error(503, o.status.message());

@@ -46,7 +46,7 @@ struct AnyValue {
 
   // The value as a search matches it and Jaeger/Zipkin show it: strings as is, ints in
   // decimal, doubles shortest round-trip, bools "true"/"false", bytes as base64, arrays
-  // and lists as JSON.
+  // and lists as JSON (strings in it escaped by common/json_escape.h: valid UTF-8).
   std::string to_string() const;
 
   friend bool operator==(const AnyValue& a, const AnyValue& b);

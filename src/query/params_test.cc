@@ -37,7 +37,7 @@ TEST(ParseDuration, RejectsWithParameterName) {
   for (const char* bad : {"", "abc", "10", "1x", "ms", "-1s", "1..2s", "1s2"}) {
     auto r = parse_duration("minDuration", bad);
     ASSERT_FALSE(r.is_ok()) << bad;
-    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.status().code(), ResultCode::kInvalidArgument);
     EXPECT_EQ(r.status().message(),
               std::string("minDuration: cannot parse \"") + bad + "\" as a duration");
   }

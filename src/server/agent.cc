@@ -73,7 +73,7 @@ int run_agent(const AgentOptions& options) {
   sigset_t signals = block_shutdown_signals();
   std::atomic<bool> ready{false};
 
-  const ReceiverAddrs& addrs = options.receivers;
+  ReceiverAddrs addrs = options.receivers;
   if (Status s = Receivers::check(addrs); !s.is_ok()) {
     log(s.message());
     return 2;
@@ -161,10 +161,16 @@ int run_agent(const AgentOptions& options) {
     log_tail = std::move(opened_tail).value();
   }
 
+  // Four HTTP listeners (OTLP/HTTP, Zipkin, Jaeger HTTP, admin) share the file descriptors.
+  std::string fd_note;
+  addrs.http.max_connections = fit_max_connections(addrs.http.max_connections, 4, &fd_note);
+  if (!fd_note.empty()) log(fd_note);
+
   boost::asio::io_context ioc;
   Receivers receivers(ioc, ingestor, addrs, options.limits.max_body_bytes);
   HttpServerOptions admin_opts;
   admin_opts.name = "admin";
+  admin_opts.limits = addrs.http;
   HttpServer admin(
       ioc, admin_opts, make_ops_handler(ready, [](http::Request&&, http::Responder respond) {
         respond(http::Response::text(

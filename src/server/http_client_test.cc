@@ -133,7 +133,7 @@ TEST(HttpClientTest, TimesOut) {
   ASSERT_TRUE(conn.connect("127.0.0.1", server.port()).is_ok());
   auto res = conn.request("GET", "/slow", {{"x-hang", "1"}}, "");
   ASSERT_FALSE(res.is_ok());
-  EXPECT_EQ(res.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(res.status().code(), ResultCode::kUnavailable);
 }
 
 TEST(HttpClientTest, ConnectRefusedIsUnavailable) {
@@ -144,7 +144,7 @@ TEST(HttpClientTest, ConnectRefusedIsUnavailable) {
   }
   HttpConnection conn;
   Status s = conn.connect("127.0.0.1", port);
-  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s.code(), ResultCode::kUnavailable);
 }
 
 }  // namespace

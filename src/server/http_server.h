@@ -1,13 +1,24 @@
 #pragma once
 // An HTTP/1.1 server on Boost.Beast that carries bytes between sockets and an
-// http::Handler. It owns transport concerns only: keep-alive, timeouts, the body size
-// limit (413), Content-Encoding (gzip/deflate), malformed HTTP (400). What a request
-// means is the handler's business.
+// http::Handler. It owns transport concerns only: keep-alive, timeouts, the connection cap,
+// the body size limit (413), Content-Encoding (gzip/deflate/zstd), malformed HTTP (400).
+// What a request means is the handler's business.
+//
+// Slow clients cost a bounded amount: a connection must deliver a request's headers within
+// `header_timeout` (counted from the accept, or from the first byte of a later request on a
+// keep-alive connection; a total, not an inactivity timeout, so trickling one byte at a time
+// does not extend it), its body within `body_timeout` of the headers, and may sit idle between
+// requests for `idle_timeout`. A connection that timed out in the middle of a request gets
+// 408 and is closed; one that sent nothing is closed silently. Past `max_connections` open
+// connections, a new one gets 503 and is closed at once (its file descriptor is not kept).
+// Each is counted in /metrics (weft_http_connections_timed_out_total{server,timeout},
+// weft_http_connections_rejected_total{server}, weft_http_connections_open{server}).
 //
 // Threading: runs on the io_context it is given (any number of threads); each connection
 // is serialised on its own strand. A handler may answer from any thread.
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -18,11 +29,24 @@
 
 namespace weft::server {
 
+// What one HTTP connection may cost (the --http-* flags of `weft serve` and `weft agent`).
+struct HttpConnectionLimits {
+  // Accept (or first byte of a later request) → end of the request's headers.
+  std::chrono::nanoseconds header_timeout = std::chrono::seconds(10);
+  // End of the headers → end of the body.
+  std::chrono::nanoseconds body_timeout = std::chrono::seconds(30);
+  // End of a response → first byte of the next request on a keep-alive connection.
+  std::chrono::nanoseconds idle_timeout = std::chrono::seconds(60);
+  // Writing one response (a client that does not read).
+  std::chrono::nanoseconds write_timeout = std::chrono::seconds(60);
+  // Open connections per listener; past it new ones get 503 and are closed.
+  size_t max_connections = 10'000;
+};
+
 struct HttpServerOptions {
   std::string name;  // "otlp_http", "zipkin", "query": the `server` label of metrics
   size_t max_body_bytes = 16u << 20;
-  std::chrono::seconds idle_timeout{120};  // between requests on a keep-alive connection
-  std::chrono::seconds io_timeout{60};     // reading one request / writing one response
+  HttpConnectionLimits limits;
 };
 
 class HttpServer {
@@ -40,11 +64,20 @@ class HttpServer {
   void stop();
   // Requests read but not yet answered.
   int in_flight() const;
+  // Connections open now.
+  size_t connections() const;
 
   struct State;  // implementation detail, shared with the connections it accepted
 
  private:
   std::shared_ptr<State> state_;
 };
+
+// Connections are file descriptors. Raises this process's soft RLIMIT_NOFILE to its hard
+// limit (weft waits with epoll, never select(), so the 1024 of FD_SETSIZE does not matter)
+// and returns the per-listener connection cap that keeps `listeners` HTTP listeners, all at
+// their cap, within 3/4 of that limit (the rest is the store's, gRPC's and the log tail's):
+// `max_connections`, or less, in which case `*note` (if given) says why.
+size_t fit_max_connections(size_t max_connections, int listeners, std::string* note = nullptr);
 
 }  // namespace weft::server

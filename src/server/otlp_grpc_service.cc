@@ -14,11 +14,11 @@ using TraceService = opentelemetry::proto::collector::trace::v1::TraceService;
 
 grpc::StatusCode to_grpc_code(const ingest::IngestOutcome& o) {
   switch (o.status.code()) {
-    case StatusCode::kOk:
+    case ResultCode::kOk:
       return grpc::StatusCode::OK;
-    case StatusCode::kInvalidArgument:
+    case ResultCode::kInvalidArgument:
       return grpc::StatusCode::INVALID_ARGUMENT;
-    case StatusCode::kResourceExhausted:
+    case ResultCode::kResourceExhausted:
       // Over a request limit is not retryable; an overloaded store is (UNAVAILABLE is
       // what OTLP exporters retry without RetryInfo).
       return o.request_too_large ? grpc::StatusCode::RESOURCE_EXHAUSTED

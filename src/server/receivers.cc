@@ -59,13 +59,13 @@ struct Receivers::Impl {
   Impl(boost::asio::io_context& ioc, ingest::Ingestor& ingestor, ReceiverAddrs a,
        size_t max_body_bytes, http::Handler zipkin_queries)
       : addrs(std::move(a)),
-        otlp_http(ioc, options("otlp_http", max_body_bytes),
+        otlp_http(ioc, options("otlp_http", max_body_bytes, addrs.http),
                   ingest::make_otlp_http_handler(ingestor)),
-        zipkin(ioc, options("zipkin", max_body_bytes),
+        zipkin(ioc, options("zipkin", max_body_bytes, addrs.http),
                ingest::make_zipkin_ingest_handler(
                    ingestor, zipkin_queries ? std::move(zipkin_queries) : not_found())),
         grpc(ingestor, max_body_bytes),
-        jaeger_http(ioc, options("jaeger_http", max_body_bytes),
+        jaeger_http(ioc, options("jaeger_http", max_body_bytes, addrs.http),
                     ingest::make_jaeger_http_handler(ingestor)),
         jaeger_compact(ioc,
                        udp_options("jaeger_compact", ingest::Encoding::kJaegerThriftCompactMessage),
@@ -74,10 +74,12 @@ struct Receivers::Impl {
                       udp_options("jaeger_binary", ingest::Encoding::kJaegerThriftBinaryMessage),
                       ingestor) {}
 
-  static HttpServerOptions options(const char* name, size_t max_body_bytes) {
+  static HttpServerOptions options(const char* name, size_t max_body_bytes,
+                                   const HttpConnectionLimits& limits) {
     HttpServerOptions o;
     o.name = name;
     o.max_body_bytes = max_body_bytes;
+    o.limits = limits;
     return o;
   }
 

@@ -17,6 +17,7 @@
 #include "common/http_message.h"
 #include "common/status.h"
 #include "ingest/ingestor.h"
+#include "server/http_server.h"
 
 namespace weft::server {
 
@@ -32,6 +33,10 @@ struct ReceiverAddrs {
   std::string jaeger_http;     // 14268
   std::string jaeger_compact;  // 6831 (UDP)
   std::string jaeger_binary;   // 6832 (UDP)
+  // Timeouts and connection cap of every HTTP listener (the receivers', and the query or
+  // admin port of the command): --http-header-timeout, --http-body-timeout,
+  // --http-idle-timeout, --http-max-connections.
+  HttpConnectionLimits http;
 };
 
 class Receivers {

@@ -106,7 +106,7 @@ int run_serve(const ServeOptions& options) {
     log(sopts.status().message());
     return 2;
   }
-  const ReceiverAddrs& receiver_addrs = options.receivers;
+  ReceiverAddrs receiver_addrs = options.receivers;
   auto query_hp = parse_host_port(options.query_addr, receiver_addrs.listen_host, 16686);
   if (Status s = Receivers::check(receiver_addrs); !s.is_ok()) {
     log(s.message());
@@ -162,9 +162,16 @@ int run_serve(const ServeOptions& options) {
     log_tail = std::move(opened_tail).value();
   }
 
+  // Four HTTP listeners (OTLP/HTTP, Zipkin, Jaeger HTTP, query) share the file descriptors.
+  std::string fd_note;
+  receiver_addrs.http.max_connections =
+      fit_max_connections(receiver_addrs.http.max_connections, 4, &fd_note);
+  if (!fd_note.empty()) log(fd_note);
+
   boost::asio::io_context ioc;
   HttpServerOptions http_base;
   http_base.max_body_bytes = options.limits.max_body_bytes;
+  http_base.limits = receiver_addrs.http;
 
   std::error_code exe_ec;
   UiSource ui = find_ui_source(options.ui_dir, std::getenv("WEFT_UI_DIR"),

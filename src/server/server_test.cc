@@ -44,10 +44,10 @@ TEST(BodyDecoding, GzipRoundTripAndLimits) {
   // A small body that inflates past the limit is refused, not inflated.
   auto bomb = decode_content_encoding("gzip", gzip_compress(data), 1000);
   ASSERT_FALSE(bomb.is_ok());
-  EXPECT_EQ(bomb.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(bomb.status().code(), ResultCode::kResourceExhausted);
   auto garbage = decode_content_encoding("gzip", "not gzip at all", 1 << 20);
   ASSERT_FALSE(garbage.is_ok());
-  EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(garbage.status().code(), ResultCode::kInvalidArgument);
   std::string compressed = gzip_compress(data);
   auto truncated =
       decode_content_encoding("gzip", compressed.substr(0, compressed.size() / 2), 1 << 20);
@@ -65,10 +65,10 @@ TEST(BodyDecoding, ZstdRoundTripAndLimits) {
   EXPECT_EQ(*ok, data);
   auto bomb = decode_content_encoding("zstd", zstd_compress(data), 1000);
   ASSERT_FALSE(bomb.is_ok());
-  EXPECT_EQ(bomb.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(bomb.status().code(), ResultCode::kResourceExhausted);
   auto garbage = decode_content_encoding("zstd", "not zstd at all", 1 << 20);
   ASSERT_FALSE(garbage.is_ok());
-  EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(garbage.status().code(), ResultCode::kInvalidArgument);
   std::string compressed = zstd_compress(data);
   for (size_t cut : {size_t{0}, size_t{5}, compressed.size() / 2, compressed.size() - 1}) {
     auto truncated = decode_content_encoding("zstd", compressed.substr(0, cut), 1 << 20);

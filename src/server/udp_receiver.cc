@@ -92,14 +92,14 @@ void receive(const StatePtr& s);
 void completed(const StatePtr& s, const ingest::IngestOutcome& o, const std::string& from) {
   s->in_flight.fetch_sub(1);
   switch (o.status.code()) {
-    case StatusCode::kOk:
+    case ResultCode::kOk:
       if (o.rejected_spans) {
         s->invalid_spans->inc();
         s->log_limited("datagram from " + from + ": " + o.rejection_message + " (the other " +
                        std::to_string(o.accepted_spans) + " spans were stored)");
       }
       break;
-    case StatusCode::kInvalidArgument:
+    case ResultCode::kInvalidArgument:
       s->malformed->inc();
       s->log_limited("dropped a datagram from " + from + " that cannot be read: " +
                      o.status.message());

@@ -306,7 +306,7 @@ TEST_F(DataDirInspect, RunningStoreInspectedButNotVerified) {
   }
   auto v = verify_data_dir(data_);
   ASSERT_FALSE(v.is_ok());
-  EXPECT_EQ(v.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(v.status().code(), ResultCode::kUnavailable);
   EXPECT_NE(v.status().message().find("in use"), std::string::npos);
   EXPECT_TRUE(store->close().is_ok());
 }
@@ -314,14 +314,14 @@ TEST_F(DataDirInspect, RunningStoreInspectedButNotVerified) {
 TEST_F(DataDirInspect, NotADataDirectoryIsInvalidArgument) {
   auto r = inspect_data_dir(dir_.path() + "/nope");
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().code(), ResultCode::kInvalidArgument);
   fs::create_directories(dir_.path() + "/empty");
   r = inspect_data_dir(dir_.path() + "/empty");
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(verify_data_dir(dir_.path() + "/empty").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().code(), ResultCode::kInvalidArgument);
+  EXPECT_EQ(verify_data_dir(dir_.path() + "/empty").status().code(), ResultCode::kInvalidArgument);
   EXPECT_FALSE(fs::exists(dir_.path() + "/empty/LOCK"));  // verify created nothing there
   write_file(dir_.path() + "/file", "x");
-  EXPECT_EQ(inspect_data_dir(dir_.path() + "/file").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(inspect_data_dir(dir_.path() + "/file").status().code(), ResultCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -131,7 +131,7 @@ TEST(EmbeddedStore, SecondOpenOfSameDirectoryFailsClearly) {
   auto store = open_or_die(options_for(dir));
   auto second = open_embedded_store(options_for(dir));
   ASSERT_FALSE(second.is_ok());
-  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(second.status().code(), ResultCode::kUnavailable);
   EXPECT_NE(second.status().message().find("in use"), std::string::npos);
   store.reset();
   EXPECT_TRUE(open_embedded_store(options_for(dir)).is_ok());  // released on close
@@ -142,7 +142,7 @@ TEST(EmbeddedStore, WriteAfterCloseIsUnavailable) {
   auto store = open_or_die(options_for(dir));
   ASSERT_TRUE(store->close().is_ok());
   Status s = write_and_wait(*store, batch_of({make_span(1, 1, 0, "a", "b", 0, 1)}));
-  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s.code(), ResultCode::kUnavailable);
   EXPECT_EQ(s.message(), "shutting down");
 }
 
@@ -158,7 +158,7 @@ TEST(EmbeddedStore, DiskFullFailsTheBatchAndTheStoreKeepsWorking) {
     plan->disk_full = true;
     plan->partial_bytes = 12;  // a record header and a bit: a torn record on disk
     Status s = write_and_wait(*store, batch_of({make_span(2, 1, 0, "a", "lost", 0, 1)}));
-    EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+    EXPECT_EQ(s.code(), ResultCode::kUnavailable);
     EXPECT_NE(s.message().find("out of disk space writing"), std::string::npos) << s.message();
     EXPECT_NE(s.message().find(".wal"), std::string::npos) << s.message();
     EXPECT_FALSE(store->get_trace(trace_id(2))->has_value());  // nothing half-visible
@@ -185,7 +185,7 @@ TEST(EmbeddedStore, FailedSyncFailsTheBatchAndDropsIt) {
     auto store = open_or_die(o);
     plan->fail_sync = true;
     Status s = write_and_wait(*store, batch_of({make_span(2, 1, 0, "a", "lost", 0, 1)}));
-    EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+    EXPECT_EQ(s.code(), ResultCode::kUnavailable);
     plan->fail_sync = false;
     ASSERT_TRUE(write_and_wait(*store, batch_of({make_span(3, 1, 0, "a", "ok", 0, 1)})).is_ok());
     EXPECT_FALSE(store->get_trace(trace_id(2))->has_value());
@@ -249,7 +249,7 @@ TEST(EmbeddedStore, OverloadAnswersResourceExhausted) {
     store->write(batch_of({make_span(i + 1, 1, 0, "a", "b", 0, 1)}), [&](Status s) {
       if (s.is_ok())
         ++ok;
-      else if (s.code() == StatusCode::kResourceExhausted &&
+      else if (s.code() == ResultCode::kResourceExhausted &&
                s.message().find("store overloaded") == 0)
         ++exhausted;
       else

@@ -348,7 +348,7 @@ TEST(JaegerThrift, WholeRequestErrors) {
   auto error_of = [](const std::string& data, int entry) {
     DecodeResult r;
     Status st = decode_any(data, entry, &r);
-    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(st.code(), ResultCode::kInvalidArgument);
     EXPECT_TRUE(r.batch.spans.empty());
     return st.message();
   };
@@ -434,7 +434,7 @@ TEST(JaegerThrift, TruncatedAtEveryByte) {
     ASSERT_EQ(r.batch.spans.size(), 4u);
     for (size_t len = 0; len < data.size(); ++len) {
       Status st = decode_any(std::string_view(data).substr(0, len), entry, &r);
-      ASSERT_EQ(st.code(), StatusCode::kInvalidArgument) << "entry " << entry << " len " << len;
+      ASSERT_EQ(st.code(), ResultCode::kInvalidArgument) << "entry " << entry << " len " << len;
       ASSERT_EQ(r.batch.spans.size(), 4u);
       ASSERT_EQ(r.rejected_spans, 0u);
     }

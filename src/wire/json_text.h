@@ -4,15 +4,15 @@
 #include <string>
 #include <string_view>
 
+// Strings: append_json_string (common/json_escape.h), the escaper every JSON writer of
+// src/ shares (invalid UTF-8 becomes U+FFFD, so the output is always valid JSON).
+#include "common/json_escape.h"
+
 namespace weft::wire::json {
 
-// Appends s as a JSON string literal: quotes, backslash and control characters escaped;
-// invalid UTF-8 sequences each replaced by U+FFFD so the output is always valid JSON.
-void append_string(std::string& out, std::string_view s);
-
-// Appends "key": (the key escaped as above).
+// Appends "key": (the key escaped by append_json_string).
 inline void append_key(std::string& out, std::string_view key) {
-  append_string(out, key);
+  weft::append_json_string(out, key);
   out.push_back(':');
 }
 

@@ -357,7 +357,7 @@ bool Decoder::status(const Value& v, SpanStatus* st) {
       } else if (json::read_uint64(m.value, &n)) {
         st->code = n <= 2 ? static_cast<SpanStatusCode>(n) : SpanStatusCode::kUnset;
       } else {
-        return fail("code", "expected a StatusCode number or name");
+        return fail("code", "expected a ResultCode number or name");
       }
     }
   }

@@ -33,7 +33,7 @@ void append_u32_member(std::string& out, const char* key, uint64_t v) {
 void append_string_member(std::string& out, const char* key, std::string_view s) {
   if (s.empty()) return;
   out.append(",\"").append(key).append("\":");
-  json::append_string(out, s);
+  append_json_string(out, s);
 }
 void append_attributes_member(std::string& out, const char* key, const KeyValueList& attrs) {
   if (attrs.empty()) return;
@@ -123,7 +123,7 @@ void append_otlp_json_value(std::string& out, const AnyValue& value) {
       break;
     case 1:
       out.append("{\"stringValue\":");
-      json::append_string(out, std::get<std::string>(v));
+      append_json_string(out, std::get<std::string>(v));
       out.push_back('}');
       break;
     case 2:
@@ -167,7 +167,7 @@ void append_otlp_json_attributes(std::string& out, const KeyValueList& attrs) {
   for (size_t i = 0; i < attrs.size(); ++i) {
     if (i) out.push_back(',');
     out.append("{\"key\":");
-    json::append_string(out, attrs[i].key);
+    append_json_string(out, attrs[i].key);
     out.append(",\"value\":");
     append_otlp_json_value(out, attrs[i].value);
     out.push_back('}');

@@ -133,7 +133,7 @@ TEST(OtlpJson, BadJsonAndWrongTypesFailTheRequest) {
     DecodeResult r;
     r.batch.spans.push_back(small_span(1));
     Status st = decode_otlp_json(c.json, &r);
-    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << c.json;
+    EXPECT_EQ(st.code(), ResultCode::kInvalidArgument) << c.json;
     EXPECT_EQ(st.message(), c.message) << c.json;
     EXPECT_EQ(r.batch.spans.size(), 1u);
   }

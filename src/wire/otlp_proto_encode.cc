@@ -41,11 +41,11 @@ void put_any_value(std::string& out, const AnyValue& v) {
       break;
     case 2:
       put_tag(out, 2, WireType::kVarint);
-      put_varint(out, std::get<bool>(v.v) ? 1 : 0);
+      coding::put_varint64(out, std::get<bool>(v.v) ? 1 : 0);
       break;
     case 3:
       put_tag(out, 3, WireType::kVarint);
-      put_varint(out, static_cast<uint64_t>(std::get<int64_t>(v.v)));
+      coding::put_varint64(out, static_cast<uint64_t>(std::get<int64_t>(v.v)));
       break;
     case 4: {
       put_tag(out, 4, WireType::kFixed64);

@@ -135,7 +135,7 @@ TEST(OtlpProto, FramingErrorNamesThePath) {
   r.batch.spans.push_back(small_span(9));  // what the caller had stays
   Status st = decode_otlp_proto(field(1, rs), &r);
   ASSERT_FALSE(st.is_ok());
-  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.code(), ResultCode::kInvalidArgument);
   EXPECT_EQ(st.message(), "resource_spans[0].scope_spans[1].spans[2]: truncated field 5");
   EXPECT_EQ(r.batch.spans.size(), 1u);
 }
@@ -181,6 +181,24 @@ TEST(OtlpProto, SkipsUnknownFieldsOfEveryWireType) {
   EXPECT_FALSE(decode_otlp_proto(mismatched, &r2).is_ok());
   EXPECT_FALSE(decode_otlp_proto(std::string("\x0f", 1), &r2).is_ok());      // wire type 7
   EXPECT_FALSE(decode_otlp_proto(std::string("\x00\x00", 2), &r2).is_ok());  // field 0
+}
+
+// Varints follow common/coding.h's rule: a 10th byte of 0 or 1 is the top bit of a uint64;
+// above 1 (bits past 64) the field is malformed, never truncated to 64 bits.
+TEST(OtlpProto, VarintPast64BitsIsAFramingError) {
+  const std::string max = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";
+  const std::string over = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02";
+  const std::string span = valid_pb_span().SerializeAsString();
+  DecodeResult r;
+  // An unknown varint field (23) holding the largest uint64 is skipped.
+  ASSERT_TRUE(decode_otlp_proto(field(1, field(2, field(2, span + "\xb8\x01" + max))), &r).is_ok());
+  ASSERT_EQ(r.batch.spans.size(), 1u);
+  DecodeResult r2;
+  Status st = decode_otlp_proto(field(1, field(2, field(2, span + "\xb8\x01" + over))), &r2);
+  EXPECT_EQ(st.message(), "resource_spans[0].scope_spans[0].spans[0]: truncated field 23");
+  // Eleven bytes (a continuation bit in the 10th) as a tag.
+  DecodeResult r3;
+  EXPECT_FALSE(decode_otlp_proto("\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", &r3).is_ok());
 }
 
 TEST(OtlpProto, TruncationAtEveryOffsetNeverCrashes) {

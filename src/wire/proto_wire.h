@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/coding.h"
+
 namespace weft::wire::proto {
 
 enum class WireType : uint8_t {
@@ -61,23 +63,13 @@ class Reader {
   std::string* error_;
 };
 
+// The varint rule is common/coding.h's: at most 10 bytes, the 10th 0 or 1.
 inline bool Reader::read_varint(uint64_t* v) {
-  // Fast path: one byte (tags, small lengths, counts).
-  if (p_ < end_ && static_cast<uint8_t>(*p_) < 0x80) {
-    *v = static_cast<uint8_t>(*p_++);
-    return true;
-  }
-  uint64_t result = 0;
-  for (int shift = 0; shift < 70 && p_ < end_; shift += 7) {
-    uint8_t b = static_cast<uint8_t>(*p_++);
-    if (shift == 63 && b > 1) return false;  // more than 64 bits
-    result |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *v = result;
-      return true;
-    }
-  }
-  return false;
+  const char* p = coding::decode_varint64(p_, end_, v);
+  if (!p) [[unlikely]]
+    return false;
+  p_ = p;
+  return true;
 }
 
 // Checked in order of frequency in OTLP: length-delimited, varint, fixed64, fixed32.
@@ -135,32 +127,16 @@ inline bool Reader::expect(const Field& f, WireType t) {
 
 // ---- writing ------------------------------------------------------------------------------
 
-inline size_t varint_size(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-inline void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
+// Varints are written by coding::put_varint64 (common/coding.h).
 inline void put_tag(std::string& out, uint32_t number, WireType t) {
-  put_varint(out, (static_cast<uint64_t>(number) << 3) | static_cast<uint8_t>(t));
+  coding::put_varint64(out, (static_cast<uint64_t>(number) << 3) | static_cast<uint8_t>(t));
 }
 
 // Proto3 scalars: nothing is written for the default value.
 inline void put_varint_field(std::string& out, uint32_t number, uint64_t v) {
   if (v == 0) return;
   put_tag(out, number, WireType::kVarint);
-  put_varint(out, v);
+  coding::put_varint64(out, v);
 }
 inline void put_fixed32_field(std::string& out, uint32_t number, uint32_t v) {
   if (v == 0) return;
@@ -179,7 +155,7 @@ inline void put_fixed64_field(std::string& out, uint32_t number, uint64_t v) {
 // Writes the field even when empty (oneof members and repeated elements have presence).
 inline void put_bytes_field_always(std::string& out, uint32_t number, std::string_view s) {
   put_tag(out, number, WireType::kLen);
-  put_varint(out, s.size());
+  coding::put_varint64(out, s.size());
   out.append(s);
 }
 inline void put_bytes_field(std::string& out, uint32_t number, std::string_view s) {
@@ -200,14 +176,8 @@ inline void end_message(std::string& out, size_t body_start) {
     out[body_start - 1] = static_cast<char>(len);
     return;
   }
-  size_t n = varint_size(len);
-  out.insert(body_start, n - 1, '\0');
-  char* p = out.data() + body_start - 1;
-  while (len >= 0x80) {
-    *p++ = static_cast<char>(len | 0x80);
-    len >>= 7;
-  }
-  *p = static_cast<char>(len);
+  out.insert(body_start, coding::varint64_size(len) - 1, '\0');
+  coding::encode_varint64(out.data() + body_start - 1, len);
 }
 
 }  // namespace weft::wire::proto

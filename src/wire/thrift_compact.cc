@@ -1,5 +1,6 @@
 #include "wire/thrift_compact.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/coding.h"
@@ -29,19 +30,25 @@ enum Compact : uint8_t {
 };
 }  // namespace
 
+// coding::decode_varint64 over at most max_bytes bytes (3 for i16, 5 for i32 and lengths,
+// 10 for i64): the 10-byte rule is coding.h's; the narrower ones bound what a field may take.
 bool CompactReader::read_varint(int max_bytes, const char* what, uint64_t* v) {
-  uint64_t result = 0;
-  for (int i = 0; i < max_bytes; ++i) {
-    const char* p;
-    if (!take(1, what, &p)) return false;
-    uint8_t b = static_cast<uint8_t>(*p);
-    if (i == 9 && b > 1) break;  // more than 64 bits
-    result |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
-    if (!(b & 0x80)) {
-      *v = result;
-      return true;
-    }
+  if (failed()) return false;
+  const size_t n = std::min(remaining(), static_cast<size_t>(max_bytes));
+  if (const char* q = coding::decode_varint64(p_, p_ + n, v)) [[likely]] {
+    p_ = q;
+    return true;
   }
+  // Cold: say why, at the byte where it went wrong. Truncated if the input ended before
+  // a last byte and before max_bytes; malformed otherwise (too long, or a 10th byte > 1).
+  size_t k = 0;
+  while (k < n && (static_cast<uint8_t>(p_[k]) & 0x80)) ++k;
+  if (k == n && n < static_cast<size_t>(max_bytes)) {
+    p_ += n;
+    const char* unused;
+    return take(1, what, &unused);  // fails: "truncated <what> (needs 1 bytes, 0 left)"
+  }
+  p_ += std::min(k + 1, n);
   return fail(std::string("malformed varint (") + what + ")");
 }
 

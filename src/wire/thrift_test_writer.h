@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/coding.h"
 #include "wire/thrift_reader.h"
 
 namespace weft::wire::thrift::testing {
@@ -195,16 +196,8 @@ class CompactWriter final : public Writer {
   }
 
  private:
-  static uint64_t zigzag(int64_t v) {
-    return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-  }
-  void varint(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
+  static uint64_t zigzag(int64_t v) { return coding::zigzag(v); }
+  void varint(uint64_t v) { coding::put_varint64(out_, v); }
   void header(uint8_t type, int16_t id) {
     int16_t& last = last_.empty() ? top_ : last_.back();
     int delta = id - last;

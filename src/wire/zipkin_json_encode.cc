@@ -90,7 +90,7 @@ void append_endpoint(std::string& out, const char* key, const Endpoint& e) {
   auto member = [&](const char* k, const std::string* v) {
     if (!v) return;
     out.append(",\"").append(k).append("\":");
-    json::append_string(out, *v);
+    append_json_string(out, *v);
   };
   member("serviceName", e.service_name);
   member("ipv4", e.ipv4);
@@ -110,7 +110,7 @@ void append_plain_json(std::string& out, const AnyValue& v) {
       out.append("null");
       break;
     case 1:
-      json::append_string(out, std::get<std::string>(v.v));
+      append_json_string(out, std::get<std::string>(v.v));
       break;
     case 2:
       out.append(std::get<bool>(v.v) ? "true" : "false");
@@ -122,7 +122,7 @@ void append_plain_json(std::string& out, const AnyValue& v) {
       json::append_double(out, std::get<double>(v.v));
       break;
     case 5:
-      json::append_string(out, base64_encode(std::get<Bytes>(v.v).data));
+      append_json_string(out, base64_encode(std::get<Bytes>(v.v).data));
       break;
     case 6: {
       out.push_back('[');
@@ -165,7 +165,7 @@ class Tags {
     for (size_t i = 0; i < tags_.size(); ++i) {
       if (i) out.push_back(',');
       json::append_key(out, tags_[i].first);
-      json::append_string(out, tags_[i].second);
+      append_json_string(out, tags_[i].second);
     }
     out.push_back('}');
   }
@@ -268,7 +268,7 @@ void append_zipkin_json_span(std::string& out, const Span& s) {
     out.append(",\"kind\":\"").append(kind).push_back('"');
   if (!s.name.empty()) {
     out.append(",\"name\":");
-    json::append_string(out, s.name);
+    append_json_string(out, s.name);
   }
   // Zipkin's times are integer microseconds: nanoseconds are floored (a sub-µs part, e.g.
   // from a fractional "timestamp" a JS exporter sent, is not rendered).
@@ -293,19 +293,19 @@ void append_zipkin_json_span(std::string& out, const Span& s) {
       json::append_uint(out, e.time_unix_nano / 1000);
       out.append(",\"value\":");
       if (e.attributes.empty()) {
-        json::append_string(out, e.name);
+        append_json_string(out, e.name);
       } else {  // OTel's form: "name": {"key": value, ...}
         std::string value;
-        json::append_string(value, e.name);
+        append_json_string(value, e.name);
         value.append(": {");
         for (size_t k = 0; k < e.attributes.size(); ++k) {
           if (k) value.append(", ");
-          json::append_string(value, e.attributes[k].key);
+          append_json_string(value, e.attributes[k].key);
           value.append(": ");
           append_plain_json(value, e.attributes[k].value);
         }
         value.push_back('}');
-        json::append_string(out, value);
+        append_json_string(out, value);
       }
       out.push_back('}');
     }

@@ -350,7 +350,7 @@ TEST(ZipkinJson, BadJsonAndWrongTypesFailTheRequest) {
   for (const Case& c : cases) {
     DecodeResult r;
     Status st = decode_zipkin_json(c.json, &r);
-    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << c.json;
+    EXPECT_EQ(st.code(), ResultCode::kInvalidArgument) << c.json;
     EXPECT_EQ(st.message(), c.message) << c.json;
     EXPECT_TRUE(r.batch.spans.empty());
   }

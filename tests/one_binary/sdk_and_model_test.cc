@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "common/ids.h"
+#include "common/status.h"
 #include "model/span.h"
 #include "weft/weft.h"
 
@@ -23,6 +24,7 @@ TEST(OneBinary, SdkAndModelTypesAreDistinct) {
   static_assert(!std::is_same_v<weft::SpanId, weft::model::SpanId>);
   static_assert(!std::is_same_v<weft::Bytes, weft::model::Bytes>);
   static_assert(!std::is_same_v<weft::SpanKind, weft::model::SpanKind>);
+  static_assert(!std::is_same_v<weft::StatusCode, weft::ResultCode>);
   SUCCEED();
 }
 

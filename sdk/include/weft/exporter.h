@@ -54,8 +54,18 @@ struct ExportBatch {
   const Resource& resource;
   // Indexed by SpanRecord::scope.
   std::span<const InstrumentationScope> scopes;
-  // Valid only during the Export call.
+  // Valid only during the Export call, and only until Release() if the exporter calls it.
+  // With the batch processor they point into its per-thread rings (no copy).
   std::span<const SpanRecord* const> spans;
+
+  // Optional: an exporter that has finished reading `spans` before Export returns (it has
+  // encoded them into its request) says so, and the processor reuses their memory for new
+  // spans while the request is on the wire. At most once per Export call.
+  void Release() const {
+    if (release_fn) release_fn(release_ctx);
+  }
+  void (*release_fn)(void*) = nullptr;  // set by the processor; null = nothing to do
+  void* release_ctx = nullptr;
 };
 
 enum class ExportResult : uint8_t { kSuccess, kFailure };

@@ -32,6 +32,9 @@ class SpanProcessor {
 struct BatchProcessorOptions {
   // Each producer thread gets its own lock-free single-producer ring of this many bytes
   // (allocated on the thread's first span). A span record is ~100 bytes plus its attributes.
+  // Spans are exported from the ring where they lie, so it holds what the thread ends while
+  // an export runs plus that thread's part of the batch being encoded (or, with an exporter
+  // that does not call ExportBatch::Release, of the batch in flight).
   size_t ring_bytes_per_thread = 256 << 10;
   // A batch is exported when this many spans are waiting, or every `export_interval`.
   size_t max_export_batch = 2048;

@@ -35,6 +35,7 @@ class OtlpGrpcExporter final : public SpanExporter {
     const uint64_t n = batch.spans.size();
     if (n == 0) return ExportResult::kSuccess;
     otlp::EncodeExportRequest(batch, &body_);
+    batch.Release();  // the spans are in body_ now: their memory may take new ones
     grpc::Slice slice(body_.data(), body_.size());  // copied: gRPC may outlive the call's view
     const grpc::ByteBuffer request(&slice, 1);
 

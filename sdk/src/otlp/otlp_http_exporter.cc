@@ -79,6 +79,7 @@ class OtlpHttpExporter final : public SpanExporter {
     const uint64_t n = batch.spans.size();
     if (n == 0) return ExportResult::kSuccess;
     otlp::EncodeExportRequest(batch, &body_);
+    batch.Release();  // the spans are in body_ now: their memory may take new ones
     std::string_view payload = body_;
     if (options_.gzip) {
       if (!gzip_.Compress(body_, &compressed_)) return retrier_.Fail(n);

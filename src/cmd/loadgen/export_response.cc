@@ -4,35 +4,26 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/coding.h"
+
 namespace weft::cmd::loadgen {
 namespace {
-
-bool read_varint(std::string_view& in, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
-    const auto byte = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    *v |= uint64_t{byte & 0x7Fu} << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
-}
 
 // Finds field `number` (wire type 2 or 0) in a message; a length-delimited field's bytes go
 // to *bytes, a varint to *value.
 bool find_field(std::string_view in, uint32_t number, std::string_view* bytes, uint64_t* value) {
   while (!in.empty()) {
     uint64_t key = 0, v = 0;
-    if (!read_varint(in, &key)) return false;
+    if (!coding::get_varint64(in, &key)) return false;
     const uint32_t wire_type = key & 7;
     if (wire_type == 0) {
-      if (!read_varint(in, &v)) return false;
+      if (!coding::get_varint64(in, &v)) return false;
       if ((key >> 3) == number) {
         *value = v;
         return true;
       }
     } else if (wire_type == 2) {
-      if (!read_varint(in, &v) || v > in.size()) return false;
+      if (!coding::get_varint64(in, &v) || v > in.size()) return false;
       if ((key >> 3) == number) {
         *bytes = in.substr(0, v);
         return true;

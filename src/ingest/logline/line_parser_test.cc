@@ -539,7 +539,7 @@ TEST(LineParser, RejectsBadLinesWithAReason) {
     LineStatus st = parse_status(c.line);
     EXPECT_EQ(st.reason, c.reason) << st.status.to_string();
     EXPECT_FALSE(st.status.is_ok());
-    EXPECT_EQ(st.status.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(st.status.code(), ResultCode::kInvalidArgument);
     EXPECT_TRUE(st.status.message().starts_with(reject_reason_name(c.reason)))
         << st.status.message();
   }

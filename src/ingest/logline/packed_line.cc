@@ -4,19 +4,16 @@
 #include <cstring>
 #include <variant>
 
+#include "common/coding.h"
+
 namespace weft::logline {
 
 using namespace weft::model;
 
 namespace {
 
-void put_varint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
+// Varints: common/coding.h's.
+void put_varint(uint64_t v, std::string* out) { coding::put_varint64(*out, v); }
 
 void put_string(std::string_view s, std::string* out) {
   put_varint(s.size(), out);
@@ -63,17 +60,7 @@ void put_value(const AnyValue& v, std::string* out) {
       v.v);
 }
 
-bool get_varint(std::string_view* in, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in->empty()) return false;
-    const auto b = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    *v |= uint64_t{b & 0x7fu} << shift;
-    if (!(b & 0x80)) return true;
-  }
-  return false;
-}
+bool get_varint(std::string_view* in, uint64_t* v) { return coding::get_varint64(*in, v); }
 
 bool get_string(std::string_view* in, std::string_view* s) {
   uint64_t n;

@@ -48,7 +48,7 @@ TEST(TailCheckpoint, EveryTruncationIsRejected) {
   for (size_t n = 0; n < bytes.size(); ++n) {
     Result<Checkpoint> r = decode_checkpoint(std::string_view(bytes).substr(0, n));
     ASSERT_FALSE(r.is_ok()) << n;
-    EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+    EXPECT_EQ(r.status().code(), ResultCode::kDataLoss);
   }
   EXPECT_FALSE(decode_checkpoint(bytes + "x").is_ok());
 }
@@ -88,7 +88,7 @@ TEST(TailCheckpoint, FileIsReplacedAtomicallyAndReadBack) {
   std::ofstream(path, std::ios::trunc) << "{\"not\": \"a checkpoint\"}";
   Result<std::optional<Checkpoint>> bad = read_checkpoint_file(path);
   ASSERT_FALSE(bad.is_ok());
-  EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(bad.status().code(), ResultCode::kDataLoss);
   EXPECT_NE(bad.status().message().find(path), std::string::npos);
 
   EXPECT_FALSE(write_checkpoint_file((dir / "missing" / "x").string(), sample()).is_ok());

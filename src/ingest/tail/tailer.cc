@@ -233,7 +233,7 @@ Status Tailer::Impl::load_checkpoint() {
     return invalid_argument("tail checkpoint directory " + dir + " is not a directory");
   Result<std::optional<Checkpoint>> r = read_checkpoint_file(opt_.checkpoint_path);
   if (!r.is_ok()) {
-    if (r.status().code() != StatusCode::kDataLoss) return r.status();
+    if (r.status().code() != ResultCode::kDataLoss) return r.status();
     log_("checkpoint", r.status().message() + ": ignored; files start from the " +
                            (opt_.from == From::kEnd ? "end" : "beginning") +
                            " as on a first start (some lines may be lost or read twice)");

@@ -101,7 +101,7 @@ TEST_F(BlockCorruption, FlippedPageByteIsNamed) {
   auto r = BlockReader::open(p);
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();  // pages are checked when read
   Status s = (*r)->verify();
-  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(s.code(), ResultCode::kDataLoss);
   EXPECT_NE(s.message().find("page 0"), std::string::npos) << s.to_string();
   EXPECT_NE(s.message().find("CRC"), std::string::npos) << s.to_string();
 }
@@ -113,7 +113,7 @@ TEST_F(BlockCorruption, FlippedFooterByteFailsOpen) {
   write_file(p, bad);
   auto r = BlockReader::open(p);
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(r.status().code(), ResultCode::kDataLoss);
   EXPECT_NE(r.status().message().find("footer"), std::string::npos) << r.status().to_string();
 }
 
@@ -121,12 +121,12 @@ TEST_F(BlockCorruption, HeaderAndVersion) {
   std::string bad = good_;
   bad[0] = 'X';
   write_file(dir_.path() + "/m.blk", bad);
-  EXPECT_EQ(BlockReader::open(dir_.path() + "/m.blk").status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(BlockReader::open(dir_.path() + "/m.blk").status().code(), ResultCode::kDataLoss);
   bad = good_;
   bad[bad.size() - 12] = 2;  // trailer version
   write_file(dir_.path() + "/v.blk", bad);
   auto r = BlockReader::open(dir_.path() + "/v.blk");
-  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(r.status().code(), ResultCode::kDataLoss);
   EXPECT_NE(r.status().message().find("version 2"), std::string::npos) << r.status().to_string();
 }
 
@@ -138,7 +138,7 @@ TEST_F(BlockCorruption, TruncationFailsOpen) {
     write_file(p, std::string_view(good_).substr(0, len));
     auto r = BlockReader::open(p);
     ASSERT_FALSE(r.is_ok()) << len;
-    EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << len << ": " << r.status().to_string();
+    EXPECT_EQ(r.status().code(), ResultCode::kDataLoss) << len << ": " << r.status().to_string();
   }
 }
 
@@ -154,7 +154,7 @@ TEST_F(BlockCorruption, EveryByteFlipIsCaught) {
     Status s = exercise(p);
     EXPECT_FALSE(s.is_ok()) << "flip at " << i;
     if (!s.is_ok()) {
-      EXPECT_EQ(s.code(), StatusCode::kDataLoss) << i << ": " << s.to_string();
+      EXPECT_EQ(s.code(), ResultCode::kDataLoss) << i << ": " << s.to_string();
     }
   }
   for (size_t len = 0; len < good_.size(); len += step * 3) {

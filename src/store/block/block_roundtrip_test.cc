@@ -209,7 +209,7 @@ TEST(BlockReader, OpenErrors) {
   TempDir dir;
   auto r = BlockReader::open(dir.path() + "/missing.blk");
   EXPECT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kIOError);
+  EXPECT_EQ(r.status().code(), ResultCode::kIOError);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ constexpr uint64_t kMaxSegmentBytes = 4ull << 30;  // keeps record indexes far b
 constexpr auto kLogInterval = std::chrono::seconds(10);
 
 Status as_unavailable(const Status& s) {
-  return s.is_ok() || s.code() == StatusCode::kUnavailable ? s : unavailable(s.message());
+  return s.is_ok() || s.code() == ResultCode::kUnavailable ? s : unavailable(s.message());
 }
 
 }  // namespace
@@ -193,7 +193,7 @@ void DiskQueue::commit_chunk(std::deque<Queued>& group, size_t begin, size_t end
   note_active_segment();
   publish_bytes();
   if (!s.is_ok()) {
-    Status failed = s.code() == StatusCode::kResourceExhausted ? s : as_unavailable(s);
+    Status failed = s.code() == ResultCode::kResourceExhausted ? s : as_unavailable(s);
     // Rate-limited: with the disk full, every group fails.
     ++errors_unlogged_;
     auto now = std::chrono::steady_clock::now();

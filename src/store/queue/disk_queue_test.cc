@@ -277,7 +277,7 @@ TEST(DiskQueue, OversizeBatchRefused) {
   o.max_bytes = 32 << 10;
   auto q = open_queue(o);
   Status s = write_sync(*q, numbered(1, 1, 40 << 10));
-  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << s.to_string();
+  EXPECT_EQ(s.code(), ResultCode::kResourceExhausted) << s.to_string();
   EXPECT_TRUE(write_sync(*q, numbered(2, 1, 1000)).is_ok());
   EXPECT_EQ(numbers(drain(*q)), std::vector<uint64_t>{2});
   EXPECT_EQ(q->stats().appended_batches, 1u);
@@ -436,7 +436,7 @@ TEST(DiskQueue, CloseRefusesWritesAndWakesNext) {
   q->close();
   EXPECT_TRUE(waiter.get().empty());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
-  EXPECT_EQ(write_sync(*q, numbered(1)).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(write_sync(*q, numbered(1)).code(), ResultCode::kUnavailable);
   EXPECT_TRUE(q->next(10, 0ms).empty());
   q->close();  // idempotent
 }
@@ -465,10 +465,10 @@ TEST(DiskQueue, DiskErrorFailsTheGroupAndTheQueueKeepsWorking) {
   auto q = open_queue(o);
   ASSERT_TRUE(write_sync(*q, numbered(1)).is_ok());
   plan->disk_full = true;
-  EXPECT_EQ(write_sync(*q, numbered(2)).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(write_sync(*q, numbered(2)).code(), ResultCode::kUnavailable);
   plan->disk_full = false;
   plan->fail_sync = true;
-  EXPECT_EQ(write_sync(*q, numbered(3)).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(write_sync(*q, numbered(3)).code(), ResultCode::kUnavailable);
   plan->fail_sync = false;
   ASSERT_TRUE(write_sync(*q, numbered(4)).is_ok());
   EXPECT_EQ(numbers(drain(*q)), (std::vector<uint64_t>{1, 4}));
@@ -557,7 +557,7 @@ TEST(DiskQueue, SecondOpenOfTheSameDirectoryFails) {
   TempDir dir;
   auto q = open_queue(options_for(dir.path()));
   auto again = DiskQueue::open(options_for(dir.path()));
-  EXPECT_EQ(again.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(again.status().code(), ResultCode::kUnavailable);
 }
 
 TEST(DiskQueueCursor, EncodesAndRejectsDamage) {

@@ -115,7 +115,7 @@ void GroupCommitWriter::commit(std::deque<Pending>& group) {
   Status s = seq.status();
   if (s.is_ok() && options_.fsync == Fsync::kPerRequest) s = log_->sync();
   if (!s.is_ok()) {
-    Status failed = s.code() == StatusCode::kUnavailable ? s : unavailable(s.message());
+    Status failed = s.code() == ResultCode::kUnavailable ? s : unavailable(s.message());
     for (auto& p : group) p.done(failed);
     return;
   }

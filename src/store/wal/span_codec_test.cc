@@ -120,7 +120,7 @@ TEST(SpanCodec, EveryTruncationIsRejectedNotMisread) {
     auto out = decode_span_batch(std::string_view(bytes).substr(0, n));
     EXPECT_FALSE(out.is_ok()) << "prefix " << n;
     if (!out.is_ok()) {
-      EXPECT_EQ(out.status().code(), StatusCode::kDataLoss);
+      EXPECT_EQ(out.status().code(), ResultCode::kDataLoss);
     }
   }
 }

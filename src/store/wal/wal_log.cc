@@ -52,7 +52,7 @@ Status WalLog::roll() {
 Result<uint64_t> WalLog::append(const std::vector<std::string_view>& payloads) {
   if (!active_ || active_->broken() || active_->size() >= segment_bytes_) {
     Status s = roll();
-    if (!s.is_ok()) return s.code() == StatusCode::kUnavailable ? s : unavailable(s.message());
+    if (!s.is_ok()) return s.code() == ResultCode::kUnavailable ? s : unavailable(s.message());
   }
   last_append_start_ = active_->size();
   WEFT_RETURN_IF_ERROR(active_->append(payloads));

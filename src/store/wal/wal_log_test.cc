@@ -87,7 +87,7 @@ TEST(WalLog, DiskFullWhileCreatingASegmentLeavesNoDamagedFile) {
     plan->disk_full = true;
     auto failed = (*log)->append({p});  // needs a new segment: its header cannot be written
     ASSERT_FALSE(failed.is_ok());
-    EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+    EXPECT_EQ(failed.status().code(), ResultCode::kUnavailable);
     plan->disk_full = false;
     std::string p2 = payload_for(2);
     ASSERT_TRUE((*log)->append({p2}).is_ok());

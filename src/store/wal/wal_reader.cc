@@ -36,7 +36,7 @@ Result<std::string> read_file(const std::string& path) {
 }  // namespace
 
 bool is_torn_header(const Status& s) {
-  return s.code() == StatusCode::kDataLoss && s.message().find(kTornHeader) != std::string::npos;
+  return s.code() == ResultCode::kDataLoss && s.message().find(kTornHeader) != std::string::npos;
 }
 
 Result<WalSegmentReader> WalSegmentReader::open(const std::string& path) {

@@ -33,7 +33,7 @@ Result<WalRecoveryResult> recover_wal(const std::string& wal_dir,
     Result<WalSegmentReader> opened = WalSegmentReader::open(path);
     if (!opened.is_ok()) {
       const Status& s = opened.status();
-      if (s.code() != StatusCode::kDataLoss) return s;  // I/O error: don't guess
+      if (s.code() != ResultCode::kDataLoss) return s;  // I/O error: don't guess
       if (s.message().find("unknown WAL format version") != std::string::npos) return s;
       if (last && is_torn_header(s)) {
         // Created but never written past its header: an empty segment. Nothing is lost.
