@@ -38,6 +38,7 @@ inline uint64_t decode_fixed64(const char* p) {
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
   return v;
 }
+
 // ---- varints ---------------------------------------------------------------------------
 // LEB128 as protobuf writes it: 7 bits per byte, low group first, the high bit set on every
 // byte but the last. The one varint codec of src/ (store formats, protobuf, Thrift compact,
@@ -83,7 +84,9 @@ inline void put_varint64(std::string& dst, uint64_t v) {
 
 // Decodes the varint at [p, end): the byte after it, with *v set; nullptr if the range ends
 // inside the varint (truncated) or the varint is malformed (the rule above), *v untouched.
-// Inline, one-byte fast path: the innermost loop of protobuf decoding.
+// Inline, one-byte fast path: the innermost loop of protobuf decoding. (An unrolled
+// multi-byte path was tried: faster alone, but 60% slower in decode_otlp_proto, whose
+// reader stops being inlined.)
 inline const char* decode_varint64(const char* p, const char* end, uint64_t* v) {
   if (p < end && static_cast<uint8_t>(*p) < 0x80) [[likely]] {
     *v = static_cast<uint8_t>(*p);

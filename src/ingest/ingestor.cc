@@ -50,7 +50,6 @@ ProtocolMetrics& metrics_for(Protocol p) {
   static ProtocolMetrics zipkin(protocol_label(Protocol::kZipkin));
   static ProtocolMetrics log_tail(protocol_label(Protocol::kLogTail));
   static ProtocolMetrics jaeger(protocol_label(Protocol::kJaeger));
-  static ProtocolMetrics sidecar(protocol_label(Protocol::kSidecar));
   switch (p) {
     case Protocol::kOtlpGrpc:
       return grpc;
@@ -62,8 +61,6 @@ ProtocolMetrics& metrics_for(Protocol p) {
       return log_tail;
     case Protocol::kJaeger:
       return jaeger;
-    case Protocol::kSidecar:
-      return sidecar;
   }
   return http;
 }
@@ -153,8 +150,6 @@ const char* protocol_label(Protocol p) {
       return "log_tail";
     case Protocol::kJaeger:
       return "jaeger";
-    case Protocol::kSidecar:
-      return "sidecar";
   }
   return "unknown";
 }

@@ -31,9 +31,8 @@ enum class Encoding {
 
 // Which receiver a request came through; the `protocol` label of weft's metrics. kLogTail:
 // spans built from log files (`weft serve --tail`, log_tail_ingest.h). kJaeger: Jaeger
-// Thrift over HTTP and UDP (label "jaeger"). kSidecar: spans of the sidecar run inside
-// `weft serve --sidecar` (server/store_span_exporter.h).
-enum class Protocol { kOtlpGrpc, kOtlpHttp, kZipkin, kLogTail, kJaeger, kSidecar };
+// Thrift over HTTP and UDP (label "jaeger").
+enum class Protocol { kOtlpGrpc, kOtlpHttp, kZipkin, kLogTail, kJaeger };
 const char* protocol_label(Protocol p);
 
 struct IngestOutcome {
