@@ -32,8 +32,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    // `inspect` and `verify` keep exit 1 for "damage found": a usage error of theirs is 2.
-    if (rc != 0 && (app.got_subcommand("inspect") || app.got_subcommand("verify"))) return 2;
+    // `inspect` and `verify` keep exit 1 for "damage found": a usage error of theirs is 2; so
+    // does `sidecar`, whose other bad flags exit 2 too.
+    if (rc != 0 && (app.got_subcommand("inspect") || app.got_subcommand("verify") ||
+                    app.got_subcommand("sidecar")))
+      return 2;
     return rc;
   }
   return weft::cmd::exit_code;
