@@ -4,6 +4,9 @@
 //    events, links, status, trace state, flags, dropped counts, RpcId, two resources where
 //    two spans share a resource by value but not by pointer, two scopes);
 //  * traces kT1..kT4 of service "search" for search semantics;
+//  * the service graph's edges of the rich trace (frontend -> payments, payments -> the
+//    virtual node bank) in a memory-only RED metrics store: the dependency endpoints read
+//    them as the server's do (the graph's pairing is tested in src/pipeline/graph);
 // and the two handlers, called as the server would call them.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -12,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "api/dependency_source.h"
 #include "api/query_api.h"
 #include "api/zipkin_api.h"
 #include "common/clock.h"
@@ -51,8 +55,15 @@ class ApiTest : public ::testing::Test {
     auto s = open_embedded_store(opts);
     ASSERT_TRUE(s.is_ok()) << s.status().to_string();
     store_ = std::move(*s);
-    service_ = std::make_unique<query::QueryService>(*store_, clock_);
-    handler_ = make_query_api_handler(*service_);
+    pipeline::metrics::MetricsStoreOptions mo;  // no data_dir: memory only
+    mo.clock = &clock_;
+    auto m = pipeline::metrics::MetricsStore::open(mo);
+    ASSERT_TRUE(m.is_ok()) << m.status().to_string();
+    metrics_ = std::move(*m);
+    metrics_->record_edges(rich_trace_edges());
+    service_ = std::make_unique<query::QueryService>(*store_, clock_,
+                                                     make_dependency_source(*metrics_));
+    handler_ = make_query_api_handler(*service_, nullptr, {metrics_.get(), nullptr});
     zipkin_ = make_zipkin_query_handler(*service_);
     write(rich_trace());
     write(search_traces());
@@ -131,6 +142,22 @@ class ApiTest : public ::testing::Test {
     return {root, pay, render};
   }
 
+  // What the service graph makes of rich_trace() with a frontend CLIENT span paired with
+  // the payments SERVER span: one call each, both errors (the payments span failed).
+  static std::vector<pipeline::EdgeSample> rich_trace_edges() {
+    pipeline::EdgeSample pay;
+    pay.client = "frontend";
+    pay.server = "payments";
+    pay.end_unix_nano = kT0 + 100 * kMs;
+    pay.duration_nanos = 90 * kMs;
+    pay.error = true;
+    pipeline::EdgeSample bank = pay;
+    bank.client = "payments";
+    bank.server = "bank";
+    bank.virtual_server = true;
+    return {pay, bank};
+  }
+
   static std::vector<Span> search_traces() {
     std::vector<Span> v;
     // kT1: 100 ms; k1 on the root, k2 on the child (different spans of one trace).
@@ -187,6 +214,7 @@ class ApiTest : public ::testing::Test {
   store::testing::TempDir dir_;
   ManualClock clock_{kT0 + 3600ULL * 1'000'000'000};  // an hour after the data
   std::unique_ptr<Store> store_;
+  std::unique_ptr<pipeline::metrics::MetricsStore> metrics_;
   std::unique_ptr<query::QueryService> service_;
   http::Handler handler_, zipkin_;
 };

@@ -218,6 +218,8 @@ http::Response dependencies(QueryService& service, const http::Request& req) {
         .kv("child", l.child)
         .kv_u64("callCount", l.call_count)
         .kv_u64("errorCount", l.error_count)
+        .kv("childKind", l.child_kind)
+        .kv_bool("virtual", l.virtual_child)
         .end_object();
   w.end_array().end_object();
   return http::Response::json(200, w.take());

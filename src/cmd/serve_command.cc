@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "cmd/commands.h"
+#include "cmd/pipeline_flags.h"
 #include "cmd/receiver_flags.h"
 #include "cmd/tail_flags.h"
 #include "server/serve_options.h"
@@ -124,6 +125,7 @@ void register_serve_command(CLI::App& app) {
       ->envname("WEFT_MAX_STRING_BYTES")
       ->capture_default_str();
   add_tail_flags(serve, o.tail, "store them as traces");
+  add_pipeline_flags(serve, o.pipeline);
   serve
       ->add_flag("--demo,!--no-demo", o.demo,
                  "Generate gentle demo traffic (the reference workload's services) so there "
@@ -136,7 +138,12 @@ void register_serve_command(CLI::App& app) {
       ->envname("WEFT_IO_THREADS")
       ->capture_default_str();
 
-  serve->callback([opts] { exit_code = server::run_serve(*opts); });
+  serve->callback([opts, &app] {
+    // The --config file's structured sections (alerts:) are read by the server itself.
+    if (CLI::Option* config = app.get_config_ptr(); config != nullptr && config->count() > 0)
+      opts->pipeline.config_file = config->as<std::string>();
+    exit_code = server::run_serve(*opts);
+  });
 }
 
 }  // namespace weft::cmd

@@ -1,5 +1,7 @@
 #include "cmd/yaml_config.h"
 
+#include "cmd/yaml_sections.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -64,6 +66,9 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
     items.push_back(std::move(item));
   };
   for (const auto& kv : root) {
+    // Sections that are structured configuration rather than options are read by the
+    // server itself from the same file (yaml_sections.h).
+    if (is_structured_section(kv.first.as<std::string>())) continue;
     if (kv.second.IsMap()) {
       for (const auto& sub : kv.second) add(kv.first.as<std::string>(), sub.first, sub.second);
     } else {

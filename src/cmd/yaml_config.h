@@ -3,7 +3,8 @@
 // the leading dashes ("data-dir: /var/lib/weft", "fsync: interval"; underscores work too);
 // a top-level key whose value is a mapping names a subcommand and holds its options
 // ("loadgen: {protocol: otlp-grpc}"). Flags and WEFT_* environment variables take
-// precedence over the file (CLI11's order). Unknown keys are an error.
+// precedence over the file (CLI11's order). Unknown keys are an error. The structured
+// sections of yaml_sections.h (`alerts:`) are skipped here: `weft serve` reads them itself.
 #include <CLI/CLI.hpp>
 
 namespace weft::cmd {

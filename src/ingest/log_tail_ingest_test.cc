@@ -54,9 +54,6 @@ class RefusingStore : public Store {
   Result<std::vector<OperationInfo>> operations(const std::string& s) override {
     return inner_.operations(s);
   }
-  Result<std::vector<DependencyLink>> dependencies(uint64_t a, uint64_t b) override {
-    return inner_.dependencies(a, b);
-  }
   Result<std::vector<std::string>> attribute_keys() override { return inner_.attribute_keys(); }
   Result<std::vector<std::string>> attribute_values(const std::string& k, size_t n) override {
     return inner_.attribute_values(k, n);

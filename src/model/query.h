@@ -72,13 +72,18 @@ struct OperationInfo {
   friend auto operator<=>(const OperationInfo&, const OperationInfo&) = default;
 };
 
-// parent -> child calls between services: a span whose parent span belongs to another
-// service counts one call (and one error if the child span is an error).
+// parent -> child calls between services, from the service graph kept at ingest
+// (src/pipeline/graph): a CLIENT span matched with its SERVER span (or PRODUCER with
+// CONSUMER) counts one call, an error if either side is; a CLIENT span whose peer sends no
+// spans (a database, a queue, an outside host) counts a call to a virtual child named from
+// its attributes.
 struct DependencyLink {
   std::string parent;
   std::string child;
   uint64_t call_count = 0;
   uint64_t error_count = 0;
+  std::string child_kind = "service";  // service | database | messaging | external
+  bool virtual_child = false;          // the child sent no spans: named from attributes
 };
 
 }  // namespace weft::model

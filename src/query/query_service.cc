@@ -47,7 +47,8 @@ bool trace_has_key(const Trace& trace, std::string_view key) {
   return false;
 }
 
-QueryService::QueryService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+QueryService::QueryService(Store& store, const Clock& clock, DependencySource dependencies)
+    : store_(store), clock_(clock), dependencies_(std::move(dependencies)) {}
 
 Result<std::optional<Trace>> QueryService::get_trace(const TraceId& id) {
   WEFT_ASSIGN_OR_RETURN(std::optional<Trace> trace, store_.get_trace(id));
@@ -134,8 +135,11 @@ Result<std::string> QueryService::resolve_operation(const std::string& service,
 
 Result<std::vector<DependencyLink>> QueryService::dependencies(uint64_t start_unix_nano,
                                                                uint64_t end_unix_nano) {
+  if (!dependencies_)
+    return unavailable(
+        "the service graph is off: weft serve keeps it with its RED metrics (--red-metrics)");
   WEFT_ASSIGN_OR_RETURN(std::vector<DependencyLink> links,
-                        store_.dependencies(start_unix_nano, end_unix_nano));
+                        dependencies_(start_unix_nano, end_unix_nano));
   std::sort(links.begin(), links.end(), [](const DependencyLink& a, const DependencyLink& b) {
     return std::tie(a.parent, a.child) < std::tie(b.parent, b.child);
   });

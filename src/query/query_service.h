@@ -6,6 +6,7 @@
 // Thread-safety: every method may be called concurrently (the Store is thread-safe and the
 // service keeps no mutable state).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,10 +37,18 @@ struct TraceSearchResult {
   std::vector<model::Trace> traces;
 };
 
+// Where service-to-service calls come from: the service graph the pipeline keeps at ingest
+// (src/pipeline/graph, stored by src/pipeline/metrics; api/dependency_source.h adapts it).
+// Called concurrently; links for calls ending in [start, end].
+using DependencySource = std::function<Result<std::vector<model::DependencyLink>>(
+    uint64_t start_unix_nano, uint64_t end_unix_nano)>;
+
 class QueryService {
  public:
-  // REQUIRES: `store` and `clock` outlive the service.
-  explicit QueryService(Store& store, const Clock& clock = Clock::system());
+  // REQUIRES: `store` and `clock` outlive the service. Without `dependencies`,
+  // dependencies() answers UNAVAILABLE (the pipeline's RED metrics are off).
+  explicit QueryService(Store& store, const Clock& clock = Clock::system(),
+                        DependencySource dependencies = {});
 
   // Wall-clock now, for defaults such as "end = now".
   uint64_t now_unix_nanos() const { return clock_.now_unix_nanos(); }
@@ -69,7 +78,7 @@ class QueryService {
   // Span names of `service` matching `name` ignoring case (exact first); `name` if none.
   Result<std::string> resolve_operation(const std::string& service, std::string_view name);
 
-  // Service-to-service calls for traces starting in [start, end].
+  // Service-to-service calls ending in [start, end], sorted by (parent, child).
   Result<std::vector<model::DependencyLink>> dependencies(uint64_t start_unix_nano,
                                                           uint64_t end_unix_nano);
 
@@ -92,6 +101,7 @@ class QueryService {
  private:
   Store& store_;
   const Clock& clock_;
+  DependencySource dependencies_;
 };
 
 // True if some span of `trace` carries `key` as a span, resource or event attribute key or

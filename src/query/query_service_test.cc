@@ -129,16 +129,29 @@ TEST_F(QueryServiceTest, RemoteServicesFromPeerService) {
   EXPECT_TRUE(service_->remote_services("Checkout", 0, clock_.now_unix_nanos())->empty());
 }
 
-TEST_F(QueryServiceTest, DependenciesAreSorted) {
-  auto d = service_->dependencies(0, clock_.now_unix_nanos());
+TEST_F(QueryServiceTest, DependenciesComeFromTheSourceSorted) {
+  uint64_t asked_start = 0, asked_end = 0;
+  QueryService with_graph(*store_, clock_, [&](uint64_t start, uint64_t end) {
+    asked_start = start;
+    asked_end = end;
+    return Result<std::vector<DependencyLink>>(std::vector<DependencyLink>{
+        {"b", "c", 1, 0}, {"a", "z", 2, 1}, {"a", "b", 3, 0}});
+  });
+  auto d = with_graph.dependencies(5, 9);
   ASSERT_TRUE(d.is_ok());
-  ASSERT_GE(d->size(), 1u);
-  EXPECT_EQ((*d)[0].parent, "Checkout");
-  EXPECT_EQ((*d)[0].child, "Payments");
-  EXPECT_EQ((*d)[0].error_count, 1u);
-  for (size_t i = 1; i < d->size(); ++i)
-    EXPECT_LE(std::tie((*d)[i - 1].parent, (*d)[i - 1].child),
-              std::tie((*d)[i].parent, (*d)[i].child));
+  EXPECT_EQ(asked_start, 5u);
+  EXPECT_EQ(asked_end, 9u);
+  ASSERT_EQ(d->size(), 3u);
+  EXPECT_EQ((*d)[0].child, "b");
+  EXPECT_EQ((*d)[1].child, "z");
+  EXPECT_EQ((*d)[2].parent, "b");
+}
+
+TEST_F(QueryServiceTest, DependenciesWithoutTheGraphSayWhy) {
+  auto d = service_->dependencies(0, clock_.now_unix_nanos());
+  ASSERT_FALSE(d.is_ok());
+  EXPECT_EQ(d.status().code(), ResultCode::kUnavailable);
+  EXPECT_NE(d.status().message().find("--red-metrics"), std::string::npos);
 }
 
 }  // namespace

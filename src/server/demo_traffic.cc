@@ -9,8 +9,8 @@ namespace weft::server {
 
 using namespace weft::model;
 
-DemoTraffic::DemoTraffic(Store& store, double traces_per_second)
-    : store_(store), rate_(traces_per_second > 0 ? traces_per_second : 1.0) {
+DemoTraffic::DemoTraffic(SpanSink& sink, double traces_per_second)
+    : sink_(sink), rate_(traces_per_second > 0 ? traces_per_second : 1.0) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -45,7 +45,7 @@ void DemoTraffic::run() {
       s.end_time_unix_nano += shift;
       for (auto& e : s.events) e.time_unix_nano += shift;
     }
-    store_.write(std::move(batch), [](Status) {});
+    sink_.write(std::move(batch), [](Status) {});
   }
 }
 

@@ -22,6 +22,7 @@
 #include "server/demo_traffic.h"
 #include "server/http_server.h"
 #include "server/io_pool.h"
+#include "server/pipeline/pipeline_runtime.h"
 #include "server/ops_handler.h"
 #include "server/ports_file.h"
 #include "server/receivers.h"
@@ -147,8 +148,18 @@ int run_serve(const ServeOptions& options) {
   log("store " + options.data_dir + ": " + std::to_string(recovered.spans) + " spans in " +
       std::to_string(recovered.traces) + " traces recovered");
 
-  ingest::Ingestor ingestor(*store, options.limits);
-  QueryService queries(*store);
+  // The pipeline (RED metrics, service graph, alerts) between the receivers and the store.
+  auto opened_pipeline = PipelineRuntime::open(options.pipeline, options.data_dir, *store);
+  if (!opened_pipeline.is_ok()) {
+    log(opened_pipeline.status().message());
+    (void)store->close();
+    return opened_pipeline.status().code() == ResultCode::kInvalidArgument ? 2 : 1;
+  }
+  std::unique_ptr<PipelineRuntime> pipeline = std::move(opened_pipeline).value();
+  log(pipeline->describe());
+
+  ingest::Ingestor ingestor(pipeline->sink(), options.limits);
+  QueryService queries(*store, Clock::system(), pipeline->dependency_source());
   // Log-based tracing: opened here (reads its checkpoints; a bad --tail-checkpoint directory
   // fails now), started once the listeners are up, stopped before the store closes.
   std::unique_ptr<ingest::LogTailIngest> log_tail;
@@ -177,7 +188,10 @@ int run_serve(const ServeOptions& options) {
   UiSource ui = find_ui_source(options.ui_dir, std::getenv("WEFT_UI_DIR"),
                                std::filesystem::read_symlink("/proc/self/exe", exe_ec).string());
   auto query_handler = make_ops_handler(
-      ready, make_ui_handler(ui, api::make_query_api_handler(queries, sampling.get())));
+      ready,
+      make_ui_handler(ui,
+                      api::make_query_api_handler(queries, sampling.get(), pipeline->views())),
+      [&pipeline] { return pipeline->prometheus_text(); });
   Receivers receivers(ioc, ingestor, receiver_addrs, options.limits.max_body_bytes,
                       api::make_zipkin_query_handler(queries));
   HttpServerOptions o_query = http_base;
@@ -192,6 +206,7 @@ int run_serve(const ServeOptions& options) {
     receivers.stop(std::chrono::milliseconds(0));
     log_tail.reset();
     (void)store->close();
+    (void)pipeline->stop();
     return 1;
   }
   std::vector<std::pair<std::string, std::string>> bound = std::move(started).value();
@@ -233,10 +248,11 @@ int run_serve(const ServeOptions& options) {
   }
   std::unique_ptr<DemoTraffic> demo;
   if (options.demo) {
-    demo = std::make_unique<DemoTraffic>(*store, options.demo_traces_per_second);
+    demo = std::make_unique<DemoTraffic>(pipeline->sink(), options.demo_traces_per_second);
     log("demo traffic on: open " + query_url + (ui_built(ui) ? "/" : "/api/v1/search") +
         " to see traces");
   }
+  pipeline->start(query_url);
   ready = true;
 
   log(std::string("received ") + wait_for_shutdown_signal(signals) + ", shutting down");
@@ -253,9 +269,15 @@ int run_serve(const ServeOptions& options) {
   // Every open trace of the log tail into the store, then its final checkpoint.
   if (log_tail) log_tail->stop();
   Status closed = store->close();
+  // After the store: every acknowledged batch has been committed to the metrics.
+  Status metrics_closed = pipeline->stop();
   io_pool.stop();  // the last answers reach their sockets, then the I/O threads end
   if (!closed.is_ok()) {
     log("closing the store: " + closed.message());
+    return 1;
+  }
+  if (!metrics_closed.is_ok()) {
+    log("closing the RED metrics: " + metrics_closed.message());
     return 1;
   }
   log("stopped cleanly");

@@ -27,6 +27,20 @@ struct TailFlags {
   uint64_t max_line_bytes = 1u << 20;  // longer lines are rejected (too_long)
 };
 
+// The pipeline (src/pipeline): RED metrics of every span, the live service graph, SLA alerts.
+struct PipelineFlags {
+  bool red_metrics = true;            // off: no RED metrics, no service graph, no alerts
+  std::string fine_retention = "6h";  // 10-second buckets are kept this long
+  std::string coarse_retention = "7d";  // 1-minute buckets are kept this long
+  uint32_t max_series = 10'000;       // per family (spans, edges); the rest go to "__other__"
+  // Series families also shown on /metrics in Prometheus text: none, spans, edges, all.
+  std::string prometheus = "none";
+  std::string graph_window = "10s";   // how long half of a client/server pair waits
+  bool graph_user_node = false;       // root SERVER spans get an edge from a virtual "user"
+  // The --config file, read again for its structured `alerts:` section ("" = no alerts).
+  std::string config_file;
+};
+
 struct ServeOptions {
   std::string data_dir = "./weft-data";
   // Receivers: the host every listener binds unless its own address says otherwise, and
@@ -58,6 +72,8 @@ struct ServeOptions {
 
   // Log-based tracing (--tail).
   TailFlags tail;
+
+  PipelineFlags pipeline;
 
   bool demo = false;  // generate gentle demo traffic into the store
   double demo_traces_per_second = 2.0;

@@ -33,9 +33,6 @@ class MetaOnlyBlock final : public BlockReader {
   std::vector<std::string> attribute_values(const std::string&, size_t) const override {
     return {};
   }
-  Status dependencies(uint64_t, uint64_t, std::vector<DependencyLink>*) const override {
-    return Status::ok();
-  }
   Status verify() const override { return Status::ok(); }
   std::vector<BlockColumnBytes> column_bytes() const override { return {}; }
   uint32_t pages() const override { return 0; }

@@ -95,9 +95,6 @@ class EmbeddedStore final : public Store {
   Result<std::vector<OperationInfo>> operations(const std::string& service) override {
     return store::sources_operations(sources(), service);
   }
-  Result<std::vector<DependencyLink>> dependencies(uint64_t start, uint64_t end) override {
-    return store::sources_dependencies(sources(), start, end);
-  }
   Result<std::vector<std::string>> attribute_keys() override {
     return store::sources_attribute_keys(sources());
   }

@@ -188,27 +188,4 @@ std::vector<std::string> sources_attribute_values(const Sources& s, const std::s
   return all;
 }
 
-Result<std::vector<DependencyLink>> sources_dependencies(const Sources& s, uint64_t start,
-                                                         uint64_t end) {
-  std::vector<DependencyLink> links;
-  for (const Head* h : heads_of(s))
-    for (DependencyLink& l : h->dependencies(start, end)) links.push_back(std::move(l));
-  for (const auto& b : *s.blocks) {
-    const BlockMeta& m = b->meta();
-    if (m.max_start < start || m.min_start > end) continue;
-    WEFT_RETURN_IF_ERROR(b->dependencies(start, end, &links));
-  }
-  std::map<std::pair<std::string, std::string>, DependencyLink> merged;
-  for (DependencyLink& l : links) {
-    DependencyLink& m = merged[{l.parent, l.child}];
-    m.parent = l.parent;
-    m.child = l.child;
-    m.call_count += l.call_count;
-    m.error_count += l.error_count;
-  }
-  std::vector<DependencyLink> out;
-  for (auto& [k, l] : merged) out.push_back(std::move(l));
-  return out;
-}
-
 }  // namespace weft::store

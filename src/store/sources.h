@@ -42,8 +42,6 @@ bool sources_may_match(const Sources& s, const TraceQuery& q);
 std::unordered_map<TraceId, uint64_t, FixedIdHash> sources_split_traces(const Sources& s);
 std::vector<std::string> sources_services(const Sources& s);
 std::vector<OperationInfo> sources_operations(const Sources& s, const std::string& service);
-Result<std::vector<DependencyLink>> sources_dependencies(const Sources& s, uint64_t start,
-                                                         uint64_t end);
 std::vector<std::string> sources_attribute_keys(const Sources& s);
 std::vector<std::string> sources_attribute_values(const Sources& s, const std::string& key,
                                                   size_t limit);

@@ -66,9 +66,6 @@ class Store : public SpanSink {
   virtual Result<std::vector<std::string>> services() = 0;
   // Span names (with kind) seen for `service`, sorted; all services' if `service` is empty.
   virtual Result<std::vector<model::OperationInfo>> operations(const std::string& service) = 0;
-  // Service-to-service call counts for traces starting in [start, end].
-  virtual Result<std::vector<model::DependencyLink>> dependencies(uint64_t start_unix_nano,
-                                                                  uint64_t end_unix_nano) = 0;
 
   // Attribute keys seen (span and resource), sorted; values seen for one key (capped).
   // Used by Zipkin's autocomplete and the UI.

@@ -75,7 +75,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)r.search(by_duration, &state2);
 
   (void)r.operations(q.service);
-  std::vector<weft::model::DependencyLink> links;
-  (void)r.dependencies(0, UINT64_MAX, &links);
   return 0;
 }

@@ -48,8 +48,6 @@ Status exercise(const std::string& path) {
   q2.order = TraceOrder::kLongestFirst;
   q2.tags = {{"error", "true"}, {"k", "v3"}};
   note(b.search(q2, &st));
-  std::vector<DependencyLink> links;
-  note(b.dependencies(0, UINT64_MAX, &links));
   (void)b.services();
   (void)b.attribute_keys();
   (void)b.column_bytes();

@@ -100,12 +100,6 @@ class BlockReader {
   // Dictionary values of `key` (up to `limit`; raw, high-cardinality values not included).
   virtual std::vector<std::string> attribute_values(const std::string& key, size_t limit) const = 0;
 
-  // Service-to-service calls (model/query.h DependencyLink) of the traces starting in
-  // [start, end], reading only the span columns they need. Added into `links` keyed by
-  // (parent, child).
-  virtual Status dependencies(uint64_t start, uint64_t end,
-                              std::vector<DependencyLink>* links) const = 0;
-
   // Reads every page and checks every CRC, that each page decodes, that traces are in
   // (start, ID) order, that the trace-ID index, the bloom filters (trace IDs, each page's
   // string values and raw names), the split list and the counts agree with the pages.

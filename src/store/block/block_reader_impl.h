@@ -1,7 +1,7 @@
 #pragma once
 // BlockReaderImpl: the BlockReader over one open block file. Private to src/store/block
 // (block_reader.cc: open, trace by ID, scan, dictionaries, verify; block_search.cc:
-// search and dependencies).
+// search).
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,8 +36,6 @@ class BlockReaderImpl final : public BlockReader {
   std::vector<OperationInfo> operations(const std::string& service) const override;
   std::vector<std::string> attribute_keys() const override;
   std::vector<std::string> attribute_values(const std::string& key, size_t limit) const override;
-  Status dependencies(uint64_t start, uint64_t end,
-                      std::vector<DependencyLink>* links) const override;
   Status verify() const override;
   std::vector<BlockColumnBytes> column_bytes() const override;
   uint32_t pages() const override { return static_cast<uint32_t>(f_.pages.size()); }

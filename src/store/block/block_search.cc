@@ -1,4 +1,4 @@
-// BlockReader::search and ::dependencies, and BlockSearchState.
+// BlockReader::search and BlockSearchState.
 //
 // search: (1) prove from the footer that nothing can match (time range, what the state
 // can still take, operations set, attribute dictionaries);
@@ -9,7 +9,6 @@
 // dictionary codes.
 #include <algorithm>
 #include <charconv>
-#include <map>
 
 #include "store/block/block_reader_impl.h"
 #include "store/block/bloom_filter.h"
@@ -399,72 +398,6 @@ Status BlockReaderImpl::search(const TraceQuery& q, BlockSearchState* state) con
   return Status::ok();
 }
 
-Status BlockReaderImpl::dependencies(uint64_t start, uint64_t end,
-                                     std::vector<DependencyLink>* links) const {
-  if (start > end || f_.meta.max_start < start || f_.meta.min_start > end) return Status::ok();
-  static constexpr std::string_view kVirtualPeerKeys[] = {"peer.service", "db.system",
-                                                          "net.peer.name"};
-  std::map<std::pair<std::string, std::string>, DependencyLink> found;
-  auto count = [&](std::string_view parent, std::string_view child, bool error) {
-    auto& l = found[{std::string(parent), std::string(child)}];
-    ++l.call_count;
-    if (error) ++l.error_count;
-  };
-  std::vector<bool> has_child;
-  for (uint32_t p = 0; p < f_.pages.size(); ++p) {
-    const PageEntry& pe = f_.pages[p];
-    if (pe.max_start < start || pe.min_start > end) continue;
-    PageData d;
-    WEFT_RETURN_IF_ERROR(load(p, kColTrace, &d));
-    bool any = false;
-    for (uint32_t t = 0; t < d.traces() && !any; ++t)
-      any = d.trace_start[t] >= start && d.trace_start[t] <= end;
-    if (!any) continue;
-    WEFT_RETURN_IF_ERROR(load(p, kColSpan, &d));
-    WEFT_RETURN_IF_ERROR(load(p, kColAttr, &d));
-    for (uint32_t t = 0; t < d.traces(); ++t) {
-      if (d.trace_start[t] < start || d.trace_start[t] > end) continue;
-      const uint32_t b = d.trace_begin[t], e = d.trace_begin[t + 1];
-      has_child.assign(e - b, false);
-      for (uint32_t i = b; i < e; ++i)
-        if (d.parent_ref[i] >= 2) has_child[d.parent_ref[i] - 2] = true;
-      for (uint32_t i = b; i < e; ++i) {
-        const std::string& svc = service_name(service_of(d.resource[i]));
-        if (d.parent_ref[i] >= 2) {
-          const std::string& parent_svc =
-              service_name(service_of(d.resource[b + d.parent_ref[i] - 2]));
-          if (parent_svc != svc) count(parent_svc, svc, d.is_error(i));
-        }
-        if (d.kind(i) != SpanKind::kClient || has_child[i - b]) continue;
-        for (std::string_view key : kVirtualPeerKeys) {
-          const DecodedAttr* x = nullptr;
-          for (uint32_t k = d.attrs.begin[i]; k < d.attrs.begin[i + 1] && !x; ++k)
-            if (f_.span_slots[d.attrs.attrs[k].slot].key == key) x = &d.attrs.attrs[k];
-          if (!x || f_.span_slots[x->slot].type == kTypeEmpty) continue;
-          std::string peer = attr_value(f_.span_slots, d.attrs, *x).to_string();
-          if (!peer.empty() && peer != svc) count(svc, peer, d.is_error(i));
-          break;
-        }
-      }
-    }
-  }
-  for (auto& entry : found) {
-    const auto& key = entry.first;  // not a structured binding: the lambda captures it
-    DependencyLink& l = entry.second;
-    auto it = std::find_if(links->begin(), links->end(), [&](const DependencyLink& x) {
-      return x.parent == key.first && x.child == key.second;
-    });
-    if (it == links->end()) {
-      l.parent = key.first;
-      l.child = key.second;
-      links->push_back(std::move(l));
-    } else {
-      it->call_count += l.call_count;
-      it->error_count += l.error_count;
-    }
-  }
-  return Status::ok();
-}
 
 }  // namespace block
 }  // namespace weft::store

@@ -1,4 +1,4 @@
-// Block search and dependencies: the same queries on a Head and on a block holding the
+// Block search: the same queries on a Head and on a block holding the
 // same spans must give the same results (model/query.h semantics), and the dictionaries
 // must prove absence without reading pages.
 #include <gtest/gtest.h>
@@ -444,55 +444,6 @@ TEST(BlockDictionaries, ServicesOperationsKeysValues) {
   EXPECT_EQ(r->attribute_values("service.name", 10), head->attribute_values("service.name", 10));
   EXPECT_EQ(r->attribute_values("db", 10), head->attribute_values("db", 10));
   EXPECT_EQ(r->attribute_values("exception.type", 10), std::vector<std::string>{"Timeout"});
-}
-
-TEST(BlockDependencies, EqualHead) {
-  TempDir dir;
-  auto traces = in_block_order(rich_traces(500));
-  // Virtual peers: CLIENT leaves naming peer.service / db.system / net.peer.name.
-  for (size_t i = 0; i < traces.size(); i += 3) {
-    Span s = make_span(0, 77, 1000, "svc-a", "call", 0, 1, SpanKind::kClient);
-    s.trace_id = traces[i].trace_id;
-    s.start_time_unix_nano = traces[i].spans[0].start_time_unix_nano + 1;
-    s.end_time_unix_nano = s.start_time_unix_nano + 10;
-    if (i % 2)
-      s.attributes = {{"db.system", "postgres"}, {"peer.service", "pay"}};
-    else if (i % 5)
-      s.attributes = {{"net.peer.name", AnyValue(int64_t{42})}};
-    else
-      s.attributes = {{"peer.service", ""}, {"db.system", "redis"}};
-    if (i % 7 == 0) s.status.code = SpanStatusCode::kError;
-    traces[i].spans.push_back(s);
-  }
-  BlockWriterOptions o;
-  o.page_spans = 128;
-  write_block(dir.path() + "/d.blk", traces, o);
-  auto r = open_block(dir.path() + "/d.blk");
-  auto head = head_of(traces);
-  auto key = [](const std::vector<DependencyLink>& v) {
-    std::vector<std::tuple<std::string, std::string, uint64_t, uint64_t>> out;
-    for (const auto& l : v) out.emplace_back(l.parent, l.child, l.call_count, l.error_count);
-    std::sort(out.begin(), out.end());
-    return out;
-  };
-  for (auto [start, end] : {std::pair<uint64_t, uint64_t>{0, UINT64_MAX},
-                            {kT0 + 5000 * kMs, kT0 + 20000 * kMs},
-                            {5, 4}}) {
-    std::vector<DependencyLink> links;
-    ASSERT_TRUE(r->dependencies(start, end, &links).is_ok());
-    EXPECT_EQ(key(links), key(head->dependencies(start, end)));
-    if (start == 0) {
-      EXPECT_GT(links.size(), 3u);
-    }
-  }
-  // Merges into what is there.
-  std::vector<DependencyLink> twice;
-  ASSERT_TRUE(r->dependencies(0, UINT64_MAX, &twice).is_ok());
-  ASSERT_TRUE(r->dependencies(0, UINT64_MAX, &twice).is_ok());
-  auto once = head->dependencies(0, UINT64_MAX);
-  ASSERT_EQ(twice.size(), once.size());
-  for (auto& l : once) l.call_count *= 2, l.error_count *= 2;
-  EXPECT_EQ(key(twice), key(once));
 }
 
 }  // namespace

@@ -81,7 +81,6 @@ class Head {
   bool may_match(const TraceQuery& query) const;
   std::vector<std::string> services() const;
   std::vector<OperationInfo> operations(const std::string& service) const;
-  std::vector<DependencyLink> dependencies(uint64_t start, uint64_t end) const;
   std::vector<std::string> attribute_keys() const;
   std::vector<std::string> attribute_values(const std::string& key, size_t limit) const;
   HeadStats stats() const;

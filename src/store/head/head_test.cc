@@ -136,40 +136,5 @@ TEST(Head, AttributeValuesAreCappedPerKey) {
   EXPECT_EQ(h.search(q).size(), 1u);
 }
 
-TEST(Head, Dependencies) {
-  Head h(1ull << 30);
-  KeyValueList db{{"db.system", "postgresql"}};
-  KeyValueList peer{{"peer.service", "payments"}, {"db.system", "ignored"}};
-  Span err = make_span(1, 3, 2, "c", "op", 2, 1);
-  err.status.code = SpanStatusCode::kError;
-  apply(h, {make_span(1, 1, 0, "a", "op", 0, 10),
-            make_span(1, 2, 1, "b", "op", 1, 5, SpanKind::kServer), err,
-            make_span(1, 4, 2, "b", "internal", 1, 1, SpanKind::kInternal),  // same service
-            make_span(1, 5, 2, "b", "query", 1, 1, SpanKind::kClient, db),   // uninstrumented
-            make_span(1, 6, 1, "a", "call", 1, 1, SpanKind::kClient, peer),  // uninstrumented
-            make_span(2, 1, 0, "a", "op", 1000, 1), make_span(2, 2, 1, "b", "op", 1000, 1)});
-  auto deps = h.dependencies(0, UINT64_MAX);
-  auto find = [&](std::string p, std::string c) -> const DependencyLink* {
-    for (const auto& d : deps)
-      if (d.parent == p && d.child == c) return &d;
-    return nullptr;
-  };
-  ASSERT_NE(find("a", "b"), nullptr);
-  EXPECT_EQ(find("a", "b")->call_count, 2u);
-  ASSERT_NE(find("b", "c"), nullptr);
-  EXPECT_EQ(find("b", "c")->error_count, 1u);
-  ASSERT_NE(find("b", "postgresql"), nullptr);
-  ASSERT_NE(find("a", "payments"), nullptr);
-  EXPECT_EQ(deps.size(), 4u);
-  // Only traces starting in the window count.
-  auto early = h.dependencies(kT0, kT0 + 500 * kMs);
-  for (const auto& d : early) {
-    if (d.parent == "a" && d.child == "b") {
-      EXPECT_EQ(d.call_count, 1u);
-    }
-  }
-  EXPECT_TRUE(h.dependencies(5, 4).empty());
-}
-
 }  // namespace
 }  // namespace weft::store

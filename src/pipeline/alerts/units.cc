@@ -1,0 +1,137 @@
+#include "alerts/units.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <limits>
+
+namespace weft::pipeline::alerts {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A non-negative decimal ("12", "1.5", ".5"); nullopt otherwise (no sign, no exponent).
+std::optional<double> parse_decimal(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  bool digit = false, dot = false;
+  for (char c : s) {
+    if (is_digit(c)) {
+      digit = true;
+    } else if (c == '.' && !dot) {
+      dot = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!digit) return std::nullopt;
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Nanoseconds per unit; 0 if `unit` is not one.
+double unit_ns(std::string_view unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us" || unit == "\xC2\xB5s") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  if (unit == "m") return 60e9;
+  if (unit == "h") return 3600e9;
+  if (unit == "d") return 86400e9;
+  return 0;
+}
+
+// The shortest decimal form of v with at most `decimals` decimals.
+std::string trimmed_decimal(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  std::string s = buf;
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace
+
+std::optional<uint64_t> parse_duration_ns(std::string_view text) {
+  std::string_view s = trim(text);
+  if (s == "0") return 0;
+  if (s.empty()) return std::nullopt;
+  double total = 0;
+  while (!s.empty()) {
+    size_t n = 0;
+    while (n < s.size() && (is_digit(s[n]) || s[n] == '.')) ++n;
+    size_t u = n;
+    while (u < s.size() && !is_digit(s[u]) && s[u] != '.') ++u;
+    auto number = parse_decimal(s.substr(0, n));
+    double per = unit_ns(s.substr(n, u - n));
+    if (!number || per == 0) return std::nullopt;
+    total += *number * per;
+    s.remove_prefix(u);
+  }
+  if (total >= static_cast<double>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  return static_cast<uint64_t>(std::llround(total));
+}
+
+std::optional<double> parse_fraction(std::string_view text) {
+  std::string_view s = trim(text);
+  bool percent = !s.empty() && s.back() == '%';
+  if (percent) s = trim(s.substr(0, s.size() - 1));
+  auto v = parse_decimal(s);
+  if (!v) return std::nullopt;
+  if (percent) {
+    if (*v > 100) return std::nullopt;
+    return *v / 100;
+  }
+  if (*v > 1) return std::nullopt;
+  return *v;
+}
+
+std::string format_duration(uint64_t ns) {
+  if (ns == 0) return "0s";
+  struct Unit {
+    uint64_t ns;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {
+      {3'600'000'000'000ULL, "h"}, {60'000'000'000ULL, "m"}, {1'000'000'000ULL, "s"},
+      {1'000'000ULL, "ms"},        {1'000ULL, "us"},         {1ULL, "ns"}};
+  for (const Unit& u : kUnits)
+    if (ns % u.ns == 0) return std::to_string(ns / u.ns) + u.name;
+  return std::to_string(ns) + "ns";  // unreachable: every value is a whole number of ns
+}
+
+std::string format_percent(double fraction) { return trimmed_decimal(fraction * 100, 4) + "%"; }
+
+std::string format_millis(double ns) { return trimmed_decimal(ns / 1e6, 3) + "ms"; }
+
+std::string format_rfc3339(uint64_t unix_ns) {
+  std::time_t secs = static_cast<std::time_t>(unix_ns / 1'000'000'000ULL);
+  uint32_t frac = static_cast<uint32_t>(unix_ns % 1'000'000'000ULL);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::string out = buf;
+  if (frac != 0) {
+    std::snprintf(buf, sizeof buf, ".%09u", frac);
+    std::string f = buf;
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  out += 'Z';
+  return out;
+}
+
+}  // namespace weft::pipeline::alerts

@@ -1,0 +1,185 @@
+#include "metrics/sketch.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/coding.h"
+
+namespace weft::pipeline::metrics {
+namespace {
+
+constexpr double kGamma = (1 + Sketch::kRelativeAccuracy) / (1 - Sketch::kRelativeAccuracy);
+const double kLogGamma = std::log(kGamma);
+// Growing the dense range by one bin per new extreme would be quadratic; grow by a few.
+constexpr int kSlack = 16;
+constexpr uint8_t kEncodingVersion = 1;
+
+uint64_t saturating_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+uint64_t saturating_mul(uint64_t a, uint64_t b) {
+  return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+}  // namespace
+
+int Sketch::index_of(uint64_t value_nanos) {
+  return static_cast<int>(std::ceil(std::log(static_cast<double>(value_nanos)) / kLogGamma));
+}
+
+double Sketch::bin_value(int index) const { return 2.0 * std::pow(kGamma, index) / (kGamma + 1.0); }
+
+void Sketch::cover(int lo, int hi) {
+  const int max_bins = static_cast<int>(kMaxBins);
+  if (bins_.empty()) {
+    if (hi - lo + 1 > max_bins) lo = hi - max_bins + 1;
+    offset_ = lo;
+    bins_.assign(static_cast<size_t>(hi - lo + 1), 0);
+    return;
+  }
+  const int cur_hi = offset_ + static_cast<int>(bins_.size()) - 1;
+  if (lo >= offset_ && hi <= cur_hi) return;
+  int new_lo = offset_, new_hi = cur_hi;
+  if (lo < offset_) new_lo = std::max(0, lo - kSlack);
+  if (hi > cur_hi) new_hi = std::min(kMaxIndex, hi + kSlack);
+  if (new_hi - new_lo + 1 > max_bins) new_lo = new_hi - max_bins + 1;
+  // Bins below new_lo collapse into new_lo.
+  std::vector<uint64_t> nb(static_cast<size_t>(new_hi - new_lo + 1), 0);
+  for (size_t k = 0; k < bins_.size(); ++k) {
+    if (!bins_[k]) continue;
+    const int idx = std::max(offset_ + static_cast<int>(k), new_lo);
+    nb[static_cast<size_t>(idx - new_lo)] += bins_[k];
+  }
+  bins_.swap(nb);
+  offset_ = new_lo;
+}
+
+void Sketch::add_n(uint64_t value_nanos, uint64_t n) {
+  if (n == 0) return;
+  if (value_nanos == 0) {
+    zero_count_ += n;
+  } else {
+    int i = index_of(value_nanos);
+    const int rel = i - offset_;
+    if (bins_.empty() || rel < 0 || rel >= static_cast<int>(bins_.size())) [[unlikely]] {
+      cover(i, i);
+      i = std::max(i, offset_);  // collapsed into the lowest bin
+    }
+    bins_[static_cast<size_t>(i - offset_)] += n;
+  }
+  count_ += n;
+  sum_ = saturating_add(sum_, saturating_mul(value_nanos, n));
+  min_ = std::min(min_, value_nanos);
+  max_ = std::max(max_, value_nanos);
+}
+
+void Sketch::merge(const Sketch& other) {
+  if (other.count_ == 0) return;
+  if (!other.bins_.empty()) {
+    // Only the non-zero span of `other` matters (its dense range may carry slack).
+    size_t first = 0, last = other.bins_.size();
+    while (first < last && !other.bins_[first]) ++first;
+    while (last > first && !other.bins_[last - 1]) --last;
+    if (first < last) {
+      const int lo = other.offset_ + static_cast<int>(first);
+      const int hi = other.offset_ + static_cast<int>(last) - 1;
+      cover(lo, hi);
+      for (size_t k = first; k < last; ++k) {
+        if (!other.bins_[k]) continue;
+        const int idx = std::max(other.offset_ + static_cast<int>(k), offset_);
+        bins_[static_cast<size_t>(idx - offset_)] += other.bins_[k];
+      }
+    }
+  }
+  zero_count_ += other.zero_count_;
+  count_ += other.count_;
+  sum_ = saturating_add(sum_, other.sum_);
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
+}
+
+double Sketch::quantile(double q) const {
+  if (count_ == 0) return 0;
+  if (!(q > 0)) return static_cast<double>(min_);  // also NaN
+  if (q >= 1) return static_cast<double>(max_);
+  const auto rank = static_cast<uint64_t>(q * static_cast<double>(count_ - 1));
+  uint64_t seen = zero_count_;
+  if (rank < seen) return 0;
+  for (size_t k = 0; k < bins_.size(); ++k) {
+    seen += bins_[k];
+    if (seen > rank) {
+      double v = bin_value(offset_ + static_cast<int>(k));
+      return std::clamp(v, static_cast<double>(min_), static_cast<double>(max_));
+    }
+  }
+  return static_cast<double>(max_);
+}
+
+void Sketch::encode(std::string& out) const {
+  out.push_back(static_cast<char>(kEncodingVersion));
+  coding::put_varint64(out, count_);
+  coding::put_varint64(out, zero_count_);
+  coding::put_varint64(out, sum_);
+  coding::put_varint64(out, count_ ? min_ : 0);
+  coding::put_varint64(out, max_);
+  uint64_t nonzero = 0;
+  for (uint64_t b : bins_) nonzero += b != 0;
+  coding::put_varint64(out, nonzero);
+  int prev = -1;
+  for (size_t k = 0; k < bins_.size(); ++k) {
+    if (!bins_[k]) continue;
+    const int idx = offset_ + static_cast<int>(k);
+    coding::put_varint64(out, static_cast<uint64_t>(idx - prev));
+    coding::put_varint64(out, bins_[k]);
+    prev = idx;
+  }
+}
+
+Result<Sketch> Sketch::decode(std::string_view in) {
+  auto bad = [](const char* why) { return data_loss(std::string("sketch: ") + why); };
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kEncodingVersion)
+    return bad("unknown encoding version");
+  in.remove_prefix(1);
+  Sketch s;
+  uint64_t count = 0, zero = 0, sum = 0, mn = 0, mx = 0, n = 0;
+  if (!coding::get_varint64(in, &count) || !coding::get_varint64(in, &zero) ||
+      !coding::get_varint64(in, &sum) || !coding::get_varint64(in, &mn) ||
+      !coding::get_varint64(in, &mx) || !coding::get_varint64(in, &n))
+    return bad("truncated header");
+  if (n > kMaxBins) return bad("too many bins");
+  std::vector<std::pair<int, uint64_t>> bins;
+  bins.reserve(static_cast<size_t>(n));
+  int64_t prev = -1;
+  uint64_t total = zero;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t delta = 0, c = 0;
+    if (!coding::get_varint64(in, &delta) || !coding::get_varint64(in, &c))
+      return bad("truncated bins");
+    if (delta == 0 || delta > static_cast<uint64_t>(kMaxIndex) + 1) return bad("bad bin index");
+    prev += static_cast<int64_t>(delta);
+    if (prev > kMaxIndex) return bad("bin index out of range");
+    if (c == 0) return bad("empty bin");
+    if (c > UINT64_MAX - total) return bad("count overflow");
+    total += c;
+    bins.emplace_back(static_cast<int>(prev), c);
+  }
+  if (!in.empty()) return bad("trailing bytes");
+  if (total != count) return bad("bin counts do not add up to the count");
+  if (count == 0 ? (sum || mn || mx) : mn > mx) return bad("inconsistent min/max");
+  if (count > zero && mx == 0) return bad("inconsistent max");
+  if (!bins.empty() && bins.back().first - bins.front().first + 1 > static_cast<int>(kMaxBins))
+    return bad("bins span too wide");
+  s.count_ = count;
+  s.zero_count_ = zero;
+  s.sum_ = sum;
+  s.min_ = count ? mn : UINT64_MAX;
+  s.max_ = mx;
+  if (!bins.empty()) {
+    s.offset_ = bins.front().first;
+    s.bins_.assign(static_cast<size_t>(bins.back().first - s.offset_ + 1), 0);
+    for (auto [idx, c] : bins) s.bins_[static_cast<size_t>(idx - s.offset_)] = c;
+  }
+  return s;
+}
+
+bool operator==(const Sketch& a, const Sketch& b) { return a.encode() == b.encode(); }
+
+}  // namespace weft::pipeline::metrics
