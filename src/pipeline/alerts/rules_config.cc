@@ -224,9 +224,13 @@ Result<WebhookConfig> parse_webhook(const YAML::Node& node, const std::string& p
   WebhookConfig w;
   if (!node["url"]) return error_at(node, path, "needs url");
   WEFT_ASSIGN_OR_RETURN(w.url, non_empty(node["url"], path + ".url"));
-  if (w.url.rfind("http://", 0) != 0 && w.url.rfind("https://", 0) != 0)
+  // The server's HTTP client speaks plain HTTP (put a TLS-terminating relay in front of an
+  // https receiver); the path is sent as is, so no query or fragment.
+  if (w.url.rfind("http://", 0) != 0)
     return error_at(node["url"], path + ".url",
-                    quoted(w.url) + " is not an http:// or https:// URL");
+                    quoted(w.url) + " is not an http:// URL (https is not supported)");
+  if (w.url.find_first_of("?#") != std::string::npos)
+    return error_at(node["url"], path + ".url", quoted(w.url) + " has a query or fragment");
   if (const YAML::Node n = node["timeout"]) {
     WEFT_ASSIGN_OR_RETURN(w.timeout_ns, positive_duration(n, path + ".timeout"));
   }

@@ -8,7 +8,7 @@
 //     evaluation_interval: 10s          # optional
 //     external_url: http://weft:3200    # optional; trace links and generatorURL
 //     max_exemplars: 5                  # optional; trace IDs kept per alert
-//     webhook: {url: http://am:9093/api/v1/alerts, timeout: 5s, max_retries: 5,
+//     webhook: {url: http://alert-receiver:5001/weft, timeout: 5s, max_retries: 5,
 //               queue_size: 256, receiver: weft}   # url required, the rest optional
 //     rules:
 //       - name: checkout-p99            # required, unique
@@ -41,7 +41,7 @@ class Node;
 namespace weft::pipeline::alerts {
 
 struct WebhookConfig {
-  std::string url;  // http:// or https://
+  std::string url;  // http:// (no query or fragment)
   uint64_t timeout_ns = 5'000'000'000ULL;
   uint32_t max_retries = 5;  // attempts after the first
   uint32_t queue_size = 256;

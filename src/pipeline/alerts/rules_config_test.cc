@@ -164,7 +164,13 @@ TEST(RulesConfigTest, RefusesBadInputNamingLineAndKey) {
        "config line 2: alerts.max_exemplars: \"-1\" is not a whole number from 0 to 100"},
       {"alerts:\n  webhook:\n    timeout: 5s\n", "config line 3: alerts.webhook: needs url"},
       {"alerts:\n  webhook: {url: ftp://x}\n",
-       "config line 2: alerts.webhook.url: \"ftp://x\" is not an http:// or https:// URL"},
+       "config line 2: alerts.webhook.url: \"ftp://x\" is not an http:// URL (https is not "
+       "supported)"},
+      {"alerts:\n  webhook: {url: https://x/hook}\n",
+       "config line 2: alerts.webhook.url: \"https://x/hook\" is not an http:// URL (https is "
+       "not supported)"},
+      {"alerts:\n  webhook:\n    url: http://x/hook?key=1\n",
+       "config line 3: alerts.webhook.url: \"http://x/hook?key=1\" has a query or fragment"},
       {"alerts:\n  webhook: {url: http://x, timeout: 5}\n",
        "config line 2: alerts.webhook.timeout: \"5\" is not a duration (e.g. 300ms)"},
       {"alerts:\n  webhook: {url: http://x, max_retries: 1000}\n",
