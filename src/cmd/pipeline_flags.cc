@@ -7,9 +7,8 @@ void add_pipeline_flags(CLI::App* serve, server::PipelineFlags& o) {
       ->add_flag("--red-metrics,!--no-red-metrics", o.red_metrics,
                  "Keep RED metrics (calls, errors, latency percentiles) of every span and the "
                  "service graph, before any sampling (needed by the Monitor API, "
-                 "/api/dependencies and alerts)")
-      ->envname("WEFT_RED_METRICS")
-      ->capture_default_str();
+                 "/api/dependencies and alerts). On by default; --no-red-metrics turns it off")
+      ->envname("WEFT_RED_METRICS");
   serve
       ->add_option("--metrics-fine-retention", o.fine_retention,
                    "How long 10-second RED metric buckets are kept (e.g. 6h)")
@@ -26,6 +25,12 @@ void add_pipeline_flags(CLI::App* serve, server::PipelineFlags& o) {
                    "counted under \"__other__\" (a cap against span names holding IDs)")
       ->check(CLI::Range(1u, 10'000'000u))
       ->envname("WEFT_METRICS_MAX_SERIES")
+      ->capture_default_str();
+  serve
+      ->add_option("--metrics-memory-budget", o.memory_budget,
+                   "Memory the RED metrics may hold (e.g. 128MiB; 0 = no budget); past it the "
+                   "oldest buckets, already on disk, are read back from disk when asked for")
+      ->envname("WEFT_METRICS_MEMORY_BUDGET")
       ->capture_default_str();
   serve
       ->add_option("--metrics-prometheus", o.prometheus,

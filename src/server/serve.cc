@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "api/query_api.h"
@@ -38,6 +39,19 @@ using namespace weft::model;
 namespace {
 
 void log(const std::string& line) { std::fprintf(stderr, "weft: %s\n", line.c_str()); }
+
+// weft's address as others can reach it (links in alert notifications): the query
+// listener's, with this machine's host name for a wildcard bind.
+std::string external_url(const std::string& bound_host_port) {
+  std::string hp = bound_host_port;
+  for (std::string_view wildcard : {"0.0.0.0:", "[::]:"}) {
+    if (hp.rfind(wildcard, 0) != 0) continue;
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0 && host[0] != '\0')
+      hp = std::string(host) + hp.substr(wildcard.size() - 1);
+  }
+  return "http://" + hp;
+}
 
 Result<EmbeddedStoreOptions> store_options(const ServeOptions& o) {
   EmbeddedStoreOptions s;
@@ -252,7 +266,7 @@ int run_serve(const ServeOptions& options) {
     log("demo traffic on: open " + query_url + (ui_built(ui) ? "/" : "/api/v1/search") +
         " to see traces");
   }
-  pipeline->start(query_url);
+  pipeline->start(external_url(*query_bound));
   ready = true;
 
   log(std::string("received ") + wait_for_shutdown_signal(signals) + ", shutting down");

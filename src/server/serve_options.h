@@ -33,6 +33,9 @@ struct PipelineFlags {
   std::string fine_retention = "6h";  // 10-second buckets are kept this long
   std::string coarse_retention = "7d";  // 1-minute buckets are kept this long
   uint32_t max_series = 10'000;       // per family (spans, edges); the rest go to "__other__"
+  // Memory the RED metrics may hold; past it the oldest buckets (already on disk) leave
+  // memory and queries read them back from disk. Sizes as --max-disk ("0": no budget).
+  std::string memory_budget = "128MiB";
   // Series families also shown on /metrics in Prometheus text: none, spans, edges, all.
   std::string prometheus = "none";
   std::string graph_window = "10s";   // how long half of a client/server pair waits

@@ -201,6 +201,14 @@ test('RED metrics survive a clean restart; the cardinality cap holds and counts 
   }
 });
 
+// `weft serve --config FILE` expected to refuse to start: runs to its exit.
+function serveWithConfig(config, dir) {
+  return spawnSync(WEFT_BIN, ['serve', '--config', config, '--data-dir', path.join(dir, 'data'),
+    '--query-addr', '127.0.0.1:0', '--otlp-grpc-addr', '127.0.0.1:0', '--otlp-http-addr', '127.0.0.1:0',
+    '--zipkin-addr', '127.0.0.1:0', '--jaeger-http-addr', 'off', '--jaeger-compact-addr', 'off',
+    '--jaeger-binary-addr', 'off'], { encoding: 'utf8', timeout: 30000 });
+}
+
 // A webhook receiver in the test: collects the Alertmanager payloads POSTed to it.
 async function startWebhook() {
   const received = [];
@@ -287,22 +295,74 @@ test('a bad alert rule stops the server from starting and names the config line'
     '',
   ].join('\n'));
   try {
-    const r = spawnSync(WEFT_BIN, ['serve', '--config', config, '--data-dir', path.join(dir, 'data'),
-      '--query-addr', '127.0.0.1:0', '--otlp-grpc-addr', '127.0.0.1:0', '--otlp-http-addr', '127.0.0.1:0',
-      '--zipkin-addr', '127.0.0.1:0', '--jaeger-http-addr', 'off', '--jaeger-compact-addr', 'off',
-      '--jaeger-binary-addr', 'off'], { encoding: 'utf8', timeout: 30000 });
+    const r = serveWithConfig(config, dir);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /config line 5/);
     assert.match(r.stderr, /threshold/);
     // An unknown key in a rule, and a missing service, the same way.
     writeFileSync(config, 'alerts:\n  rules:\n    - name: x\n      servise: checkout\n      error_rate: {threshold: 1%}\n');
-    const r2 = spawnSync(WEFT_BIN, ['serve', '--config', config, '--data-dir', path.join(dir, 'data'),
-      '--query-addr', '127.0.0.1:0', '--otlp-grpc-addr', '127.0.0.1:0', '--otlp-http-addr', '127.0.0.1:0',
-      '--zipkin-addr', '127.0.0.1:0', '--jaeger-http-addr', 'off', '--jaeger-compact-addr', 'off',
-      '--jaeger-binary-addr', 'off'], { encoding: 'utf8', timeout: 30000 });
+    const r2 = serveWithConfig(config, dir);
     assert.equal(r2.status, 2, r2.stderr);
     assert.match(r2.stderr, /config line 4/);
     assert.match(r2.stderr, /servise/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('tail sampling in dry run: decisions counted per policy and service, every trace kept', async () => {
+  const dir = makeTempDir('weft-it-tail-');
+  const config = path.join(dir, 'weft.yaml');
+  writeFileSync(config, [
+    'tail_sampling:',
+    '  dry_run: true',
+    '  decision_wait: 1s',
+    '  root_grace: 1s',
+    '  policies:',
+    '    - {name: errors, type: status_code, status_code: {status_codes: [ERROR]}}',
+    '    - {name: slow, type: latency, latency: {threshold_ms: 500}}',
+    '',
+  ].join('\n'));
+  const server = await startServer({ args: ['--config', config] });
+  try {
+    const end = nowNs();
+    const ids = [];
+    const spans = [];
+    for (let i = 0; i < 10; i++) {
+      const id = traceId();
+      ids.push(id);
+      const d = i === 9 ? 800n * MS : 20n * MS;  // trace 9 is slow, traces 0-2 fail
+      spans.push({ traceId: id, spanId: spanId(), name: 'checkout', kind: SERVER, start: end - d, end,
+        ...(i < 3 ? { status: ERROR } : {}) });
+    }
+    await post(server, 'shop', spans);
+    const counted = await waitFor(async () => {
+      const m = parseMetrics((await httpGet(`${server.query}/metrics`)).text);
+      const kept = sumMetric(m, 'weft_tail_sampling_traces_total', { service: 'shop', decision: 'kept' });
+      const dropped = sumMetric(m, 'weft_tail_sampling_traces_total', { service: 'shop', decision: 'dropped' });
+      return kept + dropped === 10 ? { m, kept, dropped } : undefined;
+    }, { timeoutMs: 15000 });
+    assert.ok(counted, 'all ten traces were decided');
+    assert.equal(counted.kept, 4);
+    assert.equal(counted.dropped, 6);
+    assert.equal(sumMetric(counted.m, 'weft_tail_sampling_policy_decisions_total', { policy: 'errors', decision: 'sampled' }), 3);
+    assert.equal(sumMetric(counted.m, 'weft_tail_sampling_policy_decisions_total', { policy: 'slow', decision: 'sampled' }), 1);
+    // A dry run drops nothing: every trace is still there.
+    for (const id of ids) assert.equal((await httpGet(`${server.query}/api/v1/traces/${id}`)).status, 200);
+  } finally {
+    await server.stop();
+    removeDir(dir);
+  }
+});
+
+test('tail sampling that would drop traces is refused until the store can (dry_run is required)', async () => {
+  const dir = makeTempDir('weft-it-tail-bad-');
+  const config = path.join(dir, 'weft.yaml');
+  writeFileSync(config, 'tail_sampling:\n  policies: [{name: all, type: always_sample}]\n');
+  try {
+    const r = serveWithConfig(config, dir);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /dry_run: true/);
   } finally {
     removeDir(dir);
   }

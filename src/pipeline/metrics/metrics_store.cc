@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "metrics/internal/segment_file.h"
 #include "metrics/internal/segment_set.h"
 #include "metrics/internal/store_series.h"
 
@@ -159,7 +160,7 @@ Status MetricsStore::load() {
       SegmentSet::open(
           options_.data_dir + "/metrics", options_.segment_max_bytes, &loaded,
           [&](BucketRecord&& r) { load_record(std::move(r), horizon, cutoff); },
-          [&] { evict_to_budget(); }));
+          [&] { evict_to_budget(now, false); }));
   damaged_bytes_ = loaded.damaged_bytes;
   // Minutes made of reloaded deltas only: their MINUTE record is for the next flush.
   for (size_t i = 0; i < kShards; ++i)
@@ -195,7 +196,10 @@ void MetricsStore::load_record(BucketRecord&& r, uint64_t horizon, uint64_t cuto
   }
   if (r.type == RecordType::kMinute) {
     auto lo = s.tens.lower_bound(minute), hi = s.tens.lower_bound(minute + kOneMinute);
-    for (auto t = lo; t != hi; ++t) add_bytes(-memory::bucket_bytes(t->second));
+    for (auto t = lo; t != hi; ++t) {
+      add_bytes(-memory::bucket_bytes(t->second));
+      ten_account(r.key.family, t->first, -memory::persisted_bytes(t->second));
+    }
     s.tens.erase(lo, hi);
     auto [it, inserted] = s.minutes.try_emplace(minute);
     StoredBucket& m = it->second;
@@ -209,10 +213,19 @@ void MetricsStore::load_record(BucketRecord&& r, uint64_t horizon, uint64_t cuto
   auto mit = s.minutes.find(minute);
   if (mit != s.minutes.end() && !mit->second.has_pending()) return;  // has a MINUTE record
   if (r.bucket_start_unix_nano >= horizon) {
+    // Evicted while loading: this bucket's durable deltas (this one too) are read back from
+    // the segments, none of it is held.
+    if (r.bucket_start_unix_nano < ten_evicted_[f].load(std::memory_order_relaxed)) {
+      s.evicted_until = std::max(s.evicted_until, minute + kOneMinute);
+      return;
+    }
     auto [it, inserted] = s.tens.try_emplace(r.bucket_start_unix_nano);
     const int64_t before = inserted ? 0 : memory::bucket_bytes(it->second);
+    const int64_t acct_before = memory::persisted_bytes(it->second);
     it->second.persisted.merge(r.stats);
     add_bytes(memory::bucket_bytes(it->second) - before);
+    ten_account(r.key.family, r.bucket_start_unix_nano,
+                memory::persisted_bytes(it->second) - acct_before);
   } else {  // should have been rolled: its minute record is still to be written
     if (r.stats.calls == 0) return;
     auto [it, inserted] = s.minutes.try_emplace(minute);
@@ -232,35 +245,87 @@ void MetricsStore::minute_bytes(Family f, uint64_t minute, int64_t delta) {
   add_bytes(delta);
 }
 
-void MetricsStore::evict_to_budget() {
+void MetricsStore::evict_to_budget(uint64_t now, bool publish) {
   if (options_.data_dir.empty()) return;  // nothing is on disk to read back
+  // Each round frees at least what it planned by the accounts; pending data of old buckets
+  // (late spans) stays, so a round may fall short: a few more rounds then.
+  for (int round = 0; round < 4; ++round)
+    if (!evict_round(now, publish && round == 0)) break;
+}
+
+bool MetricsStore::evict_round(uint64_t now, bool publish) {
   const uint64_t budget = options_.memory_budget_bytes;
   const uint64_t held = bytes_held();
-  if (held <= budget) return;
-  // Oldest minutes first, across the families; a minute with unsaved data stops its family.
-  std::array<uint64_t, kFamilyCount> to{};
-  std::array<std::map<uint64_t, MinuteAccount>::const_iterator, kFamilyCount> next;
+  const uint64_t ten_h = ten_horizon_.load(std::memory_order_acquire);
+  std::array<uint64_t, kFamilyCount> to{}, to_ten{}, from_ten{};
+  bool tens_evicted = false;  // some family has evicted 10 s buckets (late data to settle)
   for (size_t f = 0; f < kFamilyCount; ++f) {
     to[f] = minute_horizon_[f].load(std::memory_order_relaxed);
-    next[f] = minute_accounts_[f].begin();
+    from_ten[f] = to_ten[f] = ten_evicted_[f].load(std::memory_order_relaxed);
+    tens_evicted |= to_ten[f] > ten_h;
   }
-  uint64_t freed = 0;
   bool moved = false;
-  while (held > budget + freed) {
-    size_t pick = kFamilyCount;
+  if (held > budget) {
+    // Oldest first, across the families: the minutes (a minute with unsaved data ends its
+    // family's minutes), then the 10-second buckets (one with a delta not yet durable ends
+    // its family's), never one ending after now - ten_second_in_memory_nanos.
+    // At least 20 s: the last closed bucket (snapshot()) is always in memory.
+    const uint64_t keep = std::max(options_.ten_second_in_memory_nanos, 2 * kTenSeconds);
+    const uint64_t limit = now > keep ? now - keep : 0;
+    std::array<std::map<uint64_t, MinuteAccount>::const_iterator, kFamilyCount> next;
+    std::array<std::map<uint64_t, TenAccount>::const_iterator, kFamilyCount> next_ten;
+    std::array<bool, kFamilyCount> minutes_left{};
     for (size_t f = 0; f < kFamilyCount; ++f) {
-      if (next[f] == minute_accounts_[f].end() || next[f]->second.unsaved != 0) continue;
-      if (pick == kFamilyCount || next[f]->first < next[pick]->first) pick = f;
+      next[f] = minute_accounts_[f].begin();
+      next_ten[f] = ten_accounts_[f].lower_bound(std::max(to_ten[f], ten_h));
+      minutes_left[f] = true;
     }
-    if (pick == kFamilyCount) break;  // the rest is the 10 s tier or not yet durable
-    freed += next[pick]->second.bytes;
-    to[pick] = std::max(to[pick], next[pick]->first + kOneMinute);
-    ++next[pick];
-    moved = true;
+    uint64_t freed = 0;
+    while (held > budget + freed) {
+      size_t pick = kFamilyCount;
+      uint64_t pick_start = 0;
+      bool pick_minute = false;
+      for (size_t f = 0; f < kFamilyCount; ++f) {
+        uint64_t start = 0;
+        bool minute = false;
+        if (minutes_left[f] && next[f] != minute_accounts_[f].end() &&
+            next[f]->second.unsaved == 0) {
+          start = next[f]->first;
+          minute = true;
+        } else {
+          minutes_left[f] = false;
+          if (next_ten[f] == ten_accounts_[f].end() || next_ten[f]->second.unsaved != 0 ||
+              next_ten[f]->first + kTenSeconds > limit)
+            continue;
+          start = next_ten[f]->first;
+        }
+        if (pick == kFamilyCount || start < pick_start) {
+          pick = f;
+          pick_start = start;
+          pick_minute = minute;
+        }
+      }
+      if (pick == kFamilyCount) break;  // the rest is recent, or not yet durable
+      if (pick_minute) {
+        freed += next[pick]->second.bytes;
+        to[pick] = std::max(to[pick], pick_start + kOneMinute);
+        ++next[pick];
+      } else {
+        freed += static_cast<uint64_t>(std::max<int64_t>(0, next_ten[pick]->second.bytes));
+        to_ten[pick] = std::max(to_ten[pick], pick_start + kTenSeconds);
+        ++next_ten[pick];
+      }
+      moved = true;
+    }
   }
-  if (!moved) return;
+  if (!moved && !(publish && tens_evicted)) {
+    // Nothing of what the new bytes hold is read back from disk yet: publish freely.
+    if (publish && segments_) segments_->publish();
+    return false;
+  }
   std::unique_lock exclusive(evict_mu_);  // no query between memory and disk meanwhile
-  uint64_t evicted = 0;
+  if (publish && segments_) segments_->publish();
+  uint64_t evicted = 0, evicted_tens = 0;
   for (size_t i = 0; i < kShards; ++i) {
     Shard& sh = shards_[i];
     std::lock_guard lock(sh.mu);
@@ -274,29 +339,147 @@ void MetricsStore::evict_to_budget() {
         ++evicted;
       }
       s.minutes.erase(s.minutes.begin(), end);
+      if (to_ten[f] <= ten_h) continue;
+      // Below the 10-second memory horizon memory keeps only what is not durable: the
+      // persisted parts (written by this or an earlier flush, now published) go.
+      const auto ten_end = s.tens.lower_bound(to_ten[f]);
+      for (auto t = s.tens.begin(); t != ten_end;) {
+        StoredBucket& b = t->second;
+        if (b.persisted.calls == 0) {  // late data not yet written: stays
+          ++t;
+          continue;
+        }
+        if (t->first >= from_ten[f]) ++evicted_tens;
+        s.evicted_until = std::max(s.evicted_until, floor_to(t->first, kOneMinute) + kOneMinute);
+        const int64_t before = memory::bucket_bytes(b);
+        if (b.has_pending()) {
+          b.persisted = PackedStats();
+          add_bytes(memory::bucket_bytes(b) - before);
+          ++t;
+        } else {
+          add_bytes(-before);
+          t = s.tens.erase(t);
+        }
+      }
     }
   }
   for (size_t f = 0; f < kFamilyCount; ++f) {
     auto& acc = minute_accounts_[f];
     acc.erase(acc.begin(), acc.lower_bound(to[f]));
     minute_horizon_[f].store(to[f], std::memory_order_release);
+    auto& tacc = ten_accounts_[f];
+    tacc.erase(tacc.begin(), tacc.lower_bound(to_ten[f]));
+    ten_evicted_[f].store(to_ten[f], std::memory_order_release);
   }
-  evicted_buckets_.fetch_add(evicted, std::memory_order_relaxed);
+  evicted_buckets_.fetch_add(evicted + evicted_tens, std::memory_order_relaxed);
+  evicted_tens_.fetch_add(evicted_tens, std::memory_order_relaxed);
+  return moved;
+}
+
+Status MetricsStore::read_evicted_tens(
+    uint64_t lo, uint64_t hi, std::map<SeriesKey, std::map<uint64_t, BucketStats>>& out) const {
+  std::array<uint64_t, kFamilyCount> to{};
+  uint64_t max_to = lo;
+  for (size_t f = 0; f < kFamilyCount; ++f) {
+    to[f] = std::min(hi, ten_evicted_[f].load(std::memory_order_relaxed));
+    max_to = std::max(max_to, to[f]);
+  }
+  if (max_to <= lo) return Status::ok();
+  // Every delta of an evicted bucket is in the published part of a segment that is kept
+  // until the bucket's minute is written (retention needs its deltas rolled first).
+  for (const SegmentSet::Readable& seg : segments_->readable(0, 0, lo, max_to)) {
+    WEFT_ASSIGN_OR_RETURN(std::string bytes, read_file_prefix(seg.path, seg.length));
+    scan_segment_if(
+        bytes,
+        [&](RecordType type, Family fam, uint64_t b) {
+          return type == RecordType::kTenSecondDelta && b >= lo && b < to[idx(fam)];
+        },
+        [&](BucketRecord&& r) {
+          out[r.key][floor_to(r.bucket_start_unix_nano, kOneMinute)].merge(r.stats);
+        });
+  }
+  return Status::ok();
+}
+
+void MetricsStore::repend_evicted_tens() {
+  const uint64_t ten_h = ten_horizon_.load(std::memory_order_acquire);
+  for (size_t i = 0; i < kShards; ++i) {
+    Shard& sh = shards_[i];
+    std::lock_guard lock(sh.mu);
+    for (auto& [key, sp] : sh.series) {
+      Series& s = *sp;
+      const uint64_t te = ten_evicted_[idx(key.family)].load(std::memory_order_relaxed);
+      if (te <= ten_h) continue;
+      for (auto t = s.tens.begin(); t != s.tens.end() && t->first < te; ++t) {
+        StoredBucket& b = t->second;
+        if (b.persisted.calls == 0) continue;
+        const int64_t before = memory::bucket_bytes(b);
+        ten_account(key.family, t->first, -memory::persisted_bytes(b));
+        if (!b.has_pending()) s.dirty_tens.push_back(t->first);
+        b.pending.merge(b.persisted.unpack());
+        b.persisted = PackedStats();
+        add_bytes(memory::bucket_bytes(b) - before);
+      }
+    }
+  }
 }
 
 Status MetricsStore::persist(uint64_t now, bool include_open) {
   const uint64_t ten_ret = options_.ten_second_retention_nanos;
-  uint64_t horizon = ten_horizon_.load(std::memory_order_acquire);
+  const uint64_t old_horizon = ten_horizon_.load(std::memory_order_acquire);
+  uint64_t horizon = old_horizon;
   if (now > ten_ret && floor_to(now - ten_ret, kOneMinute) > horizon) {
     horizon = floor_to(now - ten_ret, kOneMinute);
+    // Evicted 10-second buckets about to be rolled: their durable parts are read back first,
+    // so that their minute holds them (what memory still holds of them is rolled below).
+    bool evicted = false;
+    for (size_t f = 0; f < kFamilyCount; ++f)
+      evicted |= ten_evicted_[f].load(std::memory_order_relaxed) > old_horizon;
+    std::map<SeriesKey, std::map<uint64_t, BucketStats>> from_disk;
+    if (evicted && segments_) {
+      Status st = read_evicted_tens(old_horizon, horizon, from_disk);
+      if (!st.is_ok()) {  // nothing changed: the next flush tries again
+        ++flush_errors_;
+        return st;
+      }
+    }
+    // A query sees those deltas either on disk (before the horizon moves) or in their minute.
+    std::unique_lock exclusive(evict_mu_, std::defer_lock);
+    if (evicted) exclusive.lock();
     // Published before any shard is rolled: a record() that sees the old horizon holds the
     // shard's lock, so its bucket is rolled below with the rest.
     ten_horizon_.store(horizon, std::memory_order_release);
+    for (auto& [key, minutes] : from_disk) {
+      Shard& sh = shard_of(key);
+      std::lock_guard lock(sh.mu);
+      auto found = sh.series.find(key);
+      Series* sp = found != sh.series.end() ? found->second.get() : nullptr;
+      if (!sp) {  // not expected (evicted_until keeps it), but never lose the data
+        const Admit a = is_overflow_key(key) ? Admit::kOverflow : Admit::kRegular;
+        ++(a == Admit::kOverflow ? overflow_series_count_ : regular_series_count_)[idx(key.family)];
+        sp = find_or_create(sh, key, Admit::kAlways);
+        sp->admitted = a;
+      }
+      Series& s = *sp;
+      for (auto& [minute, stats] : minutes) {
+        auto [mit, inserted] = s.minutes.try_emplace(minute);
+        StoredBucket& m = mit->second;
+        const int64_t before = inserted ? 0 : memory::bucket_bytes(m);
+        if (!m.has_pending()) {
+          s.dirty_minutes.push_back(minute);
+          ++minute_accounts_[idx(key.family)][minute].unsaved;  // until its MINUTE is durable
+        }
+        m.pending.merge(stats);
+        minute_bytes(key.family, minute, memory::bucket_bytes(m) - before);
+      }
+    }
+    for (auto& acc : ten_accounts_) acc.erase(acc.begin(), acc.lower_bound(horizon));
   }
   const uint64_t cutoff =
       now > options_.minute_retention_nanos ? now - options_.minute_retention_nanos : 0;
   std::vector<BucketRecord> records;
   std::map<std::pair<size_t, uint64_t>, uint32_t> written;  // MINUTE records, per family+minute
+  std::map<std::pair<size_t, uint64_t>, uint32_t> ten_written;  // deltas, per family+bucket
   for (size_t i = 0; i < kShards; ++i) {
     Shard& sh = shards_[i];
     std::lock_guard lock(sh.mu);
@@ -335,10 +518,13 @@ Status MetricsStore::persist(uint64_t now, bool include_open) {
         if (!include_open && b + kTenSeconds > now) return false;
         StoredBucket& t = s.tens[b];
         const int64_t before = memory::bucket_bytes(t);
+        const int64_t acct_before = memory::persisted_bytes(t);
         records.push_back({RecordType::kTenSecondDelta, s.key, b, std::move(t.pending)});
         t.pending = BucketStats();
         t.persisted.merge(records.back().stats);
         add_bytes(memory::bucket_bytes(t) - before);
+        ten_account(fam, b, memory::persisted_bytes(t) - acct_before);
+        ++ten_written[{f, b}];
         return true;
       });
       while (!s.minutes.empty() && s.minutes.begin()->first + kOneMinute <= cutoff) {
@@ -362,11 +548,20 @@ Status MetricsStore::persist(uint64_t now, bool include_open) {
     while (!acc.empty() && acc.begin()->first + kOneMinute <= cutoff) acc.erase(acc.begin());
   if (!segments_) return Status::ok();  // memory only: nothing is ever durable, nor evicted
   for (const auto& [where, n] : written) awaiting_durable_[where] += n;
+  for (const auto& [where, n] : ten_written) {
+    awaiting_ten_durable_[where] += n;
+    ten_accounts_[where.first][where.second].unsaved += n;
+  }
   const uint64_t dropped_before = segments_->dropped_unwritten_bytes();
   Status st = segments_->append(records);
-  // Bytes given up after failures are never written: their minutes stay unsaved (in memory,
-  // never evicted) until they expire.
-  if (segments_->dropped_unwritten_bytes() != dropped_before) awaiting_durable_.clear();
+  // Bytes given up after failures are never written: their minutes and 10-second buckets stay
+  // unsaved (in memory, never evicted) until they expire or are rolled; the late data of
+  // evicted 10-second buckets among them is made pending again, to be rewritten.
+  if (segments_->dropped_unwritten_bytes() != dropped_before) {
+    awaiting_durable_.clear();
+    awaiting_ten_durable_.clear();
+    repend_evicted_tens();
+  }
   if (!st.is_ok()) {
     ++flush_errors_;
     return st;
@@ -378,8 +573,14 @@ Status MetricsStore::persist(uint64_t now, bool include_open) {
       a->second.unsaved -= std::min(a->second.unsaved, n);
   }
   awaiting_durable_.clear();
+  for (const auto& [where, n] : awaiting_ten_durable_) {
+    auto& acc = ten_accounts_[where.first];
+    if (auto a = acc.find(where.second); a != acc.end())
+      a->second.unsaved -= std::min(a->second.unsaved, n);
+  }
+  awaiting_ten_durable_.clear();
   segments_->drop_expired(horizon, cutoff);
-  evict_to_budget();
+  evict_to_budget(now, true);
   return Status::ok();
 }
 

@@ -9,15 +9,20 @@
 // their sketches encoded): the whole 10-second tier and the recent part of the minute tier.
 //
 // Memory budget. When the estimated bytes held (bytes_held()) exceed `memory_budget_bytes`
-// after a flush (or while reloading), the oldest 1-minute buckets are dropped from memory --
-// only minutes whose MINUTE record a flush has durably written (appended and fdatasync'ed):
-// a store without a data_dir never evicts -- and each family's minute horizon
-// (minute_horizon()) moves past them. A query whose range starts before a family's horizon
-// reads those minutes back from the segment files (only segments whose MINUTE records
-// overlap the range) and merges them with memory: answers are the same as with everything
-// in memory; services()/operations()/series_count() too (a series stays known while it has
-// unexpired minutes on disk). The 10-second tier and minutes not yet durable are never
-// evicted, so the budget must leave room for them (the estimate shows it). The roll happens in flush(): the 10-second
+// after a flush (or while reloading), buckets are dropped from memory, oldest first: the
+// 1-minute buckets, then the 10-second buckets -- only data a flush has durably written
+// (appended and fdatasync'ed; a store without a data_dir never evicts), and never a
+// 10-second bucket ending less than `ten_second_in_memory_nanos` (default 5 min, at least
+// 20 s) before now. Each family keeps a minute horizon (minute_horizon()) and a 10-second
+// memory horizon (ten_second_memory_horizon()); a query whose range reaches below either
+// reads those buckets back from the segment files (only segments whose records overlap the
+// range) and merges them with memory: answers are the same as with everything in memory;
+// services()/operations()/series_count() too (a series stays known while its evicted data
+// has not expired). A late span for an evicted 10-second bucket is held in memory until a
+// flush writes it as one more delta. An evicted 10-second bucket is rolled into its minute
+// from disk: the roll reads its deltas back. The budget must leave room for the series
+// themselves, the last `ten_second_in_memory_nanos` of the 10-second tier and data not yet
+// durable (the estimate shows it). The roll happens in flush(): the 10-second
 // horizon is floor_to_minute(now - ten_second_retention), and every 10-second bucket that
 // starts before it becomes part of its minute, which is then final and written once.
 //
@@ -41,6 +46,7 @@
 // Thread-safety: record() and the queries run concurrently from any thread (series are
 // sharded, each shard under its own mutex; record() takes each shard it touches once);
 // flush()/close() are serialised with each other.
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -79,6 +85,11 @@ struct MetricsStoreOptions {
   // 1-minute buckets are evicted (read back from disk by queries). UINT64_MAX: no limit.
   uint64_t memory_budget_bytes = 128ULL << 20;
   const Clock* clock = &Clock::system();
+  // Over the budget, 10-second buckets are evicted too (oldest first, after the minutes), but
+  // never one ending less than this before now: ingest's merges, late spans of the last
+  // minutes and /metrics' last closed bucket stay in memory. The budget must leave room for
+  // this much of the 10-second tier.
+  uint64_t ten_second_in_memory_nanos = 5ULL * 60 * 1'000'000'000;
 };
 
 // Which series a query reads. Empty / unset fields match everything.
@@ -178,12 +189,23 @@ class MetricsStore {
   // The estimate of the bytes the store holds in memory (series, keys, buckets, sketches,
   // exemplars; container overheads approximated), for a /metrics gauge.
   uint64_t bytes_held() const { return bytes_held_.load(std::memory_order_relaxed); }
-  // 1-minute buckets dropped from memory to stay within the budget (still on disk).
+  // Buckets (1-minute and 10-second) dropped from memory to stay within the budget (still on
+  // disk); of them, 10-second buckets:
   uint64_t evicted_buckets() const { return evicted_buckets_.load(std::memory_order_relaxed); }
+  uint64_t evicted_ten_second_buckets() const {
+    return evicted_tens_.load(std::memory_order_relaxed);
+  }
   // Start of the oldest minute of `f` whose buckets are all still in memory; older minutes
   // are read from the segment files (0: nothing evicted).
   uint64_t minute_horizon(Family f) const {
     return minute_horizon_[idx(f)].load(std::memory_order_acquire);
+  }
+  // The 10-second horizon of `f` in memory: every 10-second bucket of `f` starting in
+  // [ten_second_horizon(), this) has its durably written part in the segment files only (what
+  // memory still holds of it is data not yet durable: late spans); queries read it back and
+  // the roll reads it back into its minute. At or below ten_second_horizon(): none evicted.
+  uint64_t ten_second_memory_horizon(Family f) const {
+    return std::max(ten_evicted_[idx(f)].load(std::memory_order_acquire), ten_second_horizon());
   }
 
  private:
@@ -208,15 +230,38 @@ class MetricsStore {
     uint64_t bytes = 0;    // estimated bytes of the family's buckets of this minute
     uint32_t unsaved = 0;  // of them, buckets with data not yet durably written
   };
+  // Per family, per 10-second bucket start: the estimated bytes of the buckets' persisted
+  // parts (memory::persisted_bytes; pending data is never evicted) and how many of them have
+  // a delta handed to the segments but not yet durable (or given up after failures).
+  struct TenAccount {
+    int64_t bytes = 0;
+    uint32_t unsaved = 0;
+  };
   void add_bytes(int64_t delta) {
     bytes_held_.fetch_add(static_cast<uint64_t>(delta), std::memory_order_relaxed);
   }
   // REQUIRES: flush_mu_ (or open()). A minute bucket's estimated size changed by `delta`.
   void minute_bytes(Family f, uint64_t minute, int64_t delta);
-  // REQUIRES: flush_mu_ (or open()). Drops the oldest durable minutes while over budget.
-  void evict_to_budget();
+  // REQUIRES: flush_mu_ (or open()). Publishes what the segments hold durably (`publish`:
+  // after a successful append) and drops from memory the persisted parts of the evicted
+  // 10-second buckets, then, while over budget, the oldest durable minutes and after them
+  // the oldest durable 10-second buckets ending before now - ten_second_in_memory_nanos.
+  void evict_to_budget(uint64_t now, bool publish);
+  // Plans and applies one round of evict_to_budget(); false if nothing could move.
+  bool evict_round(uint64_t now, bool publish);
+  // REQUIRES: flush_mu_. Reads back the durable deltas of the evicted 10-second buckets in
+  // [lo, hi) (per family, below its 10-second memory horizon), summed per series and minute.
+  Status read_evicted_tens(uint64_t lo, uint64_t hi,
+                           std::map<SeriesKey, std::map<uint64_t, BucketStats>>& out) const;
+  // REQUIRES: flush_mu_. After bytes were given up: the persisted parts of evicted 10-second
+  // buckets were among them (nothing was durable since the last publish): pending again.
+  void repend_evicted_tens();
+  void ten_account(Family f, uint64_t bucket, int64_t bytes_delta) {
+    ten_accounts_[idx(f)][bucket].bytes += bytes_delta;
+  }
   void load_record(BucketRecord&& r, uint64_t horizon, uint64_t cutoff);
-  // Adds the minutes of [start, end) before the families' minute horizons, read from the
+  // Adds what of [start, end) is on disk only -- minutes before the family's minute horizon,
+  // durable parts of 10-second buckets below its 10-second memory horizon -- read from the
   // segments, into `out`. REQUIRES: evict_mu_ shared.
   Status read_old_minutes(Family family, const SeriesFilter& filter, GroupBy group,
                         uint64_t start, uint64_t end, uint64_t step,
@@ -233,13 +278,21 @@ class MetricsStore {
   uint64_t damaged_bytes_ = 0;
   std::atomic<uint64_t> bytes_held_{0};
   std::atomic<uint64_t> evicted_buckets_{0};
+  std::atomic<uint64_t> evicted_tens_{0};
   std::array<std::atomic<uint64_t>, kFamilyCount> minute_horizon_{};
+  // Per family: 10-second buckets starting before it (and at or after ten_horizon_) are
+  // evicted (ten_second_memory_horizon()). Moves under evict_mu_ exclusively.
+  std::array<std::atomic<uint64_t>, kFamilyCount> ten_evicted_{};
   std::atomic<uint64_t> minute_cutoff_{0};  // minutes ending at or before it have expired
   // Per family, per minute start: the in-memory minute tier's bytes and unsaved buckets.
   // REQUIRES: flush_mu_ (persist) or open().
   std::array<std::map<uint64_t, MinuteAccount>, kFamilyCount> minute_accounts_;
   // MINUTE records handed to segments_ but not yet durably written: (family, minute) counts.
   std::map<std::pair<size_t, uint64_t>, uint32_t> awaiting_durable_;  // REQUIRES: flush_mu_
+  // REQUIRES: flush_mu_ (persist) or open().
+  std::array<std::map<uint64_t, TenAccount>, kFamilyCount> ten_accounts_;
+  // TEN_SECOND_DELTA records handed to segments_ but not yet durable: (family, bucket) counts.
+  std::map<std::pair<size_t, uint64_t>, uint32_t> awaiting_ten_durable_;  // REQUIRES: flush_mu_
   // Queries hold it shared while they read memory and disk; eviction (moving a minute horizon)
   // and close() (dropping segments_) hold it exclusively.
   mutable std::shared_mutex evict_mu_;

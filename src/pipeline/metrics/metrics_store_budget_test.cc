@@ -84,8 +84,11 @@ class MetricsBudgetTest : public ::testing::Test {
 
   // Every query shape over [start, end): the two stores must agree.
   static void expect_same_answers(const MetricsStore& a, const MetricsStore& b, uint64_t start,
-                                  uint64_t end) {
-    for (uint64_t step : {kMin, 7 * kMin, kHour, end - start}) {
+                                  uint64_t end, std::vector<uint64_t> steps = {}) {
+    if (steps.empty()) steps = {kMin, 7 * kMin, kHour, end - start};
+    for (uint64_t step : steps) {
+      SCOPED_TRACE("range [" + std::to_string(start) + ", " + std::to_string(end) + ") step " +
+                   std::to_string(step));
       for (GroupBy g : {GroupBy::kSeries, GroupBy::kService, GroupBy::kOperationAndKind}) {
         auto x = a.query(Family::kSpans, {}, g, start, end, step);
         auto y = b.query(Family::kSpans, {}, g, start, end, step);
@@ -265,6 +268,209 @@ TEST_F(MetricsBudgetTest, MemoryOnlyStoreNeverEvicts) {
   uint64_t calls = 0;
   for (const auto& s : r->series) calls += s.points[0].stats.calls;
   EXPECT_EQ(calls, 12u * 12);  // 12 batches of 2 services x 6 spans
+}
+
+// Spans of `services` x 2 operations in each 10-second bucket of the minute before `t` (every
+// series every bucket: the 10-second tier at its fullest), plus two edges per bucket.
+// Distinct durations and end times: exemplars never tie.
+BatchAggregate minute_batch(uint64_t t, uint64_t seq, int services) {
+  BatchAggregate b;
+  for (uint64_t k = 0; k < 6; ++k) {
+    const uint64_t bucket_end = t - k * 10 * kS;
+    for (int s = 0; s < services; ++s)
+      for (int op = 0; op < 2; ++op)
+        for (uint64_t i = 0; i < 2; ++i) {
+          const uint64_t n = (seq * 6 + k) * 1000 + static_cast<uint64_t>(s) * 10 + op * 2 + i;
+          b.add_span("svc" + std::to_string(s), "op" + std::to_string(op),
+                     i == 1 ? SpanKind::kClient : SpanKind::kServer, n % 5 == 0,
+                     bucket_end - (i + 1) * kS - static_cast<uint64_t>(s * 2 + op) * kMs,
+                     (n % 991 + 1) * kMs + n, tid(n));
+        }
+    b.add_edge({"svc0", "svc1", PeerKind::kService, false, false, bucket_end - kS,
+                (seq % 50 + k + 1) * kMs, (seq + k) % 3 == 0});
+    b.add_edge({"svc1", "postgres", PeerKind::kDatabase, true, false, bucket_end - 2 * kS,
+                (seq % 40 + k + 2) * kMs, false});
+  }
+  return b;
+}
+
+// Late spans: every series, in the 10-second bucket starting at `bucket` (long evicted from
+// the budgeted store's memory, but within the 10-second window).
+BatchAggregate late_batch(uint64_t bucket, uint64_t seq, int services) {
+  BatchAggregate b;
+  for (int s = 0; s < services; ++s)
+    for (int op = 0; op < 2; ++op) {
+      const uint64_t n = 900'000'000 + seq * 1000 + static_cast<uint64_t>(s) * 10 + op;
+      b.add_span("svc" + std::to_string(s), "op" + std::to_string(op), SpanKind::kServer,
+                 n % 3 == 0, bucket + 5 * kS + n % 1000, (n % 997 + 1) * kMs + n, tid(n));
+    }
+  b.add_edge({"svc0", "svc1", PeerKind::kService, false, false, bucket + 4 * kS,
+              (seq % 30 + 1) * kMs, true});
+  return b;
+}
+
+// The 10-second tier under the budget: with the default 6 h of 10-second buckets, a budget
+// far below one hour of them; answers equal an unlimited store's everywhere (10-second steps
+// over the whole window, minute steps over days, edges, across both horizons), late spans of
+// evicted buckets included, before and after their roll and across a restart.
+TEST_F(MetricsBudgetTest, TenSecondTierIsEvictedAndReadBack) {
+  store::testing::TempDir dir;
+  MetricsStoreOptions o;  // default retentions: 6 h of 10 s buckets, 7 d of minutes
+  o.segment_max_bytes = 256 << 10;
+  o.ten_second_in_memory_nanos = kMin;
+  constexpr int kServices = 8;  // 32 span series (status split), 2 edges
+  constexpr uint64_t kBudget = 160 << 10;
+  constexpr uint64_t kTenSlack = 4 * kSlack;
+  MetricsStoreOptions mo = o;
+  mo.clock = &clock_;
+  mo.memory_budget_bytes = kUnlimited;  // the reference: memory only, never evicts
+  auto opened = MetricsStore::open(mo);
+  ASSERT_TRUE(opened.is_ok());
+  std::unique_ptr<MetricsStore> full = std::move(*opened);
+  auto tiny = open(dir.path(), kBudget, o);
+  ASSERT_TRUE(tiny);
+  uint64_t seq = 0, t = kT0, late_bucket = 0;
+  auto step_both = [&](uint64_t now) {
+    clock_.set(now);
+    BatchAggregate b = minute_batch(now, seq++, kServices);
+    full->record(b);
+    tiny->record(b);
+    ASSERT_TRUE(full->flush(now).is_ok());
+    ASSERT_TRUE(tiny->flush(now).is_ok());
+    ASSERT_LE(tiny->bytes_held(), kBudget + kTenSlack) << "at " << (now - kT0) / kMin << " min";
+  };
+  for (t = kT0 + kMin; t <= kT0 + 8 * kHour; t += kMin) {
+    step_both(t);
+    if (HasFatalFailure()) return;
+    if (t == kT0 + 5 * kHour) {
+      // Late spans for a bucket evicted long ago (3.5 h old, in the window): counted in
+      // their own bucket (a pending part in memory, then a delta on disk), as unlimited.
+      late_bucket = kT0 + 90 * kMin + 20 * kS;
+      ASSERT_LT(late_bucket, tiny->ten_second_memory_horizon(Family::kSpans));
+      BatchAggregate late = late_batch(late_bucket, seq, kServices);
+      full->record(late);
+      tiny->record(late);
+      EXPECT_EQ(tiny->late_spans(), 0u);
+      expect_same_answers(*full, *tiny, late_bucket - 10 * kMin, late_bucket + 10 * kMin,
+                          {10 * kS, kMin, 20 * kMin});
+    }
+  }
+  t -= kMin;
+  EXPECT_GT(full->bytes_held(), 50 * kBudget);
+  EXPECT_GT(tiny->evicted_ten_second_buckets(), 90'000u);
+  EXPECT_GT(tiny->evicted_buckets(), tiny->evicted_ten_second_buckets());  // minutes too
+  const uint64_t ten_h = tiny->ten_second_horizon();
+  EXPECT_EQ(ten_h, t - 6 * kHour);
+  EXPECT_EQ(full->ten_second_horizon(), ten_h);
+  EXPECT_GT(tiny->ten_second_memory_horizon(Family::kSpans), t - 10 * kMin);
+  EXPECT_GT(tiny->ten_second_memory_horizon(Family::kEdges), t - 10 * kMin);
+  EXPECT_EQ(full->ten_second_memory_horizon(Family::kSpans), ten_h);
+  EXPECT_GT(tiny->minute_horizon(Family::kSpans), kT0 + kHour);
+  // The late bucket was rolled into its minute with its late spans (read back from disk).
+  EXPECT_LT(late_bucket, ten_h);
+
+  auto all_answers = [&](const MetricsStore& x) {
+    const uint64_t mh = x.ten_second_memory_horizon(Family::kSpans);
+    // 10-second steps over the whole 10-second window, aligned and not.
+    expect_same_answers(*full, x, ten_h, t, {10 * kS, kMin, 7 * kMin});
+    expect_same_answers(*full, x, ten_h + 3 * kS, t + kMin, {10 * kS, 30 * kS});
+    // Minute steps over days; hours; the whole range.
+    expect_same_answers(*full, x, t - 2 * kDay, t + kDay, {kMin, kHour, 3 * kDay});
+    // Across the 10-second horizon (minutes on one side, evicted 10 s buckets on the other).
+    expect_same_answers(*full, x, ten_h - 30 * kMin, ten_h + 30 * kMin, {10 * kS, kMin});
+    // Edges of the memory horizon: single buckets on each side, and a range across it.
+    for (uint64_t b : {mh - 20 * kS, mh - 10 * kS, mh, mh + 10 * kS})
+      expect_same_answers(*full, x, b, b + 10 * kS, {10 * kS});
+    expect_same_answers(*full, x, mh - 3 * kMin, mh + 3 * kMin, {10 * kS, kMin});
+    // The first 10-second bucket, and the last minute before the horizon.
+    expect_same_answers(*full, x, ten_h, ten_h + 10 * kS, {10 * kS});
+    expect_same_answers(*full, x, ten_h - kMin, ten_h, {10 * kS, kMin});
+    // Prometheus' view: the last closed bucket is in memory.
+    auto sa = full->snapshot(Family::kSpans, t);
+    auto sb = x.snapshot(Family::kSpans, t);
+    ASSERT_EQ(sa.size(), sb.size());
+    for (size_t i = 0; i < sa.size(); ++i) {
+      EXPECT_EQ(sa[i].key, sb[i].key);
+      EXPECT_EQ(sa[i].last_closed.calls, sb[i].last_closed.calls);
+      EXPECT_TRUE(sa[i].last_closed.durations == sb[i].last_closed.durations);
+    }
+  };
+  all_answers(*tiny);
+  if (HasFatalFailure()) return;
+
+  // Late spans again, for a bucket evicted in the last hours: pending in memory, then a
+  // delta written, published and dropped from memory, both answering the same.
+  const uint64_t late2 = t - 4 * kHour + 30 * kS;
+  ASSERT_LT(late2, tiny->ten_second_memory_horizon(Family::kSpans));
+  const uint64_t evicted_before = tiny->evicted_ten_second_buckets();
+  BatchAggregate late = late_batch(late2, seq, kServices);
+  full->record(late);
+  tiny->record(late);
+  expect_same_answers(*full, *tiny, late2 - kMin, late2 + kMin, {10 * kS, kMin});
+  ASSERT_TRUE(full->flush(t).is_ok());
+  ASSERT_TRUE(tiny->flush(t).is_ok());
+  EXPECT_EQ(tiny->evicted_ten_second_buckets(), evicted_before);  // no new eviction counted
+  expect_same_answers(*full, *tiny, late2 - kMin, late2 + kMin, {10 * kS, kMin});
+  EXPECT_EQ(tiny->late_spans(), 0u);
+  EXPECT_LE(tiny->bytes_held(), kBudget + kTenSlack);
+
+  // Restart: the reload evicts as it reads (within the budget) and answers the same.
+  ASSERT_TRUE(tiny->close().is_ok());
+  tiny.reset();
+  tiny = open(dir.path(), kBudget, o);
+  ASSERT_TRUE(tiny);
+  EXPECT_LE(tiny->bytes_held(), kBudget + kTenSlack);
+  EXPECT_GT(tiny->evicted_ten_second_buckets(), 0u);
+  EXPECT_GT(tiny->ten_second_memory_horizon(Family::kSpans), ten_h + 5 * kHour);
+  all_answers(*tiny);
+  if (HasFatalFailure()) return;
+  // And on: buckets evicted while loading are rolled from disk when they pass the horizon,
+  // the late bucket among them.
+  for (t += kMin; t <= kT0 + 10 * kHour + 30 * kMin; t += kMin) {
+    step_both(t);
+    if (HasFatalFailure()) return;
+  }
+  t -= kMin;
+  EXPECT_LT(late2, tiny->ten_second_horizon());
+  expect_same_answers(*full, *tiny, late2 - 10 * kMin, late2 + 10 * kMin, {kMin});
+  expect_same_answers(*full, *tiny, t - 2 * kDay, t + kMin, {kMin, kHour});
+  expect_same_answers(*full, *tiny, tiny->ten_second_horizon(), t, {10 * kS, 7 * kMin});
+  EXPECT_EQ(tiny->series_count(Family::kSpans), full->series_count(Family::kSpans));
+}
+
+// Issue 12's "a cardinality explosion hits the cap, not the memory": a span name with an ID in
+// it, a new series every call, with the 10-second tier at its default 6 h. The cap bounds the
+// series, the budget the buckets (10-second ones included).
+TEST_F(MetricsBudgetTest, CardinalityExplosionStaysWithinBudget) {
+  store::testing::TempDir dir;
+  MetricsStoreOptions o;
+  o.max_series_per_family = 300;
+  o.max_overflow_series_per_family = 10;
+  o.ten_second_in_memory_nanos = kMin;
+  constexpr uint64_t kBudget = 256 << 10;
+  auto st = open(dir.path(), kBudget, o);
+  ASSERT_TRUE(st);
+  uint64_t n = 0, calls = 0;
+  const uint64_t end = kT0 + 2 * kHour;
+  for (uint64_t t = kT0 + kMin; t <= end; t += kMin) {
+    clock_.set(t);
+    BatchAggregate b;
+    for (uint64_t k = 0; k < 6; ++k)
+      for (int i = 0; i < 100; ++i, ++n, ++calls)
+        b.add_span("checkout", "GET /order/" + std::to_string(n), SpanKind::kServer, false,
+                   t - k * 10 * kS - kS, (n % 500 + 1) * kMs, tid(n));
+    st->record(b);
+    ASSERT_TRUE(st->flush(t).is_ok());
+    ASSERT_LE(st->bytes_held(), kBudget + 4 * kSlack) << "at " << (t - kT0) / kMin << " min";
+  }
+  EXPECT_LE(st->series_count(Family::kSpans), 300u + 10u + 1u);
+  EXPECT_GT(st->overflowed_calls(Family::kSpans), calls - 400);
+  EXPECT_GT(st->evicted_ten_second_buckets(), 500u);  // the "__other__" series' tier
+  // Nothing lost: every call is in the answer, most of it read back from disk.
+  auto r = st->query(Family::kSpans, {}, GroupBy::kService, kT0, end, end - kT0);
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->series.size(), 1u);
+  EXPECT_EQ(r->series[0].points[0].stats.calls, calls);
 }
 
 }  // namespace

@@ -56,26 +56,37 @@ std::vector<Point>& points_of(std::map<SeriesKey, std::vector<Point>>& out, cons
 Status MetricsStore::read_old_minutes(Family family, const SeriesFilter& filter, GroupBy group,
                                       uint64_t start, uint64_t end, uint64_t step,
                                       std::map<SeriesKey, std::vector<Point>>& out) const {
-  const uint64_t horizon = minute_horizon(family);
-  if (!segments_ || start >= horizon) return Status::ok();
-  // Minutes starting in [start, hi) are on disk only; every one of them has its MINUTE record
-  // in the durably written part of a segment (only durable minutes are evicted), and at most
+  if (!segments_) return Status::ok();
+  // Minutes starting in [start, minute_hi) are on disk only; every one of them has its MINUTE
+  // record in the published part of a segment (only durable minutes are evicted), and at most
   // one, so they add up like the in-memory buckets would.
-  const uint64_t hi = std::min(end, horizon);
+  const uint64_t minute_hi = std::min(end, minute_horizon(family));
+  // 10-second buckets starting in [ten_lo, ten_hi) have their durable part on disk only: the
+  // sum of their TEN_SECOND_DELTA records in the published parts of the segments (what is not
+  // published yet is still in memory, added by the caller). No MINUTE record covers them yet.
+  const uint64_t ten_lo = std::max(start, ten_second_horizon());
+  const uint64_t ten_hi =
+      std::min(end, ten_evicted_[idx(family)].load(std::memory_order_acquire));
+  const bool minutes = start < minute_hi, tens = ten_lo < ten_hi;
+  if (!minutes && !tens) return Status::ok();
   const uint64_t cutoff = minute_cutoff_.load(std::memory_order_acquire);
   const uint64_t n = (end - start - 1) / step + 1;
-  for (const SegmentSet::Readable& seg : segments_->minute_segments(start, hi)) {
+  auto want = [&](RecordType type, Family f, uint64_t b) {
+    if (f != family) return false;
+    if (type == RecordType::kMinute) return b >= start && b < minute_hi && b + kOneMinute > cutoff;
+    return b >= ten_lo && b < ten_hi;
+  };
+  for (const SegmentSet::Readable& seg :
+       segments_->readable(start, minutes ? minute_hi : 0, ten_lo, tens ? ten_hi : 0)) {
     auto bytes = read_file_prefix(seg.path, seg.length);
     if (!bytes.is_ok()) {
-      if (::access(seg.path.c_str(), F_OK) != 0) continue;  // deleted: all of it expired
+      if (::access(seg.path.c_str(), F_OK) != 0) continue;  // deleted: nothing in it is needed
       return bytes.status();
     }
-    scan_segment(*bytes, [&](BucketRecord&& r) {
-      if (r.type != RecordType::kMinute) return;
-      const uint64_t m = r.bucket_start_unix_nano;
-      if (m < start || m >= hi || m + kOneMinute <= cutoff) return;
+    scan_segment_if(*bytes, want, [&](BucketRecord&& r) {
       if (!matches(r.key, family, filter)) return;
-      points_of(out, grouped(r.key, group), start, n, step)[(m - start) / step].stats.merge(
+      const uint64_t b = r.bucket_start_unix_nano;
+      points_of(out, grouped(r.key, group), start, n, step)[(b - start) / step].stats.merge(
           r.stats);
     });
   }

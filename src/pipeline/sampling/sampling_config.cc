@@ -506,7 +506,11 @@ Result<TailSamplingConfig> parse_tail_sampling_config(const YAML::Node& node) {
   if (!node) return invalid_argument(path + ": needs policies");
   if (node.IsNull()) return error_at(node, path, "needs policies");
   WEFT_RETURN_IF_ERROR(check_map(
-      node, path, {"decision_wait", "root_grace", "max_traces", "decision_cache_size", "policies"}));
+      node, path,
+      {"decision_wait", "root_grace", "max_traces", "decision_cache_size", "dry_run", "policies"}));
+  if (const YAML::Node n = node["dry_run"]) {
+    WEFT_ASSIGN_OR_RETURN(config.dry_run, boolean(n, path + ".dry_run"));
+  }
   if (const YAML::Node n = node["decision_wait"]) {
     WEFT_ASSIGN_OR_RETURN(config.decision_wait_ns, positive_duration(n, path + ".decision_wait"));
   }

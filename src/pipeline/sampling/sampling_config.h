@@ -8,6 +8,7 @@
 //     root_grace: 5s             # optional: after the root span arrived (earlier decision)
 //     max_traces: 50000          # optional: pending traces; past it the oldest is decided
 //     decision_cache_size: 100000  # optional: recent decisions late spans follow
+//     dry_run: false             # optional: decide and count, but keep every trace
 //     policies:                  # required, at least one
 //       - name: errors           # required, unique among its siblings
 //         type: status_code      # required: one of the types below
@@ -48,6 +49,9 @@ struct TailSamplingConfig {
   uint64_t root_grace_ns = 5'000'000'000ULL;
   uint64_t max_traces = 50'000;
   uint64_t decision_cache_size = 100'000;
+  // Decide and count what the policies would keep, but store every trace (as Honeycomb
+  // Refinery's dry run): for trying policies out on real traffic.
+  bool dry_run = false;
   std::vector<PolicyConfig> policies;
 };
 

@@ -63,7 +63,20 @@ TEST(SamplingConfigTest, DefaultsAndAbsentSection) {
   EXPECT_EQ(c->root_grace_ns, 5'000'000'000ULL);
   EXPECT_EQ(c->max_traces, 50'000u);
   EXPECT_EQ(c->decision_cache_size, 100'000u);
+  EXPECT_FALSE(c->dry_run);
   EXPECT_EQ(parse_tail_sampling_config_text("alerts: {}\n").status().code(), ResultCode::kNotFound);
+}
+
+TEST(SamplingConfigTest, DryRun) {
+  auto c = parse_tail_sampling_config_text(
+      "tail_sampling:\n  dry_run: true\n  policies: [{name: a, type: always_sample}]\n");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_TRUE(c->dry_run);
+  auto bad = parse_tail_sampling_config_text(
+      "tail_sampling:\n  dry_run: maybe\n  policies: [{name: a, type: always_sample}]\n");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("config line 2: tail_sampling.dry_run"), std::string::npos)
+      << bad.status().message();
 }
 
 struct BadCase {

@@ -2,6 +2,8 @@
 
 #include <condition_variable>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -20,6 +22,8 @@
 #include "metrics/red_processor.h"
 #include "pipeline/pipeline.h"
 #include "query/params.h"
+#include "sampling/sampling_config.h"
+#include "sampling/tail_sampler.h"
 #include "server/pipeline/red_metrics_reader.h"
 #include "server/webhook_poster.h"
 
@@ -28,12 +32,16 @@ namespace weft::server {
 namespace alerts = pipeline::alerts;
 namespace graph = pipeline::graph;
 namespace metrics = pipeline::metrics;
+namespace sampling = pipeline::sampling;
 
 struct PipelineRuntime::Parts {
   SpanSink* store = nullptr;
   metrics::PrometheusFamilies prometheus;
   std::unique_ptr<metrics::MetricsStore> metrics;
   graph::ServiceGraph* graph = nullptr;  // owned by `chain`
+  // Tail sampling in dry run (the store keeps every trace): decides and counts.
+  sampling::TailSampler* sampler = nullptr;  // owned by `chain`; null when not configured
+  std::map<std::string, uint64_t> sampler_counted;  // what the counters already hold
   std::unique_ptr<pipeline::Pipeline> chain;
   std::unique_ptr<RedMetricsReader> reader;
   alerts::AlertsConfig alerts_config;
@@ -60,11 +68,40 @@ Result<std::string> read_text_file(const std::string& path) {
   return text.str();
 }
 
+// Tail sampling's decisions so far into /metrics counters (the sampler keeps totals; the
+// counters get the difference since the last call). Called from the expiry thread only.
+void count_sampler_decisions(PipelineRuntime::Parts& p) {
+  auto& reg = MetricsRegistry::global();
+  auto& policies =
+      reg.counter("weft_tail_sampling_policy_decisions_total",
+                  "Tail sampling verdicts per top-level policy (dry run: nothing is dropped)",
+                  {"policy", "decision"});
+  auto& services = reg.counter("weft_tail_sampling_traces_total",
+                               "Traces tail sampling kept or would drop, per root service",
+                               {"service", "decision"});
+  auto bump = [&p](Counter& c, const std::string& key, uint64_t total) {
+    uint64_t& seen = p.sampler_counted[key];
+    if (total > seen) c.inc(total - seen);
+    seen = total;
+  };
+  sampling::TailSamplerStats st = p.sampler->stats();
+  // Keys of sampler_counted: family, name and decision joined by '\n' (in no name).
+  for (const auto& s : st.policies) {
+    bump(policies.with({s.name, "sampled"}), "policy\n" + s.name + "\nsampled", s.sampled);
+    bump(policies.with({s.name, "not_sampled"}), "policy\n" + s.name + "\nnot", s.not_sampled);
+  }
+  for (const auto& s : st.services) {
+    bump(services.with({s.service, "kept"}), "service\n" + s.service + "\nkept", s.kept);
+    bump(services.with({s.service, "dropped"}), "service\n" + s.service + "\ndropped", s.dropped);
+  }
+}
+
 // weft's own figures of the pipeline, read when /metrics is scraped.
 void register_gauges(PipelineRuntime::Parts& p) {
   auto& reg = MetricsRegistry::global();
   metrics::MetricsStore* m = p.metrics.get();
-  reg.callback_gauge("weft_red_series", "RED span series held (capped by --metrics-max-series)",
+  reg.callback_gauge("weft_red_series",
+                     "RED span series held (--metrics-max-series, plus \"__other__\" series)",
                      [m] { return static_cast<double>(m->series_count(metrics::Family::kSpans)); });
   reg.callback_gauge("weft_red_edge_series", "Service graph edge series held", [m] {
     return static_cast<double>(m->series_count(metrics::Family::kEdges));
@@ -75,6 +112,12 @@ void register_gauges(PipelineRuntime::Parts& p) {
         return static_cast<double>(m->overflowed_calls(metrics::Family::kSpans) +
                                    m->overflowed_calls(metrics::Family::kEdges));
       });
+  reg.callback_gauge("weft_red_memory_bytes",
+                     "Estimated memory held by the RED metrics (--metrics-memory-budget)",
+                     [m] { return static_cast<double>(m->bytes_held()); });
+  reg.callback_gauge("weft_red_evicted_buckets_total",
+                     "RED metric buckets moved out of memory (read back from disk on demand)",
+                     [m] { return static_cast<double>(m->evicted_buckets()); });
   reg.callback_gauge("weft_red_late_spans_total",
                      "Spans too old (or too far ahead) for their bucket, counted at arrival",
                      [m] { return static_cast<double>(m->late_spans() + m->future_spans()); });
@@ -95,6 +138,10 @@ void register_gauges(PipelineRuntime::Parts& p) {
                      graph_stat(&graph::ServiceGraphStats::evicted));
   reg.callback_gauge("weft_graph_pending", "Span halves waiting for their other half",
                      graph_stat(&graph::ServiceGraphStats::pending));
+  if (sampling::TailSampler* ts = p.sampler) {
+    reg.callback_gauge("weft_tail_sampling_pending_traces", "Traces waiting for their decision",
+                       [ts] { return static_cast<double>(ts->stats().pending_traces); });
+  }
   if (alerts::AlertEngine* e = p.alerts.get()) {
     reg.callback_gauge("weft_alerts_firing", "SLA alerts firing now", [e] {
       double n = 0;
@@ -129,14 +176,31 @@ Result<std::unique_ptr<PipelineRuntime>> PipelineRuntime::open(const PipelineFla
                                                                SpanSink& store) {
   auto parts = std::make_unique<Parts>();
   parts->store = &store;
+  std::optional<sampling::TailSamplingConfig> tail_config;
   if (!flags.config_file.empty()) {
     WEFT_ASSIGN_OR_RETURN(std::string text, read_text_file(flags.config_file));
-    auto config = alerts::parse_alerts_config_text(text);
-    if (!config.is_ok())
+    auto alerts_config = alerts::parse_alerts_config_text(text);
+    if (!alerts_config.is_ok())
+      return invalid_argument(flags.config_file + ": " + alerts_config.status().message());
+    parts->alerts_config = std::move(alerts_config).value();
+    auto config = sampling::parse_tail_sampling_config_text(text);
+    if (config.is_ok()) {
+      if (!config->dry_run)
+        return invalid_argument(
+            flags.config_file +
+            ": tail_sampling: this weft runs tail sampling only as a dry run (dry_run: true): "
+            "the policies decide and /metrics counts what they would keep, and the store "
+            "keeps every trace");
+      tail_config = std::move(config).value();
+    } else if (config.status().code() != ResultCode::kNotFound) {
       return invalid_argument(flags.config_file + ": " + config.status().message());
-    parts->alerts_config = std::move(config).value();
+    }
   }
   if (!flags.red_metrics) {
+    if (tail_config)
+      return invalid_argument(flags.config_file +
+                              ": tail sampling runs in the pipeline, which --no-red-metrics "
+                              "turns off");
     if (!parts->alerts_config.rules.empty())
       return invalid_argument(flags.config_file +
                               ": alerts need the RED metrics, which --no-red-metrics turns off");
@@ -151,6 +215,9 @@ Result<std::unique_ptr<PipelineRuntime>> PipelineRuntime::open(const PipelineFla
                                                        "--metrics-coarse-retention",
                                                        flags.coarse_retention));
   mo.max_series_per_family = flags.max_series;
+  WEFT_ASSIGN_OR_RETURN(mo.memory_budget_bytes,
+                        parse_byte_size("--metrics-memory-budget", flags.memory_budget));
+  if (mo.memory_budget_bytes == 0) mo.memory_budget_bytes = UINT64_MAX;  // "0": no budget
   graph::ServiceGraphOptions go;
   WEFT_ASSIGN_OR_RETURN(go.pairing_window_nanos,
                         query::parse_duration("--graph-window", flags.graph_window));
@@ -172,6 +239,12 @@ Result<std::unique_ptr<PipelineRuntime>> PipelineRuntime::open(const PipelineFla
   std::vector<std::unique_ptr<pipeline::Processor>> chain;
   chain.push_back(std::make_unique<metrics::RedProcessor>(*m));
   chain.push_back(std::move(graph));
+  if (tail_config) {
+    WEFT_ASSIGN_OR_RETURN(std::unique_ptr<sampling::TailSampler> sampler,
+                          sampling::TailSampler::create(std::move(*tail_config)));
+    parts->sampler = sampler.get();
+    chain.push_back(std::move(sampler));
+  }
   parts->chain = std::make_unique<pipeline::Pipeline>(store, std::move(chain));
 
   parts->reader = std::make_unique<RedMetricsReader>(*m);
@@ -220,6 +293,7 @@ std::string PipelineRuntime::describe() const {
                   std::to_string(parts_->metrics->series_count(metrics::Family::kSpans)) +
                   " series recovered)";
   const auto& ac = parts_->alerts_config;
+  if (parts_->sampler) s += ", tail sampling (dry run: every trace is kept)";
   s += ", " + std::to_string(ac.rules.size()) + " alert rule" + (ac.rules.size() == 1 ? "" : "s");
   if (ac.webhook) s += " -> " + ac.webhook->url;
   return s;
@@ -247,7 +321,12 @@ void PipelineRuntime::start(const std::string& external_url) {
     std::unique_lock lock(p.mu);
     while (!p.cv.wait_for(lock, std::chrono::seconds(1), [&p] { return p.stopping; })) {
       lock.unlock();
-      p.graph->expire(Clock::system().now_unix_nanos());
+      const uint64_t now = Clock::system().now_unix_nanos();
+      p.graph->expire(now);
+      if (p.sampler) {
+        (void)p.sampler->decide(now);  // dry run: the decisions are only counted
+        count_sampler_decisions(p);
+      }
       lock.lock();
     }
   });

@@ -39,6 +39,23 @@ bool get_byte(std::string_view& in, uint8_t* b) {
   return true;
 }
 
+bool skip_name(std::string_view& in) {
+  uint64_t n = 0;
+  if (!coding::get_varint64(in, &n) || n > kMaxName || n > in.size()) return false;
+  in.remove_prefix(static_cast<size_t>(n));
+  return true;
+}
+
+// The family and bucket start of a payload, without decoding the rest.
+bool peek_payload(std::string_view in, Family* family, uint64_t* bucket) {
+  uint8_t f = 0, kind = 0, flags = 0;
+  if (!get_byte(in, &f) || f >= kFamilyCount || !skip_name(in) || !skip_name(in) ||
+      !get_byte(in, &kind) || !get_byte(in, &flags) || !coding::get_varint64(in, bucket))
+    return false;
+  *family = static_cast<Family>(f);
+  return true;
+}
+
 }  // namespace
 
 std::string segment_header() {
@@ -127,6 +144,11 @@ SegmentContents read_segment(std::string_view file) {
 
 SegmentContents scan_segment(std::string_view file,
                              const std::function<void(BucketRecord&&)>& on_record) {
+  return scan_segment_if(file, nullptr, on_record);
+}
+
+SegmentContents scan_segment_if(std::string_view file, const RecordFilter& want,
+                                const std::function<void(BucketRecord&&)>& on_record) {
   SegmentContents c;
   if (file.size() < kSegmentHeaderSize || file.substr(0, kSegmentMagic.size()) != kSegmentMagic ||
       coding::decode_fixed32(file.data() + kSegmentMagic.size()) != kSegmentFormatVersion) {
@@ -155,6 +177,18 @@ SegmentContents scan_segment(std::string_view file,
     const auto type = static_cast<RecordType>(static_cast<uint8_t>(*type_and_payload));
     std::string_view payload(type_and_payload + 1, len);
     if (type == RecordType::kTenSecondDelta || type == RecordType::kMinute) {
+      if (want) {
+        Family family{};
+        uint64_t bucket = 0;
+        if (!peek_payload(payload, &family, &bucket)) {
+          damaged();
+          break;
+        }
+        if (!want(type, family, bucket)) {
+          in.remove_prefix(kRecordHeaderSize + len);
+          continue;
+        }
+      }
       auto r = decode_payload(type, payload);
       if (!r.is_ok()) {  // intact framing but nonsense inside: treat as damage too
         damaged();

@@ -23,7 +23,8 @@ enum class RecordType : uint8_t {
   // A delta to add to a 10-second bucket (several may exist for one bucket: late spans,
   // restarts); they sum.
   kTenSecondDelta = 1,
-  // A whole 1-minute bucket, written once when its 10-second buckets leave memory; it
+  // A whole 1-minute bucket, written once when its 10-second buckets pass the 10-second
+  // horizon (from memory, and from disk for those evicted under the budget); it
   // supersedes every kTenSecondDelta of that minute and series.
   kMinute = 2,
 };
@@ -53,6 +54,14 @@ SegmentContents read_segment(std::string_view file);
 // being collected (`records` stays empty), so a reader holds one decoded record at a time.
 SegmentContents scan_segment(std::string_view file,
                              const std::function<void(BucketRecord&&)>& on_record);
+// The same, decoding only the records `want(type, family, bucket start)` accepts, judged from
+// the first fields of the payload (a refused record is framed and CRC-checked, not decoded:
+// reading a few minutes back out of a 16 MiB segment skips the sketches of the rest). For
+// reading back what a full scan_segment() already accepted (the store's read-back of evicted
+// buckets); a payload whose first fields are malformed is damage, as for scan_segment().
+using RecordFilter = std::function<bool(RecordType, Family, uint64_t bucket_start_unix_nano)>;
+SegmentContents scan_segment_if(std::string_view file, const RecordFilter& want,
+                                const std::function<void(BucketRecord&&)>& on_record);
 
 // The payload alone (exposed for tests): DATA_LOSS if anything is out of bounds.
 std::string encode_payload(const BucketRecord& r);

@@ -9,11 +9,31 @@
 
 namespace weft::pipeline::metrics {
 
+namespace {
+
+void add_minute(std::vector<uint64_t>& v, uint64_t minute) {
+  if (!v.empty() && v.back() == minute) return;  // the common case: in time order
+  auto at = std::lower_bound(v.begin(), v.end(), minute);
+  if (at == v.end() || *at != minute) v.insert(at, minute);
+}
+
+}  // namespace
+
 void SegmentSet::Extent::add(const BucketRecord& r) {
   auto& slot = r.type == RecordType::kMinute ? max_minute_start : max_ten_start;
   slot = std::max(slot.value_or(0), r.bucket_start_unix_nano);
   if (r.type == RecordType::kMinute)
     min_minute_start = std::min(min_minute_start.value_or(UINT64_MAX), r.bucket_start_unix_nano);
+  else
+    add_minute(ten_minutes, r.bucket_start_unix_nano - r.bucket_start_unix_nano % kOneMinute);
+}
+
+bool SegmentSet::Extent::has_ten_in(uint64_t lo, uint64_t hi) const {
+  if (lo >= hi) return false;
+  // A minute [m, m + 1 min) may hold a delta in [lo, hi) iff m < hi and m + 1 min > lo.
+  auto it = std::lower_bound(ten_minutes.begin(), ten_minutes.end(),
+                             lo >= kOneMinute ? lo - kOneMinute + 1 : 0);
+  return it != ten_minutes.end() && *it < hi;
 }
 
 void SegmentSet::Extent::add(const Extent& e) {
@@ -22,6 +42,7 @@ void SegmentSet::Extent::add(const Extent& e) {
     max_minute_start = std::max(max_minute_start.value_or(0), *e.max_minute_start);
   if (e.min_minute_start)
     min_minute_start = std::min(min_minute_start.value_or(UINT64_MAX), *e.min_minute_start);
+  for (uint64_t m : e.ten_minutes) add_minute(ten_minutes, m);
 }
 
 Result<std::unique_ptr<SegmentSet>> SegmentSet::open(
@@ -35,12 +56,14 @@ Result<std::unique_ptr<SegmentSet>> SegmentSet::open(
   WEFT_ASSIGN_OR_RETURN(auto names, list_segments(dir));
   for (const SegmentName& n : names) {
     WEFT_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(n.path));
-    Segment seg{n.seq, n.path, {}, bytes.size()};
+    Segment seg{n.seq, n.path, {}, bytes.size(), 0};
     SegmentContents c = scan_segment(bytes, [&](BucketRecord&& r) {
       seg.extent.add(r);
       on_record(std::move(r));
     });
     loaded->damaged_bytes += c.damaged_bytes;
+    // Reads back stop where this read stopped: they see exactly the records reloaded.
+    seg.length = seg.published = bytes.size() - c.damaged_bytes;
     {
       std::lock_guard lock(set->list_mu_);
       set->segments_.push_back(std::move(seg));
@@ -73,7 +96,7 @@ Status SegmentSet::append(const std::vector<BucketRecord>& records) {
     }
     {
       std::lock_guard lock(list_mu_);
-      segments_.push_back({next_seq_, w->path(), {}, w->size()});
+      segments_.push_back({next_seq_, w->path(), {}, w->size(), 0});
     }
     ++next_seq_;
     writer_.emplace(std::move(*w));
@@ -116,15 +139,23 @@ void SegmentSet::drop_expired(uint64_t ten_horizon, uint64_t minute_cutoff) {
   });
 }
 
-std::vector<SegmentSet::Readable> SegmentSet::minute_segments(uint64_t lo, uint64_t hi) const {
+std::vector<SegmentSet::Readable> SegmentSet::readable(uint64_t minute_lo, uint64_t minute_hi,
+                                                       uint64_t ten_lo, uint64_t ten_hi) const {
   std::vector<Readable> out;
   std::lock_guard lock(list_mu_);
   for (const Segment& s : segments_) {
     const Extent& e = s.extent;
-    if (!e.min_minute_start || *e.min_minute_start >= hi || *e.max_minute_start < lo) continue;
-    out.push_back({s.path, s.length});
+    const bool minutes = minute_lo < minute_hi && e.min_minute_start &&
+                         *e.min_minute_start < minute_hi && *e.max_minute_start >= minute_lo;
+    if ((minutes || e.has_ten_in(ten_lo, ten_hi)) && s.published > 0)
+      out.push_back({s.path, s.published});
   }
   return out;
+}
+
+void SegmentSet::publish() {
+  std::lock_guard lock(list_mu_);
+  for (Segment& s : segments_) s.published = s.length;
 }
 
 }  // namespace weft::pipeline::metrics

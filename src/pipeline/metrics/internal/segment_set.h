@@ -4,8 +4,8 @@
 // so nothing is appended behind a damaged tail), and deleting a segment once everything in
 // it has been superseded or has expired (docs/format/metrics.md, "Retention").
 //
-// Not thread-safe, except minute_segments(): the store calls the rest under its flush mutex;
-// queries of old ranges call minute_segments() concurrently (it takes list_mu_).
+// Not thread-safe, except readable() / minute_segments(): the store calls the rest under its
+// flush mutex; queries of evicted ranges call readable() concurrently (it takes list_mu_).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,15 +44,26 @@ class SegmentSet {
   // record ends at or before `minute_cutoff`. Does nothing while bytes wait to be rewritten.
   void drop_expired(uint64_t ten_horizon, uint64_t minute_cutoff);
 
-  // For reading old minutes back (queries before the store's in-memory minute horizon): the
-  // segments holding a MINUTE record whose minute starts in [lo, hi), oldest first, each with
-  // the length of its durably written part (bytes of a failed append are not included).
-  // A listed file may be deleted before it is read (only when all its records expired).
+  // For reading evicted buckets back (queries before the store's in-memory horizons, and the
+  // roll of evicted 10-second buckets into their minute): the segments holding a MINUTE record
+  // whose minute starts in [minute_lo, minute_hi) or a TEN_SECOND_DELTA whose bucket starts in
+  // [ten_lo, ten_hi) (an empty range asks for nothing), oldest first, each with its *published*
+  // length (see publish()). A listed file may be deleted before it is read (only when nothing
+  // in it is needed any more: all its minutes expired and its deltas were rolled).
   struct Readable {
     std::string path;
     uint64_t length = 0;
   };
-  std::vector<Readable> minute_segments(uint64_t lo, uint64_t hi) const;
+  std::vector<Readable> readable(uint64_t minute_lo, uint64_t minute_hi, uint64_t ten_lo,
+                                 uint64_t ten_hi) const;
+  std::vector<Readable> minute_segments(uint64_t lo, uint64_t hi) const {
+    return readable(lo, hi, 0, 0);
+  }
+  // Makes every byte durably written so far visible to readable(). The store calls it at the
+  // moment it drops from memory what those bytes hold (under its eviction lock), so a query
+  // never counts a delta both from memory and from disk. At open, the intact part of each
+  // file read is published.
+  void publish();
 
   size_t segment_count() const {
     std::lock_guard lock(list_mu_);
@@ -67,6 +78,10 @@ class SegmentSet {
     std::optional<uint64_t> max_ten_start;
     std::optional<uint64_t> max_minute_start;
     std::optional<uint64_t> min_minute_start;  // the per-segment time index of old reads
+    // Minute starts of the TEN_SECOND_DELTA records, sorted, distinct (a few per segment in
+    // steady state; a late delta adds its own minute rather than widening a range).
+    std::vector<uint64_t> ten_minutes;
+    bool has_ten_in(uint64_t lo, uint64_t hi) const;  // a delta starting in [lo, hi)?
     void add(const BucketRecord& r);
     void add(const Extent& e);
   };
@@ -74,7 +89,8 @@ class SegmentSet {
     uint64_t seq = 0;
     std::string path;
     Extent extent;
-    uint64_t length = 0;  // bytes durably written (the whole file for one read at open)
+    uint64_t length = 0;     // bytes durably written (the intact part for one read at open)
+    uint64_t published = 0;  // what readable() returns: `length` as of the last publish()
   };
 
   SegmentSet(std::string dir, uint64_t max_bytes) : dir_(std::move(dir)), max_bytes_(max_bytes) {}

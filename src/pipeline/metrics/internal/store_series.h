@@ -42,18 +42,28 @@ inline int64_t bucket_bytes(const StoredBucket& b) {
          string_bytes(b.persisted.sketch) + exemplar_bytes(b.persisted.exemplars) +
          stats_bytes(b.pending);
 }
+// What evicting a 10-second bucket frees: its persisted part, and the node when no pending
+// data keeps it (counted here whenever the bucket has a persisted part; 0 without one).
+inline int64_t persisted_bytes(const StoredBucket& b) {
+  if (b.persisted.calls == 0) return 0;
+  return kMapNode + static_cast<int64_t>(sizeof(uint64_t) + sizeof(StoredBucket)) +
+         string_bytes(b.persisted.sketch) + exemplar_bytes(b.persisted.exemplars);
+}
 }  // namespace memory
 
 struct MetricsStore::Series {
   SeriesKey key;
   Admit admitted = Admit::kRegular;          // which cardinality budget it counts against
-  std::map<uint64_t, StoredBucket> tens;     // by bucket start
+  // By bucket start. Below the family's 10-second memory horizon only the data not yet
+  // durable (late spans): pending, or persisted by a flush not yet published.
+  std::map<uint64_t, StoredBucket> tens;
   std::map<uint64_t, StoredBucket> minutes;  // by minute start; all before the 10 s horizon
   std::vector<uint64_t> dirty_tens;          // tens with pending data
   std::vector<uint64_t> dirty_minutes;       // minutes with pending data (reloaded deltas)
   uint64_t calls_total = 0, errors_total = 0;
-  // End of the newest minute evicted from memory (its data is on disk): the series is kept
-  // (services(), series_count()) until that minute expires, as it would be with no budget.
+  // End of the newest minute evicted from memory, or holding an evicted 10-second bucket (its
+  // data is on disk): the series is kept (services(), series_count()) until that minute
+  // expires, as it would be with no budget.
   uint64_t evicted_until = 0;
 
   // Estimated bytes of the series without its buckets: the Series, its hash-map node with the
