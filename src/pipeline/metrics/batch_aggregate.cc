@@ -4,14 +4,16 @@ namespace weft::pipeline::metrics {
 
 BucketStats& BatchAggregate::slot(const SeriesKeyView& key, uint64_t end_unix_nano) {
   const uint64_t bucket = end_unix_nano - end_unix_nano % kTenSeconds;
-  auto it = index_.find(Slot{key, bucket});
+  const size_t key_hash = hash_key(key);
+  auto it = index_.find(Slot{key, bucket, key_hash});
   if (it != index_.end()) [[likely]]
     return it->second->stats;
   AggregateEntry& e = entries_.emplace_back();
   e.key =
       SeriesKey{key.family, std::string(key.first), std::string(key.second), key.kind, key.flags};
+  e.key_hash = key_hash;
   e.bucket_start_unix_nano = bucket;
-  index_.emplace(Slot{view_of(e.key), bucket}, &e);
+  index_.emplace(Slot{view_of(e.key), bucket, key_hash}, &e);
   return e.stats;
 }
 

@@ -21,6 +21,7 @@ inline constexpr uint64_t kOneMinute = 60'000'000'000ULL;
 
 struct AggregateEntry {
   SeriesKey key;
+  size_t key_hash = 0;  // SeriesKeyHash()(key), computed once
   uint64_t bucket_start_unix_nano = 0;
   BucketStats stats;
 };
@@ -41,11 +42,14 @@ class BatchAggregate {
   struct Slot {
     SeriesKeyView key;
     uint64_t bucket;
-    friend bool operator==(const Slot&, const Slot&) = default;
+    size_t key_hash;  // hash_key(key)
+    friend bool operator==(const Slot& a, const Slot& b) {
+      return a.bucket == b.bucket && a.key == b.key;
+    }
   };
   struct SlotHash {
     size_t operator()(const Slot& s) const {
-      return hash_key(s.key) ^ (s.bucket * 0x9E3779B97F4A7C15ULL);
+      return s.key_hash ^ (s.bucket * 0x9E3779B97F4A7C15ULL);
     }
   };
   BucketStats& slot(const SeriesKeyView& key, uint64_t end_unix_nano);

@@ -80,7 +80,11 @@ void MetricsStore::apply(Series& s, const AggregateEntry& e, uint64_t now) {
     late_ += e.stats.calls;
   }
   bucket = std::max(bucket, horizon);  // only if the clock went back past the horizon
-  auto [it, inserted] = s.tens.try_emplace(bucket);
+  // Nearly every span lands in the series' newest bucket: check it before the tree walk.
+  bool inserted = false;
+  auto it = s.tens.empty() ? s.tens.end() : std::prev(s.tens.end());
+  if (it == s.tens.end() || it->first != bucket)
+    std::tie(it, inserted) = s.tens.try_emplace(bucket);
   StoredBucket& b = it->second;
   const int64_t before = inserted ? 0 : memory::bucket_bytes(b);
   if (!b.has_pending()) s.dirty_tens.push_back(bucket);
@@ -115,7 +119,7 @@ void MetricsStore::record(const BatchAggregate& batch) {
   std::vector<std::pair<uint32_t, const AggregateEntry*>> order;
   order.reserve(batch.entries().size());
   for (const AggregateEntry& e : batch.entries())
-    order.emplace_back(static_cast<uint32_t>(SeriesKeyHash()(e.key) % kShards), &e);
+    order.emplace_back(static_cast<uint32_t>(e.key_hash % kShards), &e);
   std::sort(order.begin(), order.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<const AggregateEntry*> refused;

@@ -21,9 +21,17 @@ class RedObservation : public Observation {
 
 std::unique_ptr<Observation> RedProcessor::observe(const model::SpanBatch& batch) {
   BatchAggregate agg;
-  for (const model::Span& s : batch.spans)
-    agg.add_span(s.service_name(), s.name, s.kind, s.is_error(), s.end_time_unix_nano,
-                 s.duration_nanos(), s.trace_id);
+  // Spans of one resource share its pointer: look service.name up once per run of them.
+  const model::Resource* resource = nullptr;
+  std::string_view service;
+  for (const model::Span& s : batch.spans) {
+    if (s.resource.get() != resource || resource == nullptr) {
+      resource = s.resource.get();
+      service = s.service_name();
+    }
+    agg.add_span(service, s.name, s.kind, s.is_error(), s.end_time_unix_nano, s.duration_nanos(),
+                 s.trace_id);
+  }
   if (agg.empty()) return nullptr;
   return std::make_unique<RedObservation>(store_, std::move(agg));
 }
