@@ -27,45 +27,70 @@ struct PeerAttributes {
   std::string_view url_old;
 };
 
-// Which attribute fills which field.
-struct Field {
-  std::string_view key;
-  std::string_view PeerAttributes::*member;
-};
-constexpr Field kFields[] = {
-    {"peer.service", &PeerAttributes::peer_service},
-    {"db.system.name", &PeerAttributes::db_system},
-    {"db.system", &PeerAttributes::db_system_old},
-    {"db.namespace", &PeerAttributes::db_namespace},
-    {"db.name", &PeerAttributes::db_name},
-    {"messaging.system", &PeerAttributes::messaging_system},
-    {"messaging.destination.template", &PeerAttributes::destination_template},
-    {"messaging.destination.name", &PeerAttributes::destination_name},
-    {"messaging.destination", &PeerAttributes::destination_legacy},
-    {"server.address", &PeerAttributes::server_address},
-    {"net.peer.name", &PeerAttributes::net_peer_name},
-    {"http.host", &PeerAttributes::http_host},
-    {"url.full", &PeerAttributes::url},
-    {"http.url", &PeerAttributes::url_old},
-};
-
+// One pass; the keys are told apart by length first, so an attribute the rule does not
+// read costs a length test (and at most a compare or two), not fourteen compares.
+// Same outcome as "for each attribute, the first of the rule's keys it equals": a bool
+// value only counts for the two flags, a string value only when non-empty, the last
+// occurrence of a key wins.
 PeerAttributes scan(const KeyValueList& attributes) {
   PeerAttributes a;
   for (const KeyValue& kv : attributes) {
     const std::string_view k = kv.key;
-    if (const bool* b = kv.value.as_bool()) {
-      if (*b && (k == "messaging.destination.temporary" || k == "messaging.destination.anonymous"))
-        a.destination_temporary = true;
-      continue;
-    }
-    const std::string* s = kv.value.as_string();
-    if (!s || s->empty()) continue;
-    for (const Field& f : kFields) {
-      if (k == f.key) {
-        a.*f.member = *s;
+    std::string_view PeerAttributes::*member = nullptr;
+    switch (k.size()) {
+      case 7:
+        if (k == "db.name") member = &PeerAttributes::db_name;
         break;
-      }
+      case 8:
+        if (k == "url.full")
+          member = &PeerAttributes::url;
+        else if (k == "http.url")
+          member = &PeerAttributes::url_old;
+        break;
+      case 9:
+        if (k == "db.system")
+          member = &PeerAttributes::db_system_old;
+        else if (k == "http.host")
+          member = &PeerAttributes::http_host;
+        break;
+      case 12:
+        if (k == "peer.service")
+          member = &PeerAttributes::peer_service;
+        else if (k == "db.namespace")
+          member = &PeerAttributes::db_namespace;
+        break;
+      case 13:
+        if (k == "net.peer.name") member = &PeerAttributes::net_peer_name;
+        break;
+      case 14:
+        if (k == "db.system.name")
+          member = &PeerAttributes::db_system;
+        else if (k == "server.address")
+          member = &PeerAttributes::server_address;
+        break;
+      case 16:
+        if (k == "messaging.system") member = &PeerAttributes::messaging_system;
+        break;
+      case 21:
+        if (k == "messaging.destination") member = &PeerAttributes::destination_legacy;
+        break;
+      case 26:
+        if (k == "messaging.destination.name") member = &PeerAttributes::destination_name;
+        break;
+      case 30:
+        if (k == "messaging.destination.template") member = &PeerAttributes::destination_template;
+        break;
+      case 31:
+        if (k == "messaging.destination.temporary" || k == "messaging.destination.anonymous") {
+          if (const bool* b = kv.value.as_bool(); b && *b) a.destination_temporary = true;
+        }
+        continue;
+      default:
+        continue;
     }
+    if (!member) continue;
+    const std::string* s = kv.value.as_string();
+    if (s && !s->empty()) a.*member = *s;
   }
   return a;
 }
@@ -89,8 +114,8 @@ std::string_view strip_port(std::string_view hostport) {
   return hostport;
 }
 
-std::string host_of(const PeerAttributes& a, bool with_http) {
-  std::string out;
+// Appends the host (rule above) to `out`.
+void append_host(std::string& out, const PeerAttributes& a, bool with_http) {
   std::string_view h = first(a.server_address, a.net_peer_name);
   if (!h.empty()) {
     append_lower(out, strip_port(h));
@@ -98,9 +123,8 @@ std::string host_of(const PeerAttributes& a, bool with_http) {
     if (!a.http_host.empty())
       append_lower(out, strip_port(a.http_host));
     else
-      out = url_host(first(a.url, a.url_old));
+      out += url_host(first(a.url, a.url_old));
   }
-  return out;
 }
 
 void truncate(std::string& s) {
@@ -121,39 +145,48 @@ std::string url_host(std::string_view url) {
   return out;
 }
 
-std::optional<PeerNode> peer_node_of(const KeyValueList& attributes) {
+bool peer_node_into(const KeyValueList& attributes, std::string* name, PeerKind* kind) {
   const PeerAttributes a = scan(attributes);
   const std::string_view db_system = first(a.db_system, a.db_system_old);
-  PeerNode node;
   if (!db_system.empty())
-    node.kind = PeerKind::kDatabase;
+    *kind = PeerKind::kDatabase;
   else if (!a.messaging_system.empty())
-    node.kind = PeerKind::kMessaging;
+    *kind = PeerKind::kMessaging;
   else if (!a.peer_service.empty())
-    node.kind = PeerKind::kService;
+    *kind = PeerKind::kService;
   else
-    node.kind = PeerKind::kExternal;
+    *kind = PeerKind::kExternal;
 
+  std::string& out = *name;
+  out.clear();
   if (!a.peer_service.empty()) {
-    node.name = a.peer_service;
+    out = a.peer_service;
   } else if (!db_system.empty()) {
-    node.name = db_system;
-    std::string host = host_of(a, /*with_http=*/false);
-    std::string_view db = first(a.db_namespace, a.db_name);
-    if (!host.empty())
-      node.name.append("@").append(host);
-    else if (!db.empty())
-      node.name.append("/").append(db);
+    out = db_system;
+    const size_t system_size = out.size();
+    out.push_back('@');
+    append_host(out, a, /*with_http=*/false);
+    if (out.size() == system_size + 1) {  // no host
+      out.resize(system_size);
+      std::string_view db = first(a.db_namespace, a.db_name);
+      if (!db.empty()) out.append("/").append(db);
+    }
   } else if (!a.messaging_system.empty()) {
-    node.name = a.messaging_system;
+    out = a.messaging_system;
     std::string_view dest =
         first(a.destination_template, first(a.destination_name, a.destination_legacy));
-    if (!dest.empty() && !a.destination_temporary) node.name.append("/").append(dest);
+    if (!dest.empty() && !a.destination_temporary) out.append("/").append(dest);
   } else {
-    node.name = host_of(a, /*with_http=*/true);
-    if (node.name.empty()) return std::nullopt;
+    append_host(out, a, /*with_http=*/true);
+    if (out.empty()) return false;
   }
-  truncate(node.name);
+  truncate(out);
+  return true;
+}
+
+std::optional<PeerNode> peer_node_of(const KeyValueList& attributes) {
+  PeerNode node;
+  if (!peer_node_into(attributes, &node.name, &node.kind)) return std::nullopt;
   return node;
 }
 

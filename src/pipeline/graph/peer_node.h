@@ -44,6 +44,10 @@ struct PeerNode {
 // over `attributes`.
 std::optional<PeerNode> peer_node_of(const model::KeyValueList& attributes);
 
+// The same, without allocating in the common case: writes the name into `*name` (reusing its
+// capacity) and the kind into `*kind`; false (and `*name` unspecified) when there is no node.
+bool peer_node_into(const model::KeyValueList& attributes, std::string* name, PeerKind* kind);
+
 // The host of an absolute URL ("https://User@Api.Example.com:8443/x?y" -> "api.example.com"),
 // lowercased, without userinfo or port; empty if there is none. IPv6 keeps its brackets.
 std::string url_host(std::string_view url);

@@ -61,6 +61,38 @@ TEST(PendingTableTest, MatchesExpiresAndFreesNames) {
   EXPECT_EQ(tally.pending_delta, 0);
 }
 
+// Enough entries for several slab chunks and index growth; an expiry that leaves the shard
+// mostly empty compacts it; what is left still pairs, in its order.
+TEST(PendingTableTest, ManyEntriesSurviveGrowthAndCompaction) {
+  PendingTable table(1, 100'000);
+  std::vector<EdgeSample> edges;
+  PendingTally tally;
+  Builder old_ones, new_ones;
+  for (uint64_t t = 0; t < 3000; ++t)
+    (t < 2500 ? old_ones : new_ones).half(t, Side::kClient, "c", "db-" + std::to_string(t % 7));
+  table.offer(old_ones.b, /*now=*/1000, edges, tally);
+  table.offer(new_ones.b, /*now=*/2000, edges, tally);
+  EXPECT_EQ(table.size(), 3000u);
+  EXPECT_EQ(table.name_count(), 8u);
+  table.expire(/*cutoff=*/1000, edges, tally);
+  EXPECT_EQ(table.size(), 500u);  // a sixth of the slab in use: compacted
+  ASSERT_EQ(edges.size(), 2500u);
+  EXPECT_EQ(edges.front().server, "db-0");  // oldest first
+  EXPECT_EQ(edges.back().server, "db-" + std::to_string(2499 % 7));
+  edges.clear();
+  Builder servers;
+  for (uint64_t t = 0; t < 3000; ++t) servers.half(t, Side::kServer, "s");
+  table.offer(servers.b, /*now=*/3000, edges, tally);
+  EXPECT_EQ(tally.paired, 500u);
+  EXPECT_EQ(table.size(), 2500u);  // the servers of the expired clients wait
+  for (const EdgeSample& e : edges) EXPECT_EQ(e.client, "c");
+  table.expire(/*cutoff=*/3000, edges, tally);
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.name_count(), 0u);
+  EXPECT_EQ(tally.unpaired, 2500u);
+  EXPECT_EQ(tally.pending_delta, 0);
+}
+
 TEST(PendingTableTest, CapacityIsSplitBetweenShards) {
   PendingTable table(4, 8);  // two entries per shard
   std::vector<EdgeSample> edges;

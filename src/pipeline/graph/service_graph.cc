@@ -35,7 +35,9 @@ ServiceGraph::ServiceGraph(ServiceGraphOptions options, EdgeSink sink, UnixNanoC
 std::unique_ptr<Observation> ServiceGraph::observe(const model::SpanBatch& batch) {
   HalfBatch halves = collect_halves(
       batch,
-      {.shards = table_.shard_count(), .user_client_for_roots = options_.user_client_for_roots});
+      {.shards = table_.shard_count(),
+       .user_client_for_roots = options_.user_client_for_roots,
+       .shard_capacity = table_.shard_capacity()});
   if (halves.halves.empty() && halves.user_edges.empty()) return nullptr;
   return std::make_unique<ServiceGraphObservation>(*this, std::move(halves));
 }

@@ -23,8 +23,12 @@
 //     spans say a call crossed a process boundary; a renderer may hide loops.
 //   * One client half pairs with one server half. A second SERVER (or CONSUMER) span under
 //     one parent is counted as a duplicate and dropped, so messaging fan-out (one PRODUCER,
-//     many CONSUMERs) counts the first consumer only. CONSUMER roots that point at their
-//     producer by a span link are not paired.
+//     many CONSUMERs) counts the first consumer only.
+//   * A CONSUMER span pairs with the PRODUCER span its first span link points to (link
+//     trace ID, link span ID) when it has no parent or its parent is not a PRODUCER span
+//     (OTel messaging: the "process" span links to the message's creation context; the
+//     reference workload's consumers are roots with one such link). The exact rule is in
+//     half_span.h. A batch receive linked to several messages pairs with the first.
 //   * Edge latency and end time are the client span's; error if either side is ERROR.
 //   * With user_client_for_roots, each root SERVER span is an edge "user" -> its service at
 //     commit (no pairing needed); EdgeSample has no flag for a virtual client, so the name

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "loadgen/workload.h"
 #include "pipeline/pipeline.h"
 
 namespace weft::pipeline::graph {
@@ -49,6 +50,8 @@ struct SpanSpec {
   bool error = false;
   uint64_t start = kStart;
   uint64_t end = kStart + 5'000'000;
+  uint64_t link_trace = 0;  // with link_id: one span link to (trace(link_trace), link_id)
+  uint64_t link_id = 0;
 };
 
 Span make_span(const SpanSpec& s) {
@@ -62,6 +65,7 @@ Span make_span(const SpanSpec& s) {
   span.end_time_unix_nano = s.end;
   span.attributes = s.attributes;
   if (s.error) span.status.code = SpanStatusCode::kError;
+  if (s.link_id) span.links.push_back({trace(s.link_trace), span_id(s.link_id), "", {}, 0, 0});
   span.resource = resource_of(s.service);
   span.scope = std::make_shared<InstrumentationScope>();
   return span;
@@ -180,6 +184,179 @@ TEST_F(ServiceGraphTest, ProducerAndConsumerMakeAMessagingEdge) {
   EXPECT_EQ(got[0].server, "shipping");
   EXPECT_TRUE(got[0].messaging);
   EXPECT_FALSE(got[0].virtual_server);  // the consumer came: no virtual node for kafka
+}
+
+// OTel messaging: a CONSUMER ("process") span is often a root, or the child of a "receive"
+// span, and points at the message's PRODUCER ("create") span by a span link.
+TEST_F(ServiceGraphTest, ConsumerRootPairsWithTheProducerItsLinkPointsTo) {
+  auto g = make();
+  write(*g, batch({{.kind = SpanKind::kProducer,
+                    .service = "orders",
+                    .trace = 1,
+                    .id = 10,
+                    .attributes = {{"messaging.system", "kafka"}},
+                    .end = kStart + 2'000'000},
+                   {.kind = SpanKind::kConsumer,
+                    .service = "shipping",
+                    .trace = 1,
+                    .id = 11,
+                    .error = true,
+                    .link_trace = 1,
+                    .link_id = 10}}));
+  // Across batches, consumer first; the link may point into another trace.
+  write(*g, batch({{.kind = SpanKind::kConsumer,
+                    .service = "billing",
+                    .trace = 3,
+                    .id = 31,
+                    .link_trace = 2,
+                    .link_id = 20}}));
+  EXPECT_EQ(g->stats().pending, 1u);
+  write(*g, batch({{.kind = SpanKind::kProducer, .service = "orders", .trace = 2, .id = 20}}));
+  auto got = edges();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].client, "orders");
+  EXPECT_EQ(got[0].server, "shipping");
+  EXPECT_TRUE(got[0].messaging);
+  EXPECT_FALSE(got[0].virtual_server);
+  EXPECT_TRUE(got[0].error);
+  EXPECT_EQ(got[0].duration_nanos, 2'000'000u);  // the producer's
+  EXPECT_EQ(got[1].client, "orders");
+  EXPECT_EQ(got[1].server, "billing");
+  EXPECT_TRUE(got[1].messaging);
+  auto st = g->stats();
+  EXPECT_EQ(st.paired, 2u);
+  EXPECT_EQ(st.pending, 0u);
+}
+
+TEST_F(ServiceGraphTest, ConsumerUnderANonProducerParentPairsByItsLink) {
+  auto g = make();
+  write(*g, batch({{.kind = SpanKind::kProducer, .service = "orders", .trace = 1, .id = 10},
+                   {.kind = SpanKind::kInternal, .service = "shipping", .trace = 1, .id = 5},
+                   {.kind = SpanKind::kConsumer,
+                    .service = "shipping",
+                    .trace = 1,
+                    .id = 11,
+                    .parent = 5,  // the "receive" / polling span
+                    .link_trace = 1,
+                    .link_id = 10}}));
+  // The parent is in no batch seen here: the link decides too.
+  write(*g, batch({{.kind = SpanKind::kConsumer,
+                    .service = "billing",
+                    .trace = 2,
+                    .id = 21,
+                    .parent = 7,
+                    .link_trace = 2,
+                    .link_id = 20}}));
+  write(*g, batch({{.kind = SpanKind::kProducer, .service = "orders", .trace = 2, .id = 20}}));
+  auto got = edges();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].server, "shipping");
+  EXPECT_EQ(got[1].server, "billing");
+  for (const EdgeSample& e : got) {
+    EXPECT_EQ(e.client, "orders");
+    EXPECT_TRUE(e.messaging);
+  }
+  EXPECT_EQ(g->stats().pending, 0u);
+}
+
+TEST_F(ServiceGraphTest, ConsumerUnderAProducerParentKeepsItsParent) {
+  auto g = make();
+  write(*g, batch({{.kind = SpanKind::kProducer, .service = "orders", .trace = 1, .id = 10},
+                   {.kind = SpanKind::kProducer,
+                    .service = "audit",
+                    .trace = 1,
+                    .id = 12,
+                    .attributes = {{"messaging.system", "kafka"},
+                                   {"messaging.destination.name", "audit"}}},
+                   {.kind = SpanKind::kConsumer,
+                    .service = "shipping",
+                    .trace = 1,
+                    .id = 11,
+                    .parent = 10,
+                    .link_trace = 1,
+                    .link_id = 12}}));
+  auto got = edges();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].client, "orders");
+  EXPECT_EQ(got[0].server, "shipping");
+  g->expire(UINT64_MAX);  // the linked producer found no consumer: its virtual node
+  got = edges();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].client, "audit");
+  EXPECT_EQ(got[1].server, "kafka/audit");
+  EXPECT_TRUE(got[1].virtual_server);
+}
+
+TEST_F(ServiceGraphTest, OnlyTheFirstLinkCountsAndOneConsumerPerProducer) {
+  auto g = make();
+  write(*g, batch({{.kind = SpanKind::kConsumer,
+                    .service = "c",
+                    .trace = 1,
+                    .id = 11,
+                    .link_trace = 1,
+                    .link_id = 10},
+                   {.kind = SpanKind::kConsumer,  // fan-out: a second consumer of message 10
+                    .service = "d",
+                    .trace = 1,
+                    .id = 13,
+                    .link_trace = 1,
+                    .link_id = 10},
+                   {.kind = SpanKind::kProducer, .service = "a", .trace = 1, .id = 10},
+                   {.kind = SpanKind::kProducer, .service = "b", .trace = 1, .id = 12}}));
+  // A batch receive: linked to several messages, paired with the first.
+  Span batch_receive =
+      make_span({.kind = SpanKind::kConsumer, .service = "e", .trace = 1, .id = 14});
+  batch_receive.links.push_back({trace(1), span_id(12), "", {}, 0, 0});
+  batch_receive.links.push_back({trace(1), span_id(10), "", {}, 0, 0});
+  write(*g, SpanBatch{{batch_receive}});
+  auto got = edges();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].client, "a");
+  EXPECT_EQ(got[0].server, "c");
+  EXPECT_EQ(got[1].client, "b");
+  EXPECT_EQ(got[1].server, "e");
+  EXPECT_EQ(g->stats().duplicates, 1u);
+}
+
+// The reference workload (../shared/WORKLOAD.md): 5% of calls are PRODUCER -> CONSUMER, the
+// consumer a root with one link to its producer. Every one of them is a messaging edge
+// between the two services; no producer is left to a virtual node.
+TEST_F(ServiceGraphTest, TheReferenceWorkloadsMessagingCallsAreEdges) {
+  auto g = make({.max_pending = 1'000'000});
+  loadgen::WorkloadOptions options;
+  options.large_trace_ppm = 0;
+  loadgen::WorkloadGenerator generator(options);
+  std::map<std::pair<std::string, std::string>, int> expected;
+  SpanBatch b;
+  for (int t = 0; t < 3'000; ++t) {
+    Trace trace = generator.next_trace();
+    std::map<SpanId, std::string> producers;
+    for (const Span& s : trace.spans)
+      if (s.kind == SpanKind::kProducer) producers[s.span_id] = std::string(s.service_name());
+    for (Span& s : trace.spans) {
+      if (s.kind == SpanKind::kConsumer) {
+        ASSERT_TRUE(s.is_root());
+        ASSERT_EQ(s.links.size(), 1u);
+        ++expected[{producers.at(s.links[0].span_id), std::string(s.service_name())}];
+      }
+      b.spans.push_back(std::move(s));
+      if (b.spans.size() == 100) {
+        write(*g, b);
+        b.spans.clear();
+      }
+    }
+  }
+  write(*g, b);
+  g->expire(UINT64_MAX);
+  ASSERT_FALSE(expected.empty());
+  std::map<std::pair<std::string, std::string>, int> got;
+  for (const EdgeSample& e : edges()) {
+    if (!e.messaging) continue;
+    EXPECT_FALSE(e.virtual_server) << e.client << " -> " << e.server;
+    ++got[{e.client, e.server}];
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(g->stats().pending, 0u);
 }
 
 TEST_F(ServiceGraphTest, ErrorOnEitherSideMarksTheEdge) {
