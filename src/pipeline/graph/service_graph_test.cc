@@ -6,8 +6,11 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <tuple>
 
+#include "graph/peer_node.h"
 #include "loadgen/workload.h"
 #include "pipeline/pipeline.h"
 
@@ -356,6 +359,68 @@ TEST_F(ServiceGraphTest, TheReferenceWorkloadsMessagingCallsAreEdges) {
     ++got[{e.client, e.server}];
   }
   EXPECT_EQ(got, expected);
+  EXPECT_EQ(g->stats().pending, 0u);
+}
+
+// The whole graph of the reference workload, edge for edge: every CLIENT span with a SERVER
+// child is a call between their services, every CONSUMER a call from the PRODUCER it links
+// to, and every CLIENT (or PRODUCER) span nothing answered is a call to the virtual node its
+// attributes name (peer_node_of) — the databases and caches of ../shared/WORKLOAD.md —
+// or no edge when none does. Computed here from the spans themselves, independently of the
+// pairing table.
+TEST_F(ServiceGraphTest, TheReferenceWorkloadsGraphEdgeForEdge) {
+  auto g = make({.max_pending = 1'000'000});
+  loadgen::WorkloadOptions options;
+  options.large_trace_ppm = 0;
+  loadgen::WorkloadGenerator generator(options);
+  using Edge = std::tuple<std::string, std::string, bool, bool>;  // client, server, virtual, msg
+  std::map<Edge, int> expected;
+  SpanBatch b;
+  for (int t = 0; t < 3'000; ++t) {
+    Trace trace = generator.next_trace();
+    std::map<SpanId, const Span*> by_id;
+    std::set<SpanId> answered;  // CLIENT / PRODUCER spans some span pairs with
+    for (const Span& s : trace.spans) by_id[s.span_id] = &s;
+    for (const Span& s : trace.spans) {
+      if (s.kind == SpanKind::kServer && !s.is_root()) {
+        auto parent = by_id.find(s.parent_span_id);
+        if (parent != by_id.end() && parent->second->kind == SpanKind::kClient) {
+          answered.insert(s.parent_span_id);
+          ++expected[{std::string(parent->second->service_name()),
+                      std::string(s.service_name()), false, false}];
+        }
+      } else if (s.kind == SpanKind::kConsumer && !s.links.empty()) {
+        const Span* producer = by_id.at(s.links[0].span_id);
+        answered.insert(producer->span_id);
+        ++expected[{std::string(producer->service_name()), std::string(s.service_name()), false,
+                    true}];
+      }
+    }
+    for (const Span& s : trace.spans) {
+      if ((s.kind != SpanKind::kClient && s.kind != SpanKind::kProducer) ||
+          answered.count(s.span_id))
+        continue;
+      if (auto peer = peer_node_of(s.attributes))
+        ++expected[{std::string(s.service_name()), peer->name, true,
+                    s.kind == SpanKind::kProducer}];
+    }
+    for (Span& s : trace.spans) {
+      b.spans.push_back(std::move(s));
+      if (b.spans.size() == 100) {
+        write(*g, b);
+        b.spans.clear();
+      }
+    }
+  }
+  write(*g, b);
+  g->expire(UINT64_MAX);
+  std::map<Edge, int> got;
+  for (const EdgeSample& e : edges()) ++got[{e.client, e.server, e.virtual_server, e.messaging}];
+  EXPECT_EQ(got, expected);
+  // The workload's uninstrumented databases and caches are there as virtual nodes.
+  EXPECT_TRUE(std::any_of(got.begin(), got.end(), [](const auto& kv) {
+    return std::get<2>(kv.first) && std::get<1>(kv.first).find('@') != std::string::npos;
+  }));
   EXPECT_EQ(g->stats().pending, 0u);
 }
 
