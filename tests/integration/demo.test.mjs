@@ -60,7 +60,9 @@ describe('weft demo into a running weft serve', () => {
 
   before(async () => {
     assertBinary();
-    server = await startServer();
+    // A short pairing window: calls to mysql and the bank (no spans of their own) become
+    // virtual-node edges 2 s after they end rather than 10 s.
+    server = await startServer({ args: ['--graph-window', '2s'] });
     logDir = makeTempDir('weft-it-demo-logs-');
     const run = runDemo([
       '--endpoint', server.otlpHttp, '--rate', '20', '--duration', '5', '--log-dir', logDir,
@@ -163,7 +165,7 @@ describe('weft demo into a running weft serve', () => {
       const r = await getJson(`${server.query}/api/dependencies?endTs=${Date.now()}&lookback=3600000`);
       const has = (p, c) => r.data.some((d) => d.parent === p && d.child === c && d.callCount > 0);
       return has('orders', 'mysql') && has('frontend', 'orders') && has('orders', 'payments') ? r.data : undefined;
-    }, { timeoutMs: 10000 });
+    }, { timeoutMs: 20000 });
     assert.ok(deps, 'orders -> mysql, frontend -> orders or orders -> payments missing from /api/dependencies');
     const edges = deps.map((d) => `${d.parent}->${d.child}`);
     assert.ok(edges.includes('payments->bank'), `no payments->bank edge: ${edges}`);

@@ -43,14 +43,15 @@ export const XSS = {
   alert: '"><script>alert(1)</script>',
 };
 
-// A two-trace story: `checkout` (frontend → cart → payments, one error) whose payments span
-// links to a span of the `settlement` trace. Returns their IDs.
+// A two-trace story: `checkout` (frontend → cart → payments, one error; frontend calls
+// payments through a CLIENT span, cart calls its database, which sends no spans) whose
+// payments span links to a span of the `settlement` trace. Returns their IDs.
 export async function sendLinkedTraces(server) {
   const t0 = nowNs() - 60_000_000_000n;
   const ms = 1_000_000n;
   const checkout = traceId();
   const settlement = traceId();
-  const [root, cart, pay, db] = [spanId(), spanId(), spanId(), spanId()];
+  const [root, cart, call, pay, db] = [spanId(), spanId(), spanId(), spanId(), spanId()];
   const settleRoot = spanId();
   await post(server, request('settlement', [
     { traceId: settlement, spanId: settleRoot, name: 'settle batch', kind: 5, start: t0 + 500n * ms, end: t0 + 700n * ms },
@@ -58,6 +59,8 @@ export async function sendLinkedTraces(server) {
   await post(server, request('frontend', [
     { traceId: checkout, spanId: root, name: 'GET /checkout', kind: 2, start: t0, end: t0 + 300n * ms,
       attributes: { 'http.method': 'GET', 'http.route': '/checkout', 'ui.test': 'linked' } },
+    { traceId: checkout, spanId: call, parentSpanId: root, name: 'POST /charge', kind: 3, start: t0 + 95n * ms, end: t0 + 295n * ms,
+      attributes: { 'http.method': 'POST', 'server.address': 'payments' } },
   ]));
   await post(server, request('cart', [
     { traceId: checkout, spanId: cart, parentSpanId: root, name: 'load cart', kind: 1, start: t0 + 10n * ms, end: t0 + 80n * ms },
@@ -65,12 +68,12 @@ export async function sendLinkedTraces(server) {
       attributes: { 'db.system': 'postgresql', 'peer.service': 'cartdb' } },
   ]));
   await post(server, request('payments', [
-    { traceId: checkout, spanId: pay, parentSpanId: root, name: 'charge card', kind: 2, start: t0 + 100n * ms, end: t0 + 290n * ms,
+    { traceId: checkout, spanId: pay, parentSpanId: call, name: 'charge card', kind: 2, start: t0 + 100n * ms, end: t0 + 290n * ms,
       status: { code: 2, message: 'card declined' },
       events: [{ timeUnixNano: (t0 + 150n * ms).toString(), name: 'retry', attributes: attrs({ attempt: 2 }) }],
       links: [{ traceId: settlement, spanId: settleRoot, attributes: attrs({ reason: 'settles this charge' }) }] },
   ]));
-  return { checkout, settlement, spans: { root, cart, pay, db, settleRoot } };
+  return { checkout, settlement, spans: { root, cart, call, pay, db, settleRoot } };
 }
 
 // A trace whose every text is hostile. Returns its ID.

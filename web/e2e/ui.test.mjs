@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { httpGet, startServer } from '../../tests/integration/lib/server.mjs';
+import { httpGet, startServer, waitFor } from '../../tests/integration/lib/server.mjs';
 import { launchChromium, waitReady } from './browser.mjs';
 import { XSS, loadgen, sendHostileTrace, sendLinkedTraces } from './data.mjs';
 
@@ -46,7 +46,9 @@ async function newPage() {
 before(async () => {
   assert.ok(existsSync(path.join(UI_DIR, 'index.html')),
     `the UI is not built (${UI_DIR}/index.html missing): run (cd web && npm ci && npm run build)`);
-  server = await startServer({ args: ['--ui-dir', UI_DIR] });
+  // A short pairing window: cart's database call becomes a virtual-node edge 1 s after it
+  // ends, before the service map is looked at.
+  server = await startServer({ args: ['--ui-dir', UI_DIR, '--graph-window', '1s'] });
   await loadgen(server, 3000);
   linked = await sendLinkedTraces(server);
   browser = await launchChromium();
@@ -93,14 +95,14 @@ test('search → trace → collapse → span detail → follow a link → servic
   const header = await page.textContent('[data-testid="trace-header"]');
   assert.match(header, /GET \/checkout/);
   assert.match(header, /frontend/);
-  assert.equal(await countRows(page), 4);
+  assert.equal(await countRows(page), 5);
 
   // Collapse the root's subtree, then expand it again.
   const rootRow = page.locator(`[data-testid="span-row"][data-span-id="${linked.spans.root}"]`);
   await rootRow.locator('[data-testid="toggle"]').click();
   await waitRows(page, 1);
   await rootRow.locator('[data-testid="toggle"]').click();
-  await waitRows(page, 4);
+  await waitRows(page, 5);
 
   // Span detail of the failed payment: status, event, link; the selection is in the URL.
   await page.locator(`[data-testid="span-row"][data-span-id="${linked.spans.pay}"]`).click();
@@ -126,7 +128,13 @@ test('search → trace → collapse → span detail → follow a link → servic
   await waitReady(page, 'trace');
   assert.match(page.url(), new RegExp(`/trace/${linked.checkout}`));
 
-  // Service map: services as nodes, calls as edges, the uninstrumented database as a virtual node.
+  // Service map: services as nodes, calls as edges, the uninstrumented database as a virtual node
+  // (the service graph draws it once the pairing window has passed).
+  const graphReady = await waitFor(async () => {
+    const deps = (await httpGet(`${server.query}/api/v1/dependencies?lookback=1h`)).json;
+    return deps?.dependencies?.some((d) => d.parent === 'cart' && d.child === 'cartdb');
+  }, { timeoutMs: 15000 });
+  assert.ok(graphReady, 'cart -> cartdb in the service graph');
   await page.click('a[href="/dependencies"]');
   await waitReady(page, 'dependencies');
   for (const n of ['frontend', 'payments', 'cart', 'cartdb'])
@@ -208,7 +216,7 @@ test('unknown trace, unknown page, a file, and an API that went away', async () 
   await page.goto(`${server.query}/trace/file`);
   await page.setInputFiles('[data-testid="open-file"]', file);
   await waitReady(page, 'trace');
-  assert.equal(await countRows(page), 4);
+  assert.equal(await countRows(page), 5);
   rmSync(dir, { recursive: true, force: true });
 
   // A second server that goes away while its page is open: a banner, not a blank page.

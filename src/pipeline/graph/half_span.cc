@@ -12,6 +12,15 @@ using namespace weft::model;
 
 namespace {
 
+// Zipkin's shared span model: the server side of an RPC reuses the client span's ID (B3
+// propagation, Zipkin v2 "shared": true). wire/zipkin_mapping.h keeps the flag as the
+// attribute below; such a SERVER span pairs with the CLIENT span of its own ID.
+bool is_zipkin_shared(const Span& s) {
+  for (const KeyValue& kv : s.attributes)
+    if (kv.key == "zipkin.shared") return kv.value.as_bool() && *kv.value.as_bool();
+  return false;
+}
+
 uint64_t string_hash(std::string_view s) {
   uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
   size_t i = 0;
@@ -174,7 +183,8 @@ HalfBatch collect_halves(const SpanBatch& batch, const CollectOptions& options) 
     }
     HalfSpan h;
     h.key.trace_id = s.trace_id;
-    if (side == Side::kClient) {
+    if (side == Side::kClient || (s.kind == SpanKind::kServer && is_zipkin_shared(s))) {
+      // (A Zipkin shared SERVER span carries its CLIENT span's ID: keyed by it, they pair.)
       h.key.span_id = s.span_id;
     } else if (s.kind == SpanKind::kConsumer && !s.links.empty() &&
                !s.links.front().span_id.is_zero() &&

@@ -169,6 +169,24 @@ TEST_F(ServiceGraphTest, PairsAcrossBatchesInEitherOrder) {
   EXPECT_EQ(g->stats().pending, 0u);
 }
 
+// Zipkin's shared span model: the SERVER side reuses the CLIENT span's ID (and has the
+// client's parent as its own), flagged by the Zipkin decoder as zipkin.shared = true.
+TEST_F(ServiceGraphTest, ZipkinSharedServerSpanPairsWithTheClientOfItsId) {
+  auto g = make();
+  write(*g, batch({{.kind = SpanKind::kClient, .service = "web", .trace = 1, .id = 10, .parent = 5}}));
+  write(*g, batch({{.kind = SpanKind::kServer,
+                    .service = "api",
+                    .trace = 1,
+                    .id = 10,
+                    .parent = 5,
+                    .attributes = {{"zipkin.shared", true}}}}));
+  auto got = edges();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].client, "web");
+  EXPECT_EQ(got[0].server, "api");
+  EXPECT_EQ(g->stats().pending, 0u);
+}
+
 TEST_F(ServiceGraphTest, ProducerAndConsumerMakeAMessagingEdge) {
   auto g = make();
   write(*g, batch({{.kind = SpanKind::kProducer,
