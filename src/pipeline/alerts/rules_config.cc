@@ -2,88 +2,34 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
-#include <initializer_list>
 #include <set>
 
 #include "alerts/units.h"
+#include "pipeline/yaml_fields.h"
 
 namespace weft::pipeline::alerts {
 namespace {
 
-using Keys = std::initializer_list<std::string_view>;
+using yaml_fields::check_map;
+using yaml_fields::error_at;
+using yaml_fields::non_empty;
+using yaml_fields::quoted;
+using yaml_fields::scalar;
 
-// "config line N: <path>: <what>"; the line is the node's (1-based), left out if unknown.
-Status error_at(const YAML::Node& node, const std::string& path, const std::string& what) {
-  std::string msg;
-  const YAML::Mark mark = node.Mark();
-  if (!mark.is_null()) msg = "config line " + std::to_string(mark.line + 1) + ": ";
-  return invalid_argument(msg + path + ": " + what);
-}
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-// Refuses a non-map, any key of the map `node` not in `allowed`, and a key without a value
-// (`name:` alone) unless it is in `nullable`: yaml-cpp marks such a null value on the line of
-// the next token, so the key's line is named here instead.
-Status check_map(const YAML::Node& node, const std::string& path, Keys allowed,
-                 Keys nullable = {}) {
-  if (!node.IsMap()) return error_at(node, path, "must be a mapping of key: value");
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-    bool known = false, may_be_null = false;
-    for (std::string_view a : allowed) known = known || a == key;
-    for (std::string_view a : nullable) may_be_null = may_be_null || a == key;
-    if (known && it->second.IsNull() && !may_be_null)
-      return error_at(it->first, path + "." + key, "has no value");
-    if (known) continue;
-    std::string expected;
-    for (std::string_view a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
-    return error_at(it->first, path + "." + key, "unknown key (expected one of: " + expected + ")");
-  }
-  return Status::ok();
-}
-
-// The scalar text of node; an error if it is a list, a map or empty (`key:` alone).
-Result<std::string> scalar(const YAML::Node& node, const std::string& path) {
-  if (node.IsNull()) return error_at(node, path, "has no value");
-  if (!node.IsScalar()) return error_at(node, path, "must be a single value, not a list or map");
-  return node.Scalar();
-}
-
-Result<std::string> non_empty(const YAML::Node& node, const std::string& path) {
-  WEFT_ASSIGN_OR_RETURN(std::string s, scalar(node, path));
-  if (s.empty()) return error_at(node, path, "must not be empty");
-  return s;
-}
-
+// A duration as alert rules write it (units.h: "300ms", "1m30s", "0").
 Result<uint64_t> duration(const YAML::Node& node, const std::string& path) {
-  WEFT_ASSIGN_OR_RETURN(std::string s, scalar(node, path));
-  auto ns = parse_duration_ns(s);
-  if (!ns) return error_at(node, path, quoted(s) + " is not a duration (e.g. 300ms)");
-  return *ns;
+  return yaml_fields::duration(node, path, parse_duration_ns, "300ms");
 }
 
 Result<uint64_t> positive_duration(const YAML::Node& node, const std::string& path) {
-  WEFT_ASSIGN_OR_RETURN(uint64_t ns, duration(node, path));
-  if (ns == 0) return error_at(node, path, "must be more than 0");
-  return ns;
+  return yaml_fields::positive_duration(node, path, parse_duration_ns, "300ms");
 }
 
-Result<uint64_t> count(const YAML::Node& node, const std::string& path, uint64_t min,
-                       uint64_t max) {
-  WEFT_ASSIGN_OR_RETURN(std::string s, scalar(node, path));
-  uint64_t v = 0;
-  bool ok = !s.empty() && s.size() <= 19;
-  for (char c : s) {
-    ok = ok && c >= '0' && c <= '9';
-    if (ok) v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (!ok || v < min || v > max)
-    return error_at(node, path,
-                    quoted(s) + " is not a whole number from " + std::to_string(min) + " to " +
-                        std::to_string(max));
-  return v;
+// A whole number in [min, max], written in digits only.
+Result<uint64_t> count(const YAML::Node& node, const std::string& path, int64_t min, int64_t max) {
+  WEFT_ASSIGN_OR_RETURN(
+      int64_t v, yaml_fields::integer(node, path, min, max, yaml_fields::WholeNumbers::kDigits));
+  return static_cast<uint64_t>(v);
 }
 
 Result<std::map<std::string, std::string>> string_map(const YAML::Node& node,
@@ -290,23 +236,9 @@ Result<AlertsConfig> parse_alerts_config(const YAML::Node& alerts) {
 }
 
 Result<AlertsConfig> parse_alerts_config_text(std::string_view config_text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(config_text));
-  } catch (const YAML::Exception& e) {
-    std::string where =
-        e.mark.is_null() ? "" : "config line " + std::to_string(e.mark.line + 1) + ": ";
-    return invalid_argument(where + "not valid YAML: " + e.msg);
-  }
+  WEFT_ASSIGN_OR_RETURN(YAML::Node root, yaml_fields::load_yaml(config_text));
   if (!root || root.IsNull()) return AlertsConfig{};
-  if (!root.IsMap()) return invalid_argument("config: must be a YAML mapping of key: value");
-  // Any yaml-cpp exception past Load would be a bug of ours (a wrong accessor), but none
-  // may cross the module boundary: turn it into an error.
-  try {
-    return parse_alerts_config(root["alerts"]);
-  } catch (const YAML::Exception& e) {
-    return internal_error(std::string("alerts config: ") + e.what());
-  }
+  return yaml_fields::parse_section(root, "alerts", parse_alerts_config);
 }
 
 }  // namespace weft::pipeline::alerts

@@ -1,15 +1,12 @@
 #include "alerts/units.h"
 
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <limits>
+
+#include "pipeline/yaml_fields.h"
 
 namespace weft::pipeline::alerts {
 namespace {
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -17,37 +14,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// A non-negative decimal ("12", "1.5", ".5"); nullopt otherwise (no sign, no exponent).
-std::optional<double> parse_decimal(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  bool digit = false, dot = false;
-  for (char c : s) {
-    if (is_digit(c)) {
-      digit = true;
-    } else if (c == '.' && !dot) {
-      dot = true;
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (!digit) return std::nullopt;
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// Nanoseconds per unit; 0 if `unit` is not one.
-double unit_ns(std::string_view unit) {
-  if (unit == "ns") return 1;
-  if (unit == "us" || unit == "\xC2\xB5s") return 1e3;
-  if (unit == "ms") return 1e6;
-  if (unit == "s") return 1e9;
-  if (unit == "m") return 60e9;
-  if (unit == "h") return 3600e9;
-  if (unit == "d") return 86400e9;
-  return 0;
-}
+// The duration syntax of alert rules (units.h).
+constexpr yaml_fields::DurationSyntax kDurations{
+    .trim_blanks = true, .bare_zero = true, .day_units = true, .max_ns = 0x1p63};
 
 // The shortest decimal form of v with at most `decimals` decimals.
 std::string trimmed_decimal(double v, int decimals) {
@@ -64,30 +33,14 @@ std::string trimmed_decimal(double v, int decimals) {
 }  // namespace
 
 std::optional<uint64_t> parse_duration_ns(std::string_view text) {
-  std::string_view s = trim(text);
-  if (s == "0") return 0;
-  if (s.empty()) return std::nullopt;
-  double total = 0;
-  while (!s.empty()) {
-    size_t n = 0;
-    while (n < s.size() && (is_digit(s[n]) || s[n] == '.')) ++n;
-    size_t u = n;
-    while (u < s.size() && !is_digit(s[u]) && s[u] != '.') ++u;
-    auto number = parse_decimal(s.substr(0, n));
-    double per = unit_ns(s.substr(n, u - n));
-    if (!number || per == 0) return std::nullopt;
-    total += *number * per;
-    s.remove_prefix(u);
-  }
-  if (total >= static_cast<double>(std::numeric_limits<int64_t>::max())) return std::nullopt;
-  return static_cast<uint64_t>(std::llround(total));
+  return yaml_fields::parse_duration_ns(text, kDurations);
 }
 
 std::optional<double> parse_fraction(std::string_view text) {
   std::string_view s = trim(text);
   bool percent = !s.empty() && s.back() == '%';
   if (percent) s = trim(s.substr(0, s.size() - 1));
-  auto v = parse_decimal(s);
+  auto v = yaml_fields::parse_decimal(s);
   if (!v) return std::nullopt;
   if (percent) {
     if (*v > 100) return std::nullopt;

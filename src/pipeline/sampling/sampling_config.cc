@@ -4,80 +4,32 @@
 
 #include <charconv>
 #include <cmath>
-#include <initializer_list>
 #include <limits>
 #include <regex>
 #include <set>
 
+#include "pipeline/yaml_fields.h"
+
 namespace weft::pipeline::sampling {
 namespace {
 
-using Keys = std::initializer_list<std::string_view>;
+using yaml_fields::boolean;
+using yaml_fields::check_map;
+using yaml_fields::error_at;
+using yaml_fields::non_empty;
+using yaml_fields::quoted;
+using yaml_fields::scalar;
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMinInt = std::numeric_limits<int64_t>::min();
 
-// "config line N: <path>: <what>"; the line is the node's (1-based), left out if unknown.
-Status error_at(const YAML::Node& node, const std::string& path, const std::string& what) {
-  std::string msg;
-  const YAML::Mark mark = node.Mark();
-  if (!mark.is_null()) msg = "config line " + std::to_string(mark.line + 1) + ": ";
-  return invalid_argument(msg + path + ": " + what);
-}
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-std::string joined(Keys keys) {
-  std::string out;
-  for (std::string_view k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
-  return out;
-}
-
-// Refuses a non-map, any key not in `allowed`, and a key without a value unless `nullable`
-// (yaml-cpp marks a null value on the next token's line, so the key's line is named).
-Status check_map(const YAML::Node& node, const std::string& path, Keys allowed,
-                 Keys nullable = {}) {
-  if (!node.IsMap()) return error_at(node, path, "must be a mapping of key: value");
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-    bool known = false, may_be_null = false;
-    for (std::string_view a : allowed) known = known || a == key;
-    for (std::string_view a : nullable) may_be_null = may_be_null || a == key;
-    if (known && it->second.IsNull() && !may_be_null)
-      return error_at(it->first, path + "." + key, "has no value");
-    if (!known)
-      return error_at(it->first, path + "." + key,
-                      "unknown key (expected one of: " + joined(allowed) + ")");
-  }
-  return Status::ok();
-}
-
-Result<std::string> scalar(const YAML::Node& node, const std::string& path) {
-  if (node.IsNull()) return error_at(node, path, "has no value");
-  if (!node.IsScalar()) return error_at(node, path, "must be a single value, not a list or map");
-  return node.Scalar();
-}
-
-Result<std::string> non_empty(const YAML::Node& node, const std::string& path) {
-  WEFT_ASSIGN_OR_RETURN(std::string s, scalar(node, path));
-  if (s.empty()) return error_at(node, path, "must not be empty");
-  return s;
-}
+// The duration syntax of this section (sampling_config.h): no bare 0, no d.
+constexpr yaml_fields::DurationSyntax kDurations{
+    .trim_blanks = false, .bare_zero = false, .day_units = false, .max_ns = 9.2e18};
 
 // A whole number in [min, max]; '_' between digits is allowed (100_000), as in OTel's docs.
-Result<int64_t> integer(const YAML::Node& node, const std::string& path, int64_t min,
-                        int64_t max) {
-  WEFT_ASSIGN_OR_RETURN(std::string s, scalar(node, path));
-  std::string digits;
-  for (size_t i = 0; i < s.size(); ++i)
-    if (s[i] != '_' || i == 0 || i + 1 == s.size()) digits += s[i];
-  int64_t v = 0;
-  const char* end = digits.data() + digits.size();
-  auto [ptr, ec] = std::from_chars(digits.data(), end, v);
-  if (digits.empty() || ec != std::errc() || ptr != end || v < min || v > max)
-    return error_at(node, path,
-                    quoted(s) + " is not a whole number from " + std::to_string(min) + " to " +
-                        std::to_string(max));
-  return v;
+Result<int64_t> integer(const YAML::Node& node, const std::string& path, int64_t min, int64_t max) {
+  return yaml_fields::integer(node, path, min, max,
+                              yaml_fields::WholeNumbers::kSignedWithUnderscores);
 }
 
 Result<double> number(const YAML::Node& node, const std::string& path, double min, double max) {
@@ -93,13 +45,6 @@ Result<double> number(const YAML::Node& node, const std::string& path, double mi
   return v;
 }
 
-Result<bool> boolean(const YAML::Node& node, const std::string& path) {
-  WEFT_ASSIGN_OR_RETURN(std::string s, scalar(node, path));
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  return error_at(node, path, quoted(s) + " is not true or false");
-}
-
 Result<std::vector<std::string>> string_list(const YAML::Node& node, const std::string& path) {
   if (!node.IsSequence()) return error_at(node, path, "must be a list ([a, b] or - a)");
   if (node.size() == 0) return error_at(node, path, "must not be empty");
@@ -113,11 +58,7 @@ Result<std::vector<std::string>> string_list(const YAML::Node& node, const std::
 }
 
 Result<uint64_t> positive_duration(const YAML::Node& node, const std::string& path) {
-  WEFT_ASSIGN_OR_RETURN(std::string s, scalar(node, path));
-  auto ns = parse_duration_ns(s);
-  if (!ns) return error_at(node, path, quoted(s) + " is not a duration (e.g. 30s, 500ms)");
-  if (*ns == 0) return error_at(node, path, "must be more than 0");
-  return *ns;
+  return yaml_fields::positive_duration(node, path, parse_duration_ns, "30s, 500ms");
 }
 
 // The block of a policy type; `required` says whether the type has required fields.
@@ -470,34 +411,7 @@ Result<PolicyConfig> parse_policy(const YAML::Node& node, const std::string& pat
 }  // namespace
 
 std::optional<uint64_t> parse_duration_ns(std::string_view text) {
-  struct Unit {
-    std::string_view name;
-    double ns;
-  };
-  static constexpr Unit kUnits[] = {{"ns", 1},       {"us", 1e3},   {"ms", 1e6},
-                                    {"s", 1e9},      {"m", 60e9},   {"h", 3600e9}};
-  if (text.empty()) return std::nullopt;
-  double total = 0;
-  while (!text.empty()) {
-    size_t n = 0;
-    while (n < text.size() && ((text[n] >= '0' && text[n] <= '9') || text[n] == '.')) ++n;
-    if (n == 0) return std::nullopt;
-    double value = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + n, value);
-    if (ec != std::errc() || ptr != text.data() + n) return std::nullopt;
-    text.remove_prefix(n);
-    size_t u = 0;
-    while (u < text.size() && text[u] >= 'a' && text[u] <= 'z') ++u;
-    const std::string_view unit = text.substr(0, u);
-    text.remove_prefix(u);
-    const Unit* found = nullptr;
-    for (const Unit& k : kUnits)
-      if (k.name == unit) found = &k;
-    if (!found) return std::nullopt;
-    total += value * found->ns;
-  }
-  if (total > 9.2e18) return std::nullopt;
-  return static_cast<uint64_t>(std::llround(total));
+  return yaml_fields::parse_duration_ns(text, kDurations);
 }
 
 Result<TailSamplingConfig> parse_tail_sampling_config(const YAML::Node& node) {
@@ -532,23 +446,10 @@ Result<TailSamplingConfig> parse_tail_sampling_config(const YAML::Node& node) {
 }
 
 Result<TailSamplingConfig> parse_tail_sampling_config_text(std::string_view config_text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(config_text));
-  } catch (const YAML::Exception& e) {
-    std::string where =
-        e.mark.is_null() ? "" : "config line " + std::to_string(e.mark.line + 1) + ": ";
-    return invalid_argument(where + "not valid YAML: " + e.msg);
-  }
+  WEFT_ASSIGN_OR_RETURN(YAML::Node root, yaml_fields::load_yaml(config_text));
   if (!root || root.IsNull() || (root.IsMap() && !root["tail_sampling"]))
     return not_found("config: no tail_sampling section");
-  if (!root.IsMap()) return invalid_argument("config: must be a YAML mapping of key: value");
-  // No yaml-cpp exception may cross the module boundary (a wrong accessor would be our bug).
-  try {
-    return parse_tail_sampling_config(root["tail_sampling"]);
-  } catch (const YAML::Exception& e) {
-    return internal_error(std::string("tail_sampling config: ") + e.what());
-  }
+  return yaml_fields::parse_section(root, "tail_sampling", parse_tail_sampling_config);
 }
 
 }  // namespace weft::pipeline::sampling
