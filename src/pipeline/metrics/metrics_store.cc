@@ -38,8 +38,14 @@ MetricsStore::Shard& MetricsStore::shard_of(const SeriesKey& key) const {
 
 MetricsStore::Series* MetricsStore::find_or_create(Shard& shard, const SeriesKey& key,
                                                    Admit admit) {
-  auto it = shard.series.find(key);
-  if (it != shard.series.end()) return it->second.get();
+  return find_or_create(shard, view_of(key), SeriesKeyHash()(key), admit);
+}
+
+MetricsStore::Series* MetricsStore::find_or_create(Shard& shard, const SeriesKeyView& key,
+                                                   size_t key_hash, Admit admit) {
+  auto it = shard.series.find(PrehashedKey{key, key_hash});
+  if (it != shard.series.end()) [[likely]]
+    return it->second.get();
   const size_t f = idx(key.family);
   auto reserve = [](std::atomic<size_t>& n, size_t cap) {
     size_t cur = n.load(std::memory_order_relaxed);
@@ -61,11 +67,18 @@ MetricsStore::Series* MetricsStore::find_or_create(Shard& shard, const SeriesKey
   }
   ++series_count_[f];
   auto s = std::make_unique<Series>();
-  s->key = key;
+  // Assigned into the empty key, as a copy assignment would (the strings' capacities, which
+  // fixed_bytes() counts, follow std::string's growth from its in-place buffer).
+  s->key.family = key.family;
+  s->key.first.assign(key.first);
+  s->key.second.assign(key.second);
+  s->key.kind = key.kind;
+  s->key.flags = key.flags;
   s->admitted = admit;
   add_bytes(s->fixed_bytes());
   Series* raw = s.get();
-  shard.series.emplace(key, std::move(s));
+  SeriesKey copy = raw->key;
+  shard.series.emplace(std::move(copy), std::move(s));
   return raw;
 }
 
@@ -81,14 +94,26 @@ void MetricsStore::apply(Series& s, const AggregateEntry& e, uint64_t now) {
   }
   bucket = std::max(bucket, horizon);  // only if the clock went back past the horizon
   // Nearly every span lands in the series' newest bucket: check it before the tree walk.
+  // Then the one before it (spans of traces that ended a little earlier), and a new newest
+  // bucket goes in at the end without a walk from the root.
   bool inserted = false;
-  auto it = s.tens.empty() ? s.tens.end() : std::prev(s.tens.end());
-  if (it == s.tens.end() || it->first != bucket)
-    std::tie(it, inserted) = s.tens.try_emplace(bucket);
+  auto it = s.tens.end();
+  if (!s.tens.empty()) {
+    auto last = std::prev(s.tens.end());
+    if (last->first == bucket) {
+      it = last;
+    } else if (last->first < bucket) {
+      it = s.tens.try_emplace(s.tens.end(), bucket);
+      inserted = true;
+    } else if (last != s.tens.begin() && std::prev(last)->first == bucket) {
+      it = std::prev(last);
+    }
+  }
+  if (it == s.tens.end()) std::tie(it, inserted) = s.tens.try_emplace(bucket);
   StoredBucket& b = it->second;
   const int64_t before = inserted ? 0 : memory::bucket_bytes(b);
   if (!b.has_pending()) s.dirty_tens.push_back(bucket);
-  b.pending.merge(e.stats);
+  e.merge_into(b.pending);
   add_bytes(memory::bucket_bytes(b) - before);
   s.calls_total += e.stats.calls;
   s.errors_total += e.stats.errors;
@@ -96,7 +121,7 @@ void MetricsStore::apply(Series& s, const AggregateEntry& e, uint64_t now) {
 
 void MetricsStore::record_overflow(const AggregateEntry& e, uint64_t now) {
   overflowed_[idx(e.key.family)] += e.stats.calls;
-  SeriesKey k = e.key;
+  SeriesKey k = e.key_copy();
   k.second = std::string(kOtherName);
   {
     Shard& sh = shard_of(k);
@@ -129,7 +154,7 @@ void MetricsStore::record(const BatchAggregate& batch) {
     const uint32_t cur = order[i].first;
     for (; i < order.size() && order[i].first == cur; ++i) {
       const AggregateEntry& e = *order[i].second;
-      if (Series* s = find_or_create(sh, e.key, Admit::kRegular))
+      if (Series* s = find_or_create(sh, e.key, e.key_hash, Admit::kRegular))
         apply(*s, e, now);
       else
         refused.push_back(&e);
@@ -140,6 +165,7 @@ void MetricsStore::record(const BatchAggregate& batch) {
 
 void MetricsStore::record_edges(const std::vector<EdgeSample>& edges) {
   BatchAggregate agg;
+  agg.reserve(edges.size());
   for (const EdgeSample& e : edges) agg.add_edge(e);
   record(agg);
 }

@@ -220,6 +220,8 @@ class MetricsStore {
   enum class Admit { kRegular, kOverflow, kAlways };
   // REQUIRES: the shard's mutex. Null if the cardinality cap refuses a new series.
   Series* find_or_create(Shard& shard, const SeriesKey& key, Admit admit);
+  // The same, for a key and its hash_key() (copies the names only for a new series).
+  Series* find_or_create(Shard& shard, const SeriesKeyView& key, size_t key_hash, Admit admit);
   void record_overflow(const AggregateEntry& e, uint64_t now);
   // REQUIRES: the shard's mutex.
   void apply(Series& s, const AggregateEntry& e, uint64_t now);

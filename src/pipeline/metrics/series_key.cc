@@ -18,12 +18,7 @@ SeriesKey SeriesKey::edge(const EdgeSample& e) {
 }
 
 size_t hash_key(const SeriesKeyView& k) {
-  std::hash<std::string_view> h;
-  size_t v = h(k.first);
-  v ^= h(k.second) + 0x9E3779B97F4A7C15ULL + (v << 6) + (v >> 2);
-  v ^= (static_cast<size_t>(k.family) << 16 | static_cast<size_t>(k.kind) << 8 | k.flags) *
-       0xff51afd7ed558ccdULL;
-  return v;
+  return hash_key_parts(k.family, hash_name(k.first), hash_name(k.second), k.kind, k.flags);
 }
 
 size_t SeriesKeyHash::operator()(const SeriesKey& k) const { return hash_key(view_of(k)); }

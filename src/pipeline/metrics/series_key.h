@@ -65,6 +65,18 @@ struct SeriesKeyView {
   friend bool operator==(const SeriesKeyView&, const SeriesKeyView&) = default;
 };
 size_t hash_key(const SeriesKeyView& k);
+// hash_key() in parts, for callers that hash a name once for many keys:
+// hash_key(k) == hash_key_parts(k.family, hash_name(k.first), hash_name(k.second), k.kind,
+// k.flags).
+inline size_t hash_name(std::string_view s) { return std::hash<std::string_view>{}(s); }
+inline size_t hash_key_parts(Family family, size_t first_hash, size_t second_hash, uint8_t kind,
+                             uint8_t flags) {
+  size_t v = first_hash;
+  v ^= second_hash + 0x9E3779B97F4A7C15ULL + (v << 6) + (v >> 2);
+  v ^= (static_cast<size_t>(family) << 16 | static_cast<size_t>(kind) << 8 | flags) *
+       0xff51afd7ed558ccdULL;
+  return v;
+}
 inline SeriesKeyView view_of(const SeriesKey& k) {
   return {k.family, k.first, k.second, k.kind, k.flags};
 }

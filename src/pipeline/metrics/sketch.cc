@@ -29,27 +29,90 @@ double Sketch::bin_value(int index) const { return 2.0 * std::pow(kGamma, index)
 
 void Sketch::cover(int lo, int hi) {
   const int max_bins = static_cast<int>(kMaxBins);
-  if (bins_.empty()) {
+  if (size_ == 0) {
     if (hi - lo + 1 > max_bins) lo = hi - max_bins + 1;
     offset_ = lo;
-    bins_.assign(static_cast<size_t>(hi - lo + 1), 0);
+    size_ = static_cast<uint32_t>(hi - lo + 1) & 0x7fffffff;
+    if (!sparse_) bins_.assign(size_, 0);
     return;
   }
-  const int cur_hi = offset_ + static_cast<int>(bins_.size()) - 1;
+  const int cur_hi = offset_ + static_cast<int>(size_) - 1;
   if (lo >= offset_ && hi <= cur_hi) return;
   int new_lo = offset_, new_hi = cur_hi;
   if (lo < offset_) new_lo = std::max(0, lo - kSlack);
   if (hi > cur_hi) new_hi = std::min(kMaxIndex, hi + kSlack);
   if (new_hi - new_lo + 1 > max_bins) new_lo = new_hi - max_bins + 1;
-  // Bins below new_lo collapse into new_lo.
-  std::vector<uint64_t> nb(static_cast<size_t>(new_hi - new_lo + 1), 0);
-  for (size_t k = 0; k < bins_.size(); ++k) {
-    if (!bins_[k]) continue;
-    const int idx = std::max(offset_ + static_cast<int>(k), new_lo);
-    nb[static_cast<size_t>(idx - new_lo)] += bins_[k];
+  const auto new_size = static_cast<size_t>(new_hi - new_lo + 1);
+  if (sparse_) {
+    // Bins below new_lo collapse into new_lo: a prefix of the pairs.
+    size_t k = 0;
+    uint64_t collapsed = 0;
+    for (; k + 1 < bins_.size() && static_cast<int>(bins_[k]) < new_lo; k += 2)
+      collapsed += bins_[k + 1];
+    if (k) {
+      bins_.erase(bins_.begin(), bins_.begin() + static_cast<std::ptrdiff_t>(k));
+      if (!bins_.empty() && static_cast<int>(bins_[0]) == new_lo) {
+        bins_[1] += collapsed;
+      } else {
+        const uint64_t pair[2] = {static_cast<uint64_t>(new_lo), collapsed};
+        bins_.insert(bins_.begin(), pair, pair + 2);
+      }
+    }
+  } else if (new_lo <= offset_) {
+    // Nothing collapses: grow in place.
+    const auto front = static_cast<size_t>(offset_ - new_lo);
+    const size_t old_size = bins_.size();
+    bins_.resize(new_size, 0);
+    if (front) {
+      std::copy_backward(bins_.begin(), bins_.begin() + static_cast<std::ptrdiff_t>(old_size),
+                         bins_.begin() + static_cast<std::ptrdiff_t>(old_size + front));
+      std::fill(bins_.begin(), bins_.begin() + static_cast<std::ptrdiff_t>(front), 0);
+    }
+  } else {
+    // Bins below new_lo collapse into new_lo.
+    std::vector<uint64_t> nb(new_size, 0);
+    for (size_t k = 0; k < bins_.size(); ++k) {
+      if (!bins_[k]) continue;
+      const int idx = std::max(offset_ + static_cast<int>(k), new_lo);
+      nb[static_cast<size_t>(idx - new_lo)] += bins_[k];
+    }
+    bins_.swap(nb);
   }
-  bins_.swap(nb);
   offset_ = new_lo;
+  size_ = static_cast<uint32_t>(new_size) & 0x7fffffff;
+}
+
+void Sketch::densify() {
+  std::vector<uint64_t> dense(size_, 0);
+  for (size_t k = 0; k + 1 < bins_.size(); k += 2)
+    dense[static_cast<size_t>(static_cast<int>(bins_[k]) - offset_)] += bins_[k + 1];
+  bins_.swap(dense);
+  sparse_ = 0;
+}
+
+void Sketch::bump(int index, uint64_t n) {
+  index = std::max(index, offset_);
+  if (!sparse_) {
+    bins_[static_cast<size_t>(index - offset_)] += n;
+    return;
+  }
+  size_t k = 0;
+  for (; k + 1 < bins_.size(); k += 2) {
+    const int at = static_cast<int>(bins_[k]);
+    if (at == index) {
+      bins_[k + 1] += n;
+      return;
+    }
+    if (at > index) break;
+  }
+  if (bins_.size() >= 2 * kSparsePairs) {
+    densify();
+    bins_[static_cast<size_t>(index - offset_)] += n;
+    return;
+  }
+  if (bins_.capacity() == 0) bins_.reserve(8);
+  const uint64_t pair[2] = {static_cast<uint64_t>(index), n};
+  bins_.insert(bins_.begin() + static_cast<std::ptrdiff_t>(k), pair, pair + 2);
 }
 
 void Sketch::add_n(uint64_t value_nanos, uint64_t n) {
@@ -57,13 +120,11 @@ void Sketch::add_n(uint64_t value_nanos, uint64_t n) {
   if (value_nanos == 0) {
     zero_count_ += n;
   } else {
-    int i = index_of(value_nanos);
+    const int i = index_of(value_nanos);
     const int rel = i - offset_;
-    if (bins_.empty() || rel < 0 || rel >= static_cast<int>(bins_.size())) [[unlikely]] {
+    if (size_ == 0 || rel < 0 || rel >= static_cast<int>(size_)) [[unlikely]]
       cover(i, i);
-      i = std::max(i, offset_);  // collapsed into the lowest bin
-    }
-    bins_[static_cast<size_t>(i - offset_)] += n;
+    bump(i, n);  // collapsed into the lowest bin if below it
   }
   count_ += n;
   sum_ = saturating_add(sum_, saturating_mul(value_nanos, n));
@@ -73,27 +134,57 @@ void Sketch::add_n(uint64_t value_nanos, uint64_t n) {
 
 void Sketch::merge(const Sketch& other) {
   if (other.count_ == 0) return;
-  if (!other.bins_.empty()) {
-    // Only the non-zero span of `other` matters (its dense range may carry slack).
-    size_t first = 0, last = other.bins_.size();
-    while (first < last && !other.bins_[first]) ++first;
-    while (last > first && !other.bins_[last - 1]) --last;
-    if (first < last) {
-      const int lo = other.offset_ + static_cast<int>(first);
-      const int hi = other.offset_ + static_cast<int>(last) - 1;
-      cover(lo, hi);
-      for (size_t k = first; k < last; ++k) {
-        if (!other.bins_[k]) continue;
-        const int idx = std::max(other.offset_ + static_cast<int>(k), offset_);
-        bins_[static_cast<size_t>(idx - offset_)] += other.bins_[k];
-      }
-    }
+  // Only the non-zero span of `other` matters (its dense range may carry slack).
+  int lo = kMaxIndex + 1, hi = -1;
+  other.for_each_bin([&](int idx, uint64_t) {
+    lo = std::min(lo, idx);
+    hi = std::max(hi, idx);
+  });
+  if (lo <= hi) {
+    cover(lo, hi);
+    other.for_each_bin([&](int idx, uint64_t c) { bump(idx, c); });
   }
   zero_count_ += other.zero_count_;
   count_ += other.count_;
   sum_ = saturating_add(sum_, other.sum_);
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
+}
+
+void Sketch::merge_values(const uint64_t* values, size_t n) {
+  if (n == 0) return;
+  constexpr size_t kMaxDirect = 16;
+  int idx[kMaxDirect];
+  int lo = kMaxIndex + 1, hi = -1;
+  if (n <= kMaxDirect) {
+    for (size_t k = 0; k < n; ++k) {
+      if (values[k] == 0) continue;
+      idx[k] = index_of(values[k]);
+      lo = std::min(lo, idx[k]);
+      hi = std::max(hi, idx[k]);
+    }
+  }
+  // merge() of a sketch of these values covers the span of its non-zero bins, which are the
+  // values' own indexes as long as that sketch collapsed nothing: certain when they span
+  // fewer than kMaxBins - kSlack bins. Otherwise (or for many values) build it.
+  if (n > kMaxDirect || (hi >= lo && hi - lo + 1 + kSlack >= static_cast<int>(kMaxBins))) {
+    Sketch s;
+    for (size_t k = 0; k < n; ++k) s.add(values[k]);
+    merge(s);
+    return;
+  }
+  if (hi >= lo) cover(lo, hi);
+  for (size_t k = 0; k < n; ++k) {
+    const uint64_t v = values[k];
+    if (v == 0)
+      ++zero_count_;
+    else
+      bump(idx[k], 1);
+    sum_ = saturating_add(sum_, v);
+    min_ = std::min(min_, v);
+    max_ = std::max(max_, v);
+  }
+  count_ += n;
 }
 
 double Sketch::quantile(double q) const {
@@ -103,12 +194,15 @@ double Sketch::quantile(double q) const {
   const auto rank = static_cast<uint64_t>(q * static_cast<double>(count_ - 1));
   uint64_t seen = zero_count_;
   if (rank < seen) return 0;
-  for (size_t k = 0; k < bins_.size(); ++k) {
-    seen += bins_[k];
-    if (seen > rank) {
-      double v = bin_value(offset_ + static_cast<int>(k));
-      return std::clamp(v, static_cast<double>(min_), static_cast<double>(max_));
-    }
+  int found = -1;
+  for_each_bin([&](int idx, uint64_t c) {
+    if (found >= 0) return;
+    seen += c;
+    if (seen > rank) found = idx;
+  });
+  if (found >= 0) {
+    double v = bin_value(found);
+    return std::clamp(v, static_cast<double>(min_), static_cast<double>(max_));
   }
   return static_cast<double>(max_);
 }
@@ -121,16 +215,14 @@ void Sketch::encode(std::string& out) const {
   coding::put_varint64(out, count_ ? min_ : 0);
   coding::put_varint64(out, max_);
   uint64_t nonzero = 0;
-  for (uint64_t b : bins_) nonzero += b != 0;
+  for_each_bin([&](int, uint64_t) { ++nonzero; });
   coding::put_varint64(out, nonzero);
   int prev = -1;
-  for (size_t k = 0; k < bins_.size(); ++k) {
-    if (!bins_[k]) continue;
-    const int idx = offset_ + static_cast<int>(k);
+  for_each_bin([&](int idx, uint64_t c) {
     coding::put_varint64(out, static_cast<uint64_t>(idx - prev));
-    coding::put_varint64(out, bins_[k]);
+    coding::put_varint64(out, c);
     prev = idx;
-  }
+  });
 }
 
 Result<Sketch> Sketch::decode(std::string_view in) {
@@ -174,8 +266,18 @@ Result<Sketch> Sketch::decode(std::string_view in) {
   s.max_ = mx;
   if (!bins.empty()) {
     s.offset_ = bins.front().first;
-    s.bins_.assign(static_cast<size_t>(bins.back().first - s.offset_ + 1), 0);
-    for (auto [idx, c] : bins) s.bins_[static_cast<size_t>(idx - s.offset_)] = c;
+    s.size_ = static_cast<uint32_t>(bins.back().first - s.offset_ + 1) & 0x7fffffff;
+    s.bins_.reserve(bins.size() <= kSparsePairs ? 2 * bins.size() : s.size_);
+    if (bins.size() <= kSparsePairs) {
+      for (auto [idx, c] : bins) {
+        s.bins_.push_back(static_cast<uint64_t>(idx));
+        s.bins_.push_back(c);
+      }
+    } else {
+      s.sparse_ = 0;
+      s.bins_.assign(s.size_, 0);
+      for (auto [idx, c] : bins) s.bins_[static_cast<size_t>(idx - s.offset_)] = c;
+    }
   }
   return s;
 }
@@ -183,3 +285,7 @@ Result<Sketch> Sketch::decode(std::string_view in) {
 bool operator==(const Sketch& a, const Sketch& b) { return a.encode() == b.encode(); }
 
 }  // namespace weft::pipeline::metrics
+
+static_assert(sizeof(weft::pipeline::metrics::Sketch) == 5 * sizeof(uint64_t) + 2 * sizeof(uint32_t) +
+                                    sizeof(std::vector<uint64_t>),
+              "memory::bucket_bytes counts sizeof(StoredBucket): keep the Sketch's size");

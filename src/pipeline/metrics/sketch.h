@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -26,10 +27,38 @@ class Sketch {
   static constexpr size_t kMaxBins = 2048;
   static constexpr int kMaxIndex = 2300;  // > ceil(log_gamma(2^64)); decode refuses more
 
+  Sketch() = default;
+  Sketch(const Sketch&) = default;
+  Sketch& operator=(const Sketch&) = default;
+  // A moved-from sketch is empty.
+  Sketch(Sketch&& o) noexcept { *this = std::move(o); }
+  Sketch& operator=(Sketch&& o) noexcept {
+    if (this == &o) return *this;
+    count_ = o.count_;
+    zero_count_ = o.zero_count_;
+    sum_ = o.sum_;
+    min_ = o.min_;
+    max_ = o.max_;
+    offset_ = o.offset_;
+    size_ = o.size_;
+    sparse_ = o.sparse_;
+    bins_ = std::move(o.bins_);
+    o.count_ = o.zero_count_ = o.sum_ = o.max_ = 0;
+    o.min_ = UINT64_MAX;
+    o.offset_ = 0;
+    o.size_ = 0;
+    o.sparse_ = 1;
+    o.bins_.clear();
+    return *this;
+  }
+
   void add(uint64_t value_nanos) { add_n(value_nanos, 1); }
   // Adds `n` occurrences of `value_nanos`.
   void add_n(uint64_t value_nanos, uint64_t n);
   void merge(const Sketch& other);
+  // The same as merge(s) for a Sketch s built by add()ing values[0 .. n) in order, without
+  // building s (the store merges a batch's few durations of a series this way).
+  void merge_values(const uint64_t* values, size_t n);
 
   uint64_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
@@ -40,7 +69,9 @@ class Sketch {
   // and 1: min and max). 0 for an empty sketch; q is clamped to [0, 1].
   double quantile(double q) const;
   // Bins held (for tests and memory accounting).
-  size_t bin_count() const { return bins_.size(); }
+  // The dense range's size, as if every bin were held: a sketch with few distinct values
+  // holds them sparsely (below), but counts as its dense range.
+  size_t bin_count() const { return size_; }
 
   // The bucket index of a value >= 1 (exposed for tests).
   static int index_of(uint64_t value_nanos);
@@ -59,9 +90,29 @@ class Sketch {
   friend bool operator==(const Sketch& a, const Sketch& b);
 
  private:
-  // Makes bins_ cover [lo, hi] (indexes), keeping at most kMaxBins (collapsing the lowest).
+  // The bins. Logically dense: counts of indexes offset_ .. offset_ + size_ - 1 (the range
+  // and its growth are the same whatever the representation). Held either
+  //   dense (!sparse_): bins_[k] is the count of index offset_ + k (bins_.size() == size_);
+  //   sparse: bins_ holds (index, count) pairs, flattened, by index, counts non-zero; at most
+  //     kSparsePairs of them (then dense): a bucket with a few calls costs a few words,
+  //     not its whole range.
+  static constexpr size_t kSparsePairs = 8;
+  // Makes the range cover [lo, hi] (indexes), keeping at most kMaxBins (collapsing the lowest).
   void cover(int lo, int hi);
-  void collapse_to(int new_offset);
+  // Adds n to index max(index, offset_). REQUIRES: cover() of index.
+  void bump(int index, uint64_t n);
+  void densify();
+  // fn(index, count) for every non-zero bin, by index.
+  template <typename Fn>
+  void for_each_bin(Fn&& fn) const {
+    if (sparse_) {
+      for (size_t k = 0; k + 1 < bins_.size(); k += 2)
+        fn(static_cast<int>(bins_[k]), bins_[k + 1]);
+      return;
+    }
+    for (size_t k = 0; k < bins_.size(); ++k)
+      if (bins_[k]) fn(offset_ + static_cast<int>(k), bins_[k]);
+  }
   double bin_value(int index) const;
 
   uint64_t count_ = 0;
@@ -69,8 +120,10 @@ class Sketch {
   uint64_t sum_ = 0;
   uint64_t min_ = UINT64_MAX;
   uint64_t max_ = 0;
-  int offset_ = 0;              // index of bins_[0]
-  std::vector<uint64_t> bins_;  // counts of indexes offset_ .. offset_ + size - 1
+  int offset_ = 0;  // index of the range's first bin
+  uint32_t size_ : 31 = 0;
+  uint32_t sparse_ : 1 = 1;
+  std::vector<uint64_t> bins_;
 };
 
 }  // namespace weft::pipeline::metrics

@@ -75,9 +75,28 @@ struct MetricsStore::Series {
   }
 };
 
+// A lookup key for the series maps: the key's views and its hash_key(), computed once.
+struct PrehashedKey {
+  const SeriesKeyView& key;
+  size_t hash;
+};
+// SeriesKeyHash, also looking up a PrehashedKey without hashing it again (the same values:
+// the same buckets and iteration order as with SeriesKeyHash).
+struct StoreKeyHash {
+  using is_transparent = void;
+  size_t operator()(const SeriesKey& k) const { return SeriesKeyHash()(k); }
+  size_t operator()(const PrehashedKey& k) const { return k.hash; }
+};
+struct StoreKeyEq {
+  using is_transparent = void;
+  bool operator()(const SeriesKey& a, const SeriesKey& b) const { return a == b; }
+  bool operator()(const PrehashedKey& a, const SeriesKey& b) const { return a.key == view_of(b); }
+  bool operator()(const SeriesKey& a, const PrehashedKey& b) const { return view_of(a) == b.key; }
+};
+
 struct MetricsStore::Shard {
   mutable std::mutex mu;
-  std::unordered_map<SeriesKey, std::unique_ptr<Series>, SeriesKeyHash> series;
+  std::unordered_map<SeriesKey, std::unique_ptr<Series>, StoreKeyHash, StoreKeyEq> series;
 };
 
 }  // namespace weft::pipeline::metrics
