@@ -100,6 +100,10 @@ export interface Dependency {
   child: string;
   callCount: number;
   errorCount: number;
+  // From weft's service graph (/api/v1/dependencies): the child sent no spans and is named
+  // from the caller's attributes, and what kind of peer it is.
+  virtual?: boolean;
+  childKind?: "service" | "database" | "messaging" | "external";
 }
 
 export interface Operation {

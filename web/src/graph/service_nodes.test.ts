@@ -21,6 +21,17 @@ describe("buildNodes", () => {
     expect(n.get("postgresql")!.virtual).toBe(true);
     expect(n.get("mailer")!.virtual).toBe(false); // a leaf service with spans
   });
+  it("follows the server's own virtual marks when the dependencies carry them", () => {
+    const marked = [
+      { parent: "checkout", child: "postgresql@pg-main", callCount: 5, errorCount: 0, virtual: true, childKind: "database" as const },
+      { parent: "checkout", child: "mailer", callCount: 2, errorCount: 0, virtual: false, childKind: "service" as const },
+    ];
+    // Without a service list (or with one that misses "mailer"), the marks decide.
+    const n = buildNodes(marked, null);
+    expect(n.get("postgresql@pg-main")!.virtual).toBe(true);
+    expect(n.get("mailer")!.virtual).toBe(false);
+    expect(buildNodes(marked, new Set(["checkout"])).get("mailer")!.virtual).toBe(false);
+  });
   it("never marks a caller virtual, nor anything without the service list", () => {
     expect(buildNodes(deps, new Set())!.get("checkout")!.virtual).toBe(false);
     expect([...buildNodes(deps, null).values()].some((x) => x.virtual)).toBe(false);

@@ -1,6 +1,7 @@
 // The service map's nodes from the dependency list: calls in and out per service, and
 // which nodes are "virtual" (peers without spans of their own, e.g. a database named by
-// peer.service): those not in the service list. Pure.
+// peer.service): as the server's graph marks them (Dependency.virtual), else those not in
+// the service list. Pure.
 import type { Dependency } from "../types";
 
 export interface NodeInfo {
@@ -35,7 +36,14 @@ export function buildNodes(deps: Dependency[], services: Set<string> | null): Ma
     c.parents.push(d);
   }
   // A parent has spans (it made the call). A node that is only ever called is virtual when
-  // it has no spans of its own: it is not in the service list. Without the list nothing is.
-  for (const n of nodes.values()) n.virtual = services !== null && n.children.length === 0 && !services.has(n.name);
+  // the server's graph says so, or (older servers, no such field) when it has no spans of
+  // its own: it is not in the service list. Without either nothing is.
+  for (const n of nodes.values()) {
+    if (n.children.length > 0) continue;
+    const marked = n.parents.some((d) => d.virtual !== undefined);
+    n.virtual = marked
+      ? n.parents.some((d) => d.virtual === true)
+      : services !== null && !services.has(n.name);
+  }
   return nodes;
 }
