@@ -35,7 +35,7 @@ import { deadPort, startNodeService } from './lib/sdk_procs.mjs';
 import {
   agentGet, attrs, connectGet, connectSocket, ensureNofile, newSpanId, newTraceId, parseResponse,
   parseTraceparent, patternChunk, procStatusKb, proxyGet, rawRequest, socketFdCount, startExternal,
-  startSidecar, startUpstream, wsAccept,
+  startSidecar, startUpstream, underAddressSanitizer, wsAccept,
 } from './lib/sidecar.mjs';
 
 const MB = 1 << 20;
@@ -464,8 +464,12 @@ describe('weft sidecar', () => {
         const hwm = procStatusKb(sc.pid, 'VmHWM');
         console.log(`sidecar 100 MB: upload ${upMs} ms, download ${downMs} ms; RSS before ${(base / 1024).toFixed(1)} MB, ` +
           `peak sampled ${(peak / 1024).toFixed(1)} MB, VmHWM ${(hwm / 1024).toFixed(1)} MB`);
-        assert.ok(peak - base < 32 * 1024, `RSS grew by ${((peak - base) / 1024).toFixed(1)} MB moving 100 MB bodies (want < 32 MB)`);
-        assert.ok(hwm < 100 * 1024, `VmHWM ${(hwm / 1024).toFixed(1)} MB (want < 100 MB)`);
+        if (underAddressSanitizer(sc.pid)) {
+          console.log('sidecar 100 MB: memory bounds not checked under AddressSanitizer (it inflates RSS)');
+        } else {
+          assert.ok(peak - base < 32 * 1024, `RSS grew by ${((peak - base) / 1024).toFixed(1)} MB moving 100 MB bodies (want < 32 MB)`);
+          assert.ok(hwm < 100 * 1024, `VmHWM ${(hwm / 1024).toFixed(1)} MB (want < 100 MB)`);
+        }
       } finally {
         clearInterval(sampler);
       }
@@ -742,7 +746,8 @@ describe('weft sidecar', () => {
       console.log(`sidecar: ${N} idle connections in ${connectMs} ms; RSS ${(rss0 / 1024).toFixed(1)} -> ` +
         `${(rss / 1024).toFixed(1)} MB (${((rss - rss0) / N).toFixed(2)} kB per connection); a new request took ${freshMs} ms`);
       assert.equal(fresh.status, 200);
-      assert.ok(rss < 200 * 1024, `RSS ${(rss / 1024).toFixed(1)} MB with ${N} idle connections`);
+      if (underAddressSanitizer(sc.pid)) console.log('sidecar: the RSS bound is not checked under AddressSanitizer (it inflates RSS)');
+      else assert.ok(rss < 200 * 1024, `RSS ${(rss / 1024).toFixed(1)} MB with ${N} idle connections`);
       assert.ok(freshMs < 2000, `a new request with ${N} idle connections open took ${freshMs} ms`);
 
       // Some of the idle ones wake up and are served.

@@ -50,6 +50,15 @@ export function procStatusKb(pid, field) {
   return m ? Number(m[1]) : NaN;
 }
 
+/**
+ * True when the process runs with AddressSanitizer (the CI's sanitizer pass runs the same
+ * tests on a -fsanitize=address build): its shadow memory, redzones and freed-memory
+ * quarantine inflate RSS several times, so memory bounds only hold for the release build.
+ */
+export function underAddressSanitizer(pid) {
+  return readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libasan');
+}
+
 /** How many of the process's descriptors are sockets. */
 export function socketFdCount(pid) {
   let n = 0;
