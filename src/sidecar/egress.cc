@@ -32,24 +32,11 @@ Task<bool> EgressSession::HandleRequest() {
   const MessageHead& req = req_;
   const TargetParts target = SplitTarget(req.target);
 
-  uint32_t malformed = 0;
-  Context parent;
-  if (req.trace_fields) {
-    parent = sh.codec->Extract(req, &malformed);
-    CountMalformed(malformed);
-  }
   name_.assign(req.method);
   name_.push_back(' ');
   name_.append(target.path);
-  StartOptions so;
-  so.kind = SpanKind::kClient;
-  so.parent = &parent;
-  so.activate = false;
-  Span span = sh.tracer.StartSpan(name_, so);
-  if (span.recording())
-    w_.stats().spans_started.Add();
-  else
-    w_.stats().spans_unsampled.Add();
+  Context parent;
+  Span span = StartProxySpan(SpanKind::kClient, &parent);
 
   // Where the call goes: the absolute-form target's authority, else the Host field.
   HostPort hp;
@@ -120,25 +107,12 @@ Task<bool> EgressSession::HandleRequest() {
 Task<bool> EgressSession::HandleConnect() {
   const Shared& sh = w_.shared();
   const MessageHead& req = req_;
-  uint32_t malformed = 0;
-  Context parent;
-  if (req.trace_fields) {
-    parent = sh.codec->Extract(req, &malformed);
-    CountMalformed(malformed);
-  }
   HostPort hp;
   const bool ok = ParseAuthority(req.target, 443, &hp);
   name_.assign("CONNECT ");
   name_.append(ok ? std::string_view(req.target) : std::string_view("?"));
-  StartOptions so;
-  so.kind = SpanKind::kClient;
-  so.parent = &parent;
-  so.activate = false;
-  Span span = sh.tracer.StartSpan(name_, so);
-  if (span.recording())
-    w_.stats().spans_started.Add();
-  else
-    w_.stats().spans_unsampled.Add();
+  Context parent;
+  Span span = StartProxySpan(SpanKind::kClient, &parent);
   if (!ok || IsSelf(sh, hp)) co_return co_await Refuse(ErrorKind::kBadTarget, span);
   if (span.recording()) {
     span.SetAttribute("http.request.method", "CONNECT");

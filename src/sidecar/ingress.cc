@@ -11,22 +11,12 @@ Task<bool> IngressSession::HandleRequest() {
   const MessageHead& req = req_;
   const TargetParts target = SplitTarget(req.target);
 
-  uint32_t malformed = 0;
-  Context parent;
-  if (req.trace_fields) {
-    parent = sh.codec->Extract(req, &malformed);
-    CountMalformed(malformed);
-  }
   name_.assign(req.method);
   name_.push_back(' ');
   name_.append(target.path);
-  StartOptions so;
-  so.kind = SpanKind::kServer;
-  so.parent = &parent;
-  so.activate = false;
-  Span span = sh.tracer.StartSpan(name_, so);
+  Context parent;
+  Span span = StartProxySpan(SpanKind::kServer, &parent);
   if (span.recording()) {
-    w_.stats().spans_started.Add();
     span.SetAttribute("http.request.method", req.method);
     span.SetAttribute("url.path", target.path);
     if (!target.query.empty()) span.SetAttribute("url.query", target.query);
@@ -39,8 +29,6 @@ Task<bool> IngressSession::HandleRequest() {
       span.SetAttribute("server.address", req.host.empty() ? std::string_view("") : req.host);
     }
     SetClientAttributes(span);
-  } else {
-    w_.stats().spans_unsampled.Add();
   }
 
   Exchange x;

@@ -779,6 +779,26 @@ void Session::CountMalformed(uint32_t mask) {
     if (mask & (1u << f)) w_.stats().malformed[f].Add();
 }
 
+Span Session::StartProxySpan(SpanKind kind, Context* parent) {
+  const Shared& sh = w_.shared();
+  uint32_t malformed = 0;
+  *parent = Context();
+  if (req_.trace_fields) {
+    *parent = sh.codec->Extract(req_, &malformed);
+    CountMalformed(malformed);
+  }
+  StartOptions so;
+  so.kind = kind;
+  so.parent = parent;
+  so.activate = false;
+  Span span = sh.tracer.StartSpan(name_, so);
+  if (span.recording())
+    w_.stats().spans_started.Add();
+  else
+    w_.stats().spans_unsampled.Add();
+  return span;
+}
+
 void Session::SetClientAttributes(Span& span) {
   if (!span.recording()) return;
   span.SetAttribute("network.peer.address", peer_address_);

@@ -104,6 +104,10 @@ class Session : public std::enable_shared_from_this<Session> {
                         bool strip_expect, bool egress);
   void BuildResponseHead(const MessageHead& res, bool keep, bool upgrade, int client_minor);
   void CountMalformed(uint32_t mask);
+  // The proxy span of req_: its trace context extracted into *parent (malformed headers
+  // counted), started unactivated as `kind` under the name in name_, counted as started or
+  // unsampled.
+  Span StartProxySpan(SpanKind kind, Context* parent);
   // Sets network.peer.* / client.address from the connection and the request.
   void SetClientAttributes(Span& span);
 

@@ -91,25 +91,18 @@ void Worker::Detach(Session* s) {
   live_.fetch_sub(1, std::memory_order_release);
 }
 
-void Worker::BeginDrain() {
-  asio::post(io_, [this] {
-    draining_ = true;
-    error_code ec;
-    for (auto& a : acceptors_)
-      if (a) a->close(ec);
-    pool_.Clear();
-    for (Session* s = sessions_; s; s = s->next) s->OnDrain();
-  });
-}
+void Worker::BeginDrain() { CloseAll(/*abort=*/false); }
 
-void Worker::ForceClose() {
-  asio::post(io_, [this] {
+void Worker::ForceClose() { CloseAll(/*abort=*/true); }
+
+void Worker::CloseAll(bool abort) {
+  asio::post(io_, [this, abort] {
     draining_ = true;
     error_code ec;
     for (auto& a : acceptors_)
       if (a) a->close(ec);
     pool_.Clear();
-    for (Session* s = sessions_; s; s = s->next) s->Abort();
+    for (Session* s = sessions_; s; s = s->next) abort ? s->Abort() : s->OnDrain();
   });
 }
 

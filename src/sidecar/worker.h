@@ -68,6 +68,9 @@ class Worker {
 
  private:
   Task<void> AcceptLoop(Acceptor* acceptor, Direction dir);
+  // On the I/O thread: stop accepting, drop pooled upstream connections, then drain
+  // (OnDrain) or abort every session.
+  void CloseAll(bool abort);
 
   // Declared so that the io_context goes after the acceptors and before what the sessions
   // it still holds (suspended coroutines) touch as they are destroyed.

@@ -237,7 +237,9 @@ test('an SLA rule fires and resolves at a real webhook, with the offending trace
     '    - name: pay-errors',
     '      service: pay',
     '      error_rate: {threshold: 10%}',
-    '      window: 10s',
+    // Long enough that the alert is still firing when the test looks (the window counts
+    // whole 10-second buckets: it may cover as little as 20 s of a 30 s window).
+    '      window: 30s',
     '      labels: {team: shop}',
     '',
   ].join('\n'));
@@ -270,7 +272,7 @@ test('an SLA rule fires and resolves at a real webhook, with the offending trace
     assert.equal(state.alerts[0].state, 'firing');
 
     // No more traffic: once the window has passed the alert resolves, notified once.
-    const resolved = await waitFor(() => hook.received.find((r) => r.json.status === 'resolved'), { timeoutMs: 30000 });
+    const resolved = await waitFor(() => hook.received.find((r) => r.json.status === 'resolved'), { timeoutMs: 60000 });
     assert.ok(resolved, 'a resolved notification arrived');
     assert.equal(hook.received.filter((r) => r.json.status === 'firing').length, 1);
     assert.equal((await getJson(`${server.query}/api/v1/alerts`)).alerts[0].state, 'inactive');

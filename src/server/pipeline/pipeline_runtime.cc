@@ -153,20 +153,18 @@ void register_gauges(PipelineRuntime::Parts& p) {
 
 void register_webhook_gauges(alerts::WebhookSender& webhook) {
   auto& reg = MetricsRegistry::global();
-  {
-    alerts::WebhookSender* w = &webhook;
-    auto hook_stat = [w](uint64_t alerts::WebhookStats::*field) {
-      return [w, field] { return static_cast<double>(w->stats().*field); };
-    };
-    reg.callback_gauge("weft_alert_notifications_sent_total", "Webhook notifications delivered",
-                       hook_stat(&alerts::WebhookStats::sent));
-    reg.callback_gauge("weft_alert_notifications_failed_total",
-                       "Webhook notifications given up after their retries",
-                       hook_stat(&alerts::WebhookStats::failed));
-    reg.callback_gauge("weft_alert_notifications_dropped_total",
-                       "Webhook notifications pushed out of a full queue",
-                       hook_stat(&alerts::WebhookStats::dropped));
-  }
+  alerts::WebhookSender* w = &webhook;
+  auto hook_stat = [w](uint64_t alerts::WebhookStats::*field) {
+    return [w, field] { return static_cast<double>(w->stats().*field); };
+  };
+  reg.callback_gauge("weft_alert_notifications_sent_total", "Webhook notifications delivered",
+                     hook_stat(&alerts::WebhookStats::sent));
+  reg.callback_gauge("weft_alert_notifications_failed_total",
+                     "Webhook notifications given up after their retries",
+                     hook_stat(&alerts::WebhookStats::failed));
+  reg.callback_gauge("weft_alert_notifications_dropped_total",
+                     "Webhook notifications pushed out of a full queue",
+                     hook_stat(&alerts::WebhookStats::dropped));
 }
 
 }  // namespace
