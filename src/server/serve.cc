@@ -102,6 +102,12 @@ void register_store_gauges(Store& store) {
                      stat(&StoreStats::retention_dropped_blocks));
   reg.callback_gauge("weft_store_flush_errors_total", "Failed block writes since start (retried)",
                      stat(&StoreStats::flush_errors));
+  reg.callback_gauge("weft_store_sampled_out_traces_total",
+                     "Traces tail sampling dropped, left out of blocks since start",
+                     stat(&StoreStats::gate_dropped_traces));
+  reg.callback_gauge("weft_store_sampled_out_spans_total",
+                     "Spans of the traces tail sampling dropped, left out of blocks since start",
+                     stat(&StoreStats::gate_dropped_spans));
   reg.callback_gauge("weft_wal_bytes", "Bytes in live WAL segments", stat(&StoreStats::wal_bytes));
   reg.callback_gauge("weft_wal_segments", "Live WAL segments", stat(&StoreStats::wal_segments));
   reg.callback_gauge("weft_wal_syncs", "fsync calls on the WAL since start",
@@ -151,6 +157,13 @@ int run_serve(const ServeOptions& options) {
     tail_options->shutdown_timeout_ms = options.shutdown_timeout_ms;
   }
 
+  // Tail sampling before the store: the store replays its WAL into the sampler's gate.
+  auto tail_sampling = PipelineRuntime::prepare_tail_sampling(options.pipeline);
+  if (!tail_sampling.is_ok()) {
+    log(tail_sampling.status().message());
+    return tail_sampling.status().code() == ResultCode::kInvalidArgument ? 2 : 1;
+  }
+  sopts->trace_gate = tail_sampling->gate;
   auto opened = open_embedded_store(*sopts);
   if (!opened.is_ok()) {
     log("cannot open the store in " + options.data_dir + ": " + opened.status().message());
@@ -163,7 +176,8 @@ int run_serve(const ServeOptions& options) {
       std::to_string(recovered.traces) + " traces recovered");
 
   // The pipeline (RED metrics, service graph, alerts) between the receivers and the store.
-  auto opened_pipeline = PipelineRuntime::open(options.pipeline, options.data_dir, *store);
+  auto opened_pipeline = PipelineRuntime::open(options.pipeline, options.data_dir, *store,
+                                                std::move(tail_sampling).value());
   if (!opened_pipeline.is_ok()) {
     log(opened_pipeline.status().message());
     (void)store->close();

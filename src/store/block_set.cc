@@ -110,6 +110,7 @@ BlockSetStats BlockSet::stats() const {
   s.blocks = published_->size();
   s.bytes = bytes_of(*published_);
   s.spans = spans_of(*published_);
+  for (const auto& block : *published_) s.traces += block->meta().traces;
   return s;
 }
 

@@ -48,6 +48,7 @@ struct BlockSetStats {
   uint64_t blocks = 0;
   uint64_t bytes = 0;
   uint64_t spans = 0;
+  uint64_t traces = 0;  // per block: a trace split over blocks counts once in each
   uint64_t flushes = 0;
   uint64_t compactions = 0;
   uint64_t retention_dropped_blocks = 0;

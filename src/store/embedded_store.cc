@@ -19,6 +19,7 @@
 #include <shared_mutex>
 #include <system_error>
 #include <thread>
+#include <unordered_set>
 
 #include "store/block_set.h"
 #include "store/fault_point.h"
@@ -122,10 +123,13 @@ class EmbeddedStore final : public Store {
     s.block_bytes = b.bytes;
     s.block_spans = b.spans;
     s.spans += b.spans;
+    s.traces += b.traces;  // a trace split over the head and blocks counts in each
     s.flushes = b.flushes;
     s.compactions = b.compactions;
     s.retention_dropped_blocks = b.retention_dropped_blocks;
     s.flush_errors = flush_errors_.load();
+    s.gate_dropped_traces = gate_dropped_traces_.load();
+    s.gate_dropped_spans = gate_dropped_spans_.load();
     s.wal_bytes = log_->bytes();
     s.wal_segments = log_->segments();
     s.wal_syncs = log_->syncs();
@@ -263,9 +267,13 @@ class EmbeddedStore final : public Store {
     if (!requested && !full && !old) return;
     if (frozen_) {
       // The previous cut is still being written. A full head waits for it here: the writer
-      // stops taking groups, pending bytes grow, and ingest answers RESOURCE_EXHAUSTED.
+      // stops taking groups, pending bytes grow, and ingest answers RESOURCE_EXHAUSTED. A
+      // cut waiting on the trace gate stops waiting (cut_blocked_).
       if (!full) return;
+      cut_blocked_ = true;
+      cv_.notify_all();
       cv_.wait(lock, [&] { return !frozen_ || stopping_; });
+      cut_blocked_ = false;
       if (frozen_) return;
     }
     const uint64_t served = cut_requests_;
@@ -301,6 +309,8 @@ class EmbeddedStore final : public Store {
     }
     head_started_ = 0;
     frozen_through_ = wal_through;
+    frozen_at_ = options_.clock->monotonic_nanos();
+    if (options_.trace_gate) options_.trace_gate->head_frozen();
     cv_.notify_all();
   }
 
@@ -317,6 +327,7 @@ class EmbeddedStore final : public Store {
       lock.lock();
       last_flush_status_ = s;
       if (s.is_ok()) {
+        if (options_.trace_gate) options_.trace_gate->head_written();
         {
           std::unique_lock src(sources_mu_);
           frozen_duplicates_ += frozen->stats().duplicate_spans;
@@ -382,17 +393,75 @@ class EmbeddedStore final : public Store {
 
   Status write_frozen(const Head& frozen, uint64_t through) {
     std::vector<TraceId> ids = frozen.trace_ids_in_block_order();
-    if (ids.empty()) return blocks_->mark_wal_flushed(through);
-    return blocks_->flush(
-        [&](store::BlockWriter& w) {
-          for (const TraceId& id : ids) {
-            std::optional<Trace> t = frozen.get_trace(id);
-            if (t) WEFT_RETURN_IF_ERROR(w.add_trace(*t));
-          }
-          for (const store::SplitTrace& st : frozen.split_traces()) w.mark_split(st.id, st.start);
-          return Status::ok();
-        },
-        through);
+    const std::unordered_set<TraceId, FixedIdHash> dropped = await_fates(ids);
+    uint64_t dropped_spans = 0;
+    Status s;
+    if (ids.size() == dropped.size()) {
+      s = blocks_->mark_wal_flushed(through);
+    } else {
+      s = blocks_->flush(
+          [&](store::BlockWriter& w) {
+            dropped_spans = 0;  // a retried write counts again from zero
+            for (const TraceId& id : ids) {
+              std::optional<Trace> t = frozen.get_trace(id);
+              if (!t) continue;
+              if (dropped.count(id)) {
+                dropped_spans += t->spans.size();
+                continue;
+              }
+              WEFT_RETURN_IF_ERROR(w.add_trace(*t));
+            }
+            for (const store::SplitTrace& st : frozen.split_traces())
+              if (!dropped.count(st.id)) w.mark_split(st.id, st.start);
+            return Status::ok();
+          },
+          through);
+    }
+    if (s.is_ok() && !dropped.empty()) {
+      if (dropped_spans == 0)  // nothing was written: count the dropped traces' spans here
+        for (const TraceId& id : dropped)
+          if (std::optional<Trace> t = frozen.get_trace(id)) dropped_spans += t->spans.size();
+      gate_dropped_traces_ += dropped.size();
+      gate_dropped_spans_ += dropped_spans;
+    }
+    return s;
+  }
+
+  // Block thread: asks the trace gate what becomes of each trace of the frozen head, asking
+  // again every 200 ms about those it has not decided, until it has decided all or the cut
+  // can wait no longer (the gate's max wait since the freeze, close(), or a full head
+  // blocking ingest behind this cut), when it must decide the rest. Returns the dropped.
+  std::unordered_set<TraceId, FixedIdHash> await_fates(const std::vector<TraceId>& ids) {
+    std::unordered_set<TraceId, FixedIdHash> dropped;
+    TraceGate* gate = options_.trace_gate.get();
+    if (!gate) return dropped;
+    uint64_t deadline;
+    {
+      std::lock_guard lock(mu_);
+      deadline = frozen_at_ + gate->max_wait_nanos();
+    }
+    std::vector<TraceId> waiting = ids, undecided;
+    for (;;) {
+      bool force;
+      {
+        std::lock_guard lock(mu_);
+        force = stopping_ || closed_ || cut_blocked_ ||
+                options_.clock->monotonic_nanos() >= deadline;
+      }
+      undecided.clear();
+      for (const TraceId& id : waiting) {
+        switch (gate->fate(id, force)) {
+          case TraceGate::Fate::kKeep: break;
+          case TraceGate::Fate::kDrop: dropped.insert(id); break;
+          case TraceGate::Fate::kWait: undecided.push_back(id); break;
+        }
+      }
+      if (undecided.empty()) return dropped;
+      waiting.swap(undecided);
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(200),
+                   [&] { return stopping_ || closed_ || cut_blocked_; });
+    }
   }
 
   void apply_retention() {
@@ -421,6 +490,8 @@ class EmbeddedStore final : public Store {
   std::mutex mu_;  // with cv_: cut/flush/compact hand-offs between threads
   std::condition_variable cv_;
   uint64_t frozen_through_ = 0;    // GUARDED_BY(mu_)
+  uint64_t frozen_at_ = 0;         // GUARDED_BY(mu_): monotonic time of the last freeze
+  bool cut_blocked_ = false;       // GUARDED_BY(mu_): a full head waits for the frozen one
   uint64_t cut_requests_ = 0;      // GUARDED_BY(mu_)
   uint64_t cuts_served_ = 0;       // GUARDED_BY(mu_)
   uint64_t compact_requests_ = 0;  // GUARDED_BY(mu_)
@@ -435,6 +506,8 @@ class EmbeddedStore final : public Store {
   uint64_t wal_deleted_through_ = 0;  // writer thread only
   std::atomic<uint64_t> frozen_duplicates_{0};
   std::atomic<uint64_t> flush_errors_{0};
+  std::atomic<uint64_t> gate_dropped_traces_{0};
+  std::atomic<uint64_t> gate_dropped_spans_{0};
   const uint64_t recovered_spans_;
   const uint64_t wal_corruptions_;
   std::mutex close_mu_;
@@ -474,6 +547,7 @@ Result<std::unique_ptr<Store>> open_embedded_store(const EmbeddedStoreOptions& o
   WEFT_ASSIGN_OR_RETURN(store::WalRecoveryResult recovered,
                         store::recover_wal(wal_dir, [&](uint64_t seq, SpanBatch&& batch) {
                           if (seq <= flushed) return;
+                          if (options.trace_gate) options.trace_gate->replayed(batch);
                           one[0] = std::move(batch);
                           head->apply(one, seq, &probe);
                         }));

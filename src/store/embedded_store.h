@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "store/store.h"
+#include "store/trace_gate.h"
 
 namespace weft {
 
@@ -51,6 +52,11 @@ struct EmbeddedStoreOptions {
   // off to leave the WAL as a crash would.
   bool flush_on_close = true;
   Clock* clock = &Clock::system();
+
+  // Tail sampling's hold on the cut (trace_gate.h): traces the gate drops never reach a
+  // block, and a cut waits up to gate->max_wait_nanos() for undecided ones. nullptr: every
+  // trace goes into the block.
+  std::shared_ptr<TraceGate> trace_gate;
 
   // Test hook: opens WAL segment files for writing (nullptr: POSIX files). Lets tests
   // simulate a full disk or a crash in the middle of a record.

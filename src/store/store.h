@@ -18,7 +18,7 @@ namespace weft {
 
 struct StoreStats {
   uint64_t spans = 0;  // spans held (head + blocks)
-  uint64_t traces = 0;
+  uint64_t traces = 0;  // head + blocks; a trace split over several counts in each
   uint64_t head_bytes = 0;  // approximate memory held by the head
   uint64_t head_budget_bytes = 0;
   uint64_t evicted_traces = 0;  // since start
@@ -36,6 +36,8 @@ struct StoreStats {
   uint64_t compactions = 0;  // merges since start
   uint64_t retention_dropped_blocks = 0;
   uint64_t flush_errors = 0;  // failed block writes (retried)
+  uint64_t gate_dropped_traces = 0;  // left out of blocks by the trace gate (tail sampling)
+  uint64_t gate_dropped_spans = 0;
 };
 
 // Where receivers put what they accepted: a Store, or the agent's disk queue

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  WEFT_BIN, getJson, httpGet, makeTempDir, parseMetrics, postJson, removeDir, startServer,
+  WEFT_BIN, getJson, httpGet, httpPost, makeTempDir, parseMetrics, postJson, removeDir, startServer,
   sumMetric, waitFor,
 } from './lib/server.mjs';
 import { nowNs, otlpRequest, spanId, traceId } from './lib/otlp.mjs';
@@ -349,7 +349,8 @@ test('tail sampling in dry run: decisions counted per policy and service, every 
     assert.equal(counted.dropped, 6);
     assert.equal(sumMetric(counted.m, 'weft_tail_sampling_policy_decisions_total', { policy: 'errors', decision: 'sampled' }), 3);
     assert.equal(sumMetric(counted.m, 'weft_tail_sampling_policy_decisions_total', { policy: 'slow', decision: 'sampled' }), 1);
-    // A dry run drops nothing: every trace is still there.
+    // A dry run drops nothing: every trace is still there, after the cut into a block too.
+    assert.equal((await httpPost(`${server.query}/api/v1/admin/flush`, '')).status, 200);
     for (const id of ids) assert.equal((await httpGet(`${server.query}/api/v1/traces/${id}`)).status, 200);
   } finally {
     await server.stop();
@@ -357,14 +358,15 @@ test('tail sampling in dry run: decisions counted per policy and service, every 
   }
 });
 
-test('tail sampling that would drop traces is refused until the store can (dry_run is required)', async () => {
+test('a bad tail-sampling policy stops the server from starting and names the config line', async () => {
   const dir = makeTempDir('weft-it-tail-bad-');
   const config = path.join(dir, 'weft.yaml');
-  writeFileSync(config, 'tail_sampling:\n  policies: [{name: all, type: always_sample}]\n');
+  writeFileSync(config, 'tail_sampling:\n  decision_wait: 5s\n  policies:\n    - {name: all, type: alwayz}\n');
   try {
     const r = serveWithConfig(config, dir);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /dry_run: true/);
+    assert.match(r.stderr, /config line 4/);
+    assert.match(r.stderr, /alwayz/);
   } finally {
     removeDir(dir);
   }

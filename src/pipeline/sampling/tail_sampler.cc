@@ -20,6 +20,11 @@ struct TailSampler::Shard {
   std::deque<std::pair<TraceId, uint32_t>> fifo;
   uint32_t next_seq = 0;
   DecisionCache decided;
+  struct StoreRecord {
+    bool keep;
+    uint32_t generation;
+  };
+  std::unordered_map<TraceId, StoreRecord, FixedIdHash> for_store;
 
   bool live(const std::pair<TraceId, uint32_t>& e) const {
     auto it = pending.find(e.first);
@@ -100,7 +105,21 @@ void TailSampler::merge(const std::vector<TraceDelta>& deltas) {
   for (const TraceDelta& d : deltas) {
     Shard& shard = shard_of(d.trace_id);
     std::lock_guard lock(shard.mu);
-    if (shard.decided.get(d.trace_id)) {
+    std::optional<bool> known = shard.decided.get(d.trace_id);
+    if (for_store_.load(std::memory_order_relaxed)) {
+      // A late span lies in the head taking spans now: its trace's record lives until that
+      // head is written.
+      const uint32_t gen = head_generation_.load();
+      auto rec = shard.for_store.find(d.trace_id);
+      if (rec != shard.for_store.end()) {
+        rec->second.generation = gen;
+        known = rec->second.keep;
+      } else if (known) {
+        shard.for_store.emplace(d.trace_id, Shard::StoreRecord{*known, gen});
+        ++store_records_;
+      }
+    }
+    if (known) {
       late_spans_ += d.summary.span_count;
       continue;
     }
@@ -130,7 +149,7 @@ void TailSampler::evict_oldest(Shard& shard, uint64_t now) {
   pending_spans_ -= it->second.span_count;
   --pending_traces_;
   shard.pending.erase(it);
-  shard.decided.put(id, d.keep);
+  remember(shard, id, d.keep);
   {
     std::lock_guard lock(policy_mu_);
     ++decided_early_;
@@ -178,7 +197,7 @@ std::vector<Decision> TailSampler::decide(uint64_t now_unix_nano) {
         continue;
       }
       Decision d = evaluate(it->first, it->second, now_unix_nano);
-      shard.decided.put(it->first, d.keep);
+      remember(shard, it->first, d.keep);
       pending_spans_ -= it->second.span_count;
       --pending_traces_;
       it = shard.pending.erase(it);
@@ -211,7 +230,73 @@ TailSamplerStats TailSampler::stats() const {
   st.pending_traces = pending_traces_.load();
   st.pending_spans = pending_spans_.load();
   st.late_spans = late_spans_.load();
+  st.decided_for_cut = decided_for_cut_.load();
+  st.kept_unknown = kept_unknown_.load();
+  st.store_records = store_records_.load();
   return st;
+}
+
+}  // namespace weft::pipeline::sampling
+
+namespace weft::pipeline::sampling {
+
+void TailSampler::remember(Shard& shard, const TraceId& id, bool keep) {
+  shard.decided.put(id, keep);
+  if (!for_store_.load(std::memory_order_relaxed)) return;
+  auto [rec, added] =
+      shard.for_store.insert_or_assign(id, Shard::StoreRecord{keep, head_generation_.load()});
+  (void)rec;
+  if (added) ++store_records_;
+}
+
+void TailSampler::keep_decisions_for_store() { for_store_ = true; }
+
+void TailSampler::replay(const SpanBatch& batch) {
+  if (batch.spans.empty()) return;
+  merge(extract_deltas(batch, policies_.predicates, services_, operations_));
+}
+
+TailSampler::StoreFate TailSampler::store_fate(const TraceId& trace_id, bool force) {
+  Shard& shard = shard_of(trace_id);
+  std::lock_guard lock(shard.mu);
+  if (auto rec = shard.for_store.find(trace_id); rec != shard.for_store.end())
+    return rec->second.keep ? StoreFate::kKeep : StoreFate::kDrop;
+  if (auto it = shard.pending.find(trace_id); it != shard.pending.end()) {
+    if (!force) return StoreFate::kWait;
+    const Decision d = evaluate(trace_id, it->second, clock_.now_unix_nanos());
+    pending_spans_ -= it->second.span_count;
+    --pending_traces_;
+    shard.pending.erase(it);
+    remember(shard, trace_id, d.keep);
+    ++decided_for_cut_;
+    return d.keep ? StoreFate::kKeep : StoreFate::kDrop;
+  }
+  if (std::optional<bool> known = shard.decided.get(trace_id)) {
+    remember(shard, trace_id, *known);
+    return *known ? StoreFate::kKeep : StoreFate::kDrop;
+  }
+  if (!force) return StoreFate::kWait;
+  ++kept_unknown_;
+  return StoreFate::kKeep;
+}
+
+void TailSampler::store_head_frozen() { frozen_generation_ = head_generation_.fetch_add(1); }
+
+void TailSampler::store_head_written() {
+  const uint32_t written = frozen_generation_.load();
+  for (auto& shard_ptr : shards_) {
+    Shard& shard = *shard_ptr;
+    std::lock_guard lock(shard.mu);
+    // Generations only grow (2^32 cuts would take centuries), so "not newer" is <=.
+    for (auto it = shard.for_store.begin(); it != shard.for_store.end();) {
+      if (it->second.generation <= written) {
+        it = shard.for_store.erase(it);
+        --store_records_;
+      } else {
+        ++it;
+      }
+    }
+  }
 }
 
 }  // namespace weft::pipeline::sampling

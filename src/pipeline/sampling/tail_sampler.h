@@ -15,7 +15,15 @@
 // new trace decides its shard's oldest trace early; that decision is returned by the next
 // decide().
 //
-// Thread-safety: observe(), commit(), decide(), decided() and stats() may run concurrently.
+// The store's side (store/trace_gate.h, adapted by sampling/store_gate.h): with
+// keep_decisions_for_store(), every decision is also kept in a per-shard record until the
+// store has written every head holding spans of its trace — heads are counted by
+// generation: a record carries the generation of the head that was taking spans when it was
+// decided or when its latest late span was committed, and store_head_written() drops the
+// records of the head just written and older. So the LRU's capacity never makes a cut forget
+// a decision; the records cost one map entry per trace decided in the last head or two.
+//
+// Thread-safety: every method may run concurrently with the others.
 // Lock order: shard, then the policy lock (stateful policies), then the early-decision queue.
 #include <atomic>
 #include <cstdint>
@@ -63,6 +71,10 @@ struct TailSamplerStats {
   uint64_t dropped = 0;
   uint64_t decided_early = 0;  // decided before due because max_traces was reached
   uint64_t late_spans = 0;     // spans committed after their trace was decided
+  // The store's side (zero unless keep_decisions_for_store()):
+  uint64_t decided_for_cut = 0;  // pending traces decided early because a cut could not wait
+  uint64_t kept_unknown = 0;     // traces a cut found with no decision and no pending state
+  uint64_t store_records = 0;    // decisions kept for the store now
 };
 
 struct TailSamplerOptions {
@@ -93,6 +105,20 @@ class TailSampler final : public Processor {
   std::optional<bool> decided(const model::TraceId& trace_id);
 
   TailSamplerStats stats() const;
+
+  // --- The store's side: store/trace_gate.h says when each is called.
+  // Keeps every decision for the store from now on (call before the first span).
+  void keep_decisions_for_store();
+  // Replayed WAL spans: merged as if just committed, so their traces are decided again.
+  void replay(const model::SpanBatch& batch);
+  // The fate of one trace of a frozen head (0 keep, 1 drop, 2 wait, as TraceGate::Fate).
+  // A pending trace waits, or is decided now with `force`; a trace neither pending nor
+  // decided (its spans were applied and not yet committed, or it predates this sampler)
+  // waits, or is kept with `force`: keeping a trace the policies never saw loses nothing.
+  enum class StoreFate : uint8_t { kKeep, kDrop, kWait };
+  StoreFate store_fate(const model::TraceId& trace_id, bool force);
+  void store_head_frozen();
+  void store_head_written();
   const TailSamplingConfig& config() const { return config_; }
 
  private:
@@ -104,6 +130,8 @@ class TailSampler final : public Processor {
   // Runs the policies on one trace; takes the policy lock. Caller holds the trace's shard.
   Decision evaluate(const model::TraceId& id, const TraceSummary& s, uint64_t now);
   void evict_oldest(Shard& shard, uint64_t now);
+  // Records a decision in the shard's LRU and, for the store, in its records.
+  void remember(Shard& shard, const model::TraceId& id, bool keep);
 
   const TailSamplingConfig config_;
   const Clock& clock_;
@@ -126,6 +154,13 @@ class TailSampler final : public Processor {
   std::atomic<uint64_t> pending_traces_{0};
   std::atomic<uint64_t> pending_spans_{0};
   std::atomic<uint64_t> late_spans_{0};
+
+  std::atomic<bool> for_store_{false};
+  std::atomic<uint32_t> head_generation_{0};  // of the head taking spans now
+  std::atomic<uint32_t> frozen_generation_{0};
+  std::atomic<uint64_t> decided_for_cut_{0};
+  std::atomic<uint64_t> kept_unknown_{0};
+  std::atomic<uint64_t> store_records_{0};
 };
 
 }  // namespace weft::pipeline::sampling

@@ -23,6 +23,7 @@
 #include "pipeline/pipeline.h"
 #include "query/params.h"
 #include "sampling/sampling_config.h"
+#include "sampling/store_gate.h"
 #include "sampling/tail_sampler.h"
 #include "server/pipeline/red_metrics_reader.h"
 #include "server/webhook_poster.h"
@@ -39,8 +40,10 @@ struct PipelineRuntime::Parts {
   metrics::PrometheusFamilies prometheus;
   std::unique_ptr<metrics::MetricsStore> metrics;
   graph::ServiceGraph* graph = nullptr;  // owned by `chain`
-  // Tail sampling in dry run (the store keeps every trace): decides and counts.
-  sampling::TailSampler* sampler = nullptr;  // owned by `chain`; null when not configured
+  // Tail sampling: decides (the store's trace gate acts on the decisions, or, in dry run,
+  // nothing does) and counts. Null when not configured.
+  std::shared_ptr<sampling::TailSampler> sampler;
+  bool sampler_dry_run = false;
   std::map<std::string, uint64_t> sampler_counted;  // what the counters already hold
   std::unique_ptr<pipeline::Pipeline> chain;
   std::unique_ptr<RedMetricsReader> reader;
@@ -68,16 +71,30 @@ Result<std::string> read_text_file(const std::string& path) {
   return text.str();
 }
 
+// A processor shared with another owner (the tail sampler, which the store's gate holds too).
+class SharedProcessor final : public pipeline::Processor {
+ public:
+  explicit SharedProcessor(std::shared_ptr<pipeline::Processor> p) : p_(std::move(p)) {}
+  std::string_view name() const override { return p_->name(); }
+  std::unique_ptr<pipeline::Observation> observe(const model::SpanBatch& batch) override {
+    return p_->observe(batch);
+  }
+
+ private:
+  std::shared_ptr<pipeline::Processor> p_;
+};
+
 // Tail sampling's decisions so far into /metrics counters (the sampler keeps totals; the
 // counters get the difference since the last call). Called from the expiry thread only.
 void count_sampler_decisions(PipelineRuntime::Parts& p) {
   auto& reg = MetricsRegistry::global();
   auto& policies =
       reg.counter("weft_tail_sampling_policy_decisions_total",
-                  "Tail sampling verdicts per top-level policy (dry run: nothing is dropped)",
+                  "Tail sampling verdicts per top-level policy",
                   {"policy", "decision"});
   auto& services = reg.counter("weft_tail_sampling_traces_total",
-                               "Traces tail sampling kept or would drop, per root service",
+                               "Traces tail sampling kept or dropped (in dry run: would drop), "
+                               "per root service",
                                {"service", "decision"});
   auto bump = [&p](Counter& c, const std::string& key, uint64_t total) {
     uint64_t& seen = p.sampler_counted[key];
@@ -138,9 +155,33 @@ void register_gauges(PipelineRuntime::Parts& p) {
                      graph_stat(&graph::ServiceGraphStats::evicted));
   reg.callback_gauge("weft_graph_pending", "Span halves waiting for their other half",
                      graph_stat(&graph::ServiceGraphStats::pending));
-  if (sampling::TailSampler* ts = p.sampler) {
+  if (sampling::TailSampler* ts = p.sampler.get()) {
+    auto tail_stat = [ts](uint64_t sampling::TailSamplerStats::*field) {
+      return [ts, field] { return static_cast<double>(ts->stats().*field); };
+    };
     reg.callback_gauge("weft_tail_sampling_pending_traces", "Traces waiting for their decision",
-                       [ts] { return static_cast<double>(ts->stats().pending_traces); });
+                       tail_stat(&sampling::TailSamplerStats::pending_traces));
+    reg.callback_gauge("weft_tail_sampling_pending_spans",
+                       "Spans of the traces waiting for their decision",
+                       tail_stat(&sampling::TailSamplerStats::pending_spans));
+    reg.callback_gauge("weft_tail_sampling_decided_early_total",
+                       "Traces decided before due: max_traces pending were reached",
+                       tail_stat(&sampling::TailSamplerStats::decided_early));
+    reg.callback_gauge("weft_tail_sampling_late_spans_total",
+                       "Spans that arrived after their trace was decided (they follow it)",
+                       tail_stat(&sampling::TailSamplerStats::late_spans));
+    if (!p.sampler_dry_run) {
+      reg.callback_gauge(
+          "weft_tail_sampling_decided_for_cut_total",
+          "Traces decided before due because a block cut could wait no longer",
+          tail_stat(&sampling::TailSamplerStats::decided_for_cut));
+      reg.callback_gauge("weft_tail_sampling_kept_unknown_total",
+                         "Traces a block cut kept with no decision (never seen by the policies)",
+                         tail_stat(&sampling::TailSamplerStats::kept_unknown));
+      reg.callback_gauge("weft_tail_sampling_store_records",
+                         "Decisions held until the store has written their traces' heads",
+                         tail_stat(&sampling::TailSamplerStats::store_records));
+    }
   }
   if (alerts::AlertEngine* e = p.alerts.get()) {
     reg.callback_gauge("weft_alerts_firing", "SLA alerts firing now", [e] {
@@ -169,33 +210,44 @@ void register_webhook_gauges(alerts::WebhookSender& webhook) {
 
 }  // namespace
 
+Result<PreparedTailSampling> PipelineRuntime::prepare_tail_sampling(
+    const PipelineFlags& flags) {
+  PreparedTailSampling out;
+  if (flags.config_file.empty()) return out;
+  WEFT_ASSIGN_OR_RETURN(std::string text, read_text_file(flags.config_file));
+  auto config = sampling::parse_tail_sampling_config_text(text);
+  if (!config.is_ok()) {
+    if (config.status().code() == ResultCode::kNotFound) return out;
+    return invalid_argument(flags.config_file + ": " + config.status().message());
+  }
+  if (!flags.red_metrics)
+    return invalid_argument(flags.config_file +
+                            ": tail sampling runs in the pipeline, which --no-red-metrics "
+                            "turns off");
+  const bool dry_run = config->dry_run;
+  auto sampler = sampling::TailSampler::create(std::move(config).value());
+  if (!sampler.is_ok())
+    return invalid_argument(flags.config_file + ": tail_sampling: " + sampler.status().message());
+  out.sampler = std::shared_ptr<sampling::TailSampler>(std::move(sampler).value());
+  if (!dry_run) out.gate = std::make_shared<sampling::TailSamplingGate>(out.sampler);
+  return out;
+}
+
 Result<std::unique_ptr<PipelineRuntime>> PipelineRuntime::open(const PipelineFlags& flags,
                                                                const std::string& data_dir,
-                                                               SpanSink& store) {
+                                                               SpanSink& store,
+                                                               PreparedTailSampling tail) {
   auto parts = std::make_unique<Parts>();
   parts->store = &store;
-  std::optional<sampling::TailSamplingConfig> tail_config;
   if (!flags.config_file.empty()) {
     WEFT_ASSIGN_OR_RETURN(std::string text, read_text_file(flags.config_file));
     auto alerts_config = alerts::parse_alerts_config_text(text);
     if (!alerts_config.is_ok())
       return invalid_argument(flags.config_file + ": " + alerts_config.status().message());
     parts->alerts_config = std::move(alerts_config).value();
-    auto config = sampling::parse_tail_sampling_config_text(text);
-    if (config.is_ok()) {
-      if (!config->dry_run)
-        return invalid_argument(
-            flags.config_file +
-            ": tail_sampling: this weft runs tail sampling only as a dry run (dry_run: true): "
-            "the policies decide and /metrics counts what they would keep, and the store "
-            "keeps every trace");
-      tail_config = std::move(config).value();
-    } else if (config.status().code() != ResultCode::kNotFound) {
-      return invalid_argument(flags.config_file + ": " + config.status().message());
-    }
   }
   if (!flags.red_metrics) {
-    if (tail_config)
+    if (tail.sampler)
       return invalid_argument(flags.config_file +
                               ": tail sampling runs in the pipeline, which --no-red-metrics "
                               "turns off");
@@ -237,11 +289,10 @@ Result<std::unique_ptr<PipelineRuntime>> PipelineRuntime::open(const PipelineFla
   std::vector<std::unique_ptr<pipeline::Processor>> chain;
   chain.push_back(std::make_unique<metrics::RedProcessor>(*m));
   chain.push_back(std::move(graph));
-  if (tail_config) {
-    WEFT_ASSIGN_OR_RETURN(std::unique_ptr<sampling::TailSampler> sampler,
-                          sampling::TailSampler::create(std::move(*tail_config)));
-    parts->sampler = sampler.get();
-    chain.push_back(std::move(sampler));
+  if (tail.sampler) {
+    parts->sampler = tail.sampler;
+    parts->sampler_dry_run = !tail.gate;
+    chain.push_back(std::make_unique<SharedProcessor>(tail.sampler));
   }
   parts->chain = std::make_unique<pipeline::Pipeline>(store, std::move(chain));
 
@@ -291,7 +342,14 @@ std::string PipelineRuntime::describe() const {
                   std::to_string(parts_->metrics->series_count(metrics::Family::kSpans)) +
                   " series recovered)";
   const auto& ac = parts_->alerts_config;
-  if (parts_->sampler) s += ", tail sampling (dry run: every trace is kept)";
+  if (parts_->sampler) {
+    const auto& tc = parts_->sampler->config();
+    s += ", tail sampling (" + std::to_string(tc.policies.size()) + " polic" +
+         (tc.policies.size() == 1 ? "y" : "ies") + ", decision " +
+         std::to_string(tc.decision_wait_ns / 1'000'000) + " ms after a trace's last span" +
+         (parts_->sampler_dry_run ? "; dry run: every trace is kept)"
+                                  : "; dropped traces never reach a block)");
+  }
   s += ", " + std::to_string(ac.rules.size()) + " alert rule" + (ac.rules.size() == 1 ? "" : "s");
   if (ac.webhook) s += " -> " + ac.webhook->url;
   return s;
@@ -322,7 +380,9 @@ void PipelineRuntime::start(const std::string& external_url) {
       const uint64_t now = Clock::system().now_unix_nanos();
       p.graph->expire(now);
       if (p.sampler) {
-        (void)p.sampler->decide(now);  // dry run: the decisions are only counted
+        // Decisions take effect at the store's cuts (its gate asks the sampler); here they
+        // are made and counted.
+        (void)p.sampler->decide(now);
         count_sampler_decisions(p);
       }
       lock.lock();
