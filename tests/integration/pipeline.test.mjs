@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  WEFT_BIN, getJson, httpGet, httpPost, makeTempDir, parseMetrics, postJson, removeDir, startServer,
+  REPO_ROOT, WEFT_BIN, getJson, httpGet, httpPost, makeTempDir, parseMetrics, postJson, removeDir, startServer,
   sumMetric, waitFor,
 } from './lib/server.mjs';
 import { nowNs, otlpRequest, spanId, traceId } from './lib/otlp.mjs';
@@ -384,6 +384,21 @@ test('with --no-red-metrics the metrics and graph endpoints say why they are off
     // Ingest is unaffected.
     const end = nowNs();
     await post(server, 'plain', [{ traceId: traceId(), spanId: spanId(), name: 'op', start: end - MS, end }]);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the example config (examples/weft.yaml) starts weft serve with its rules and policies', async () => {
+  const config = path.join(REPO_ROOT, 'examples', 'weft.yaml');
+  const server = await startServer({ args: ['--config', config] });
+  try {
+    // The start log names what runs; the flags given by the test (data dir, ports) win.
+    const log = server.output();
+    assert.match(log, /tail sampling \(4 policies, decision 30000 ms after a trace's last span; dropped traces never reach a block\)/);
+    assert.match(log, /2 alert rules -> http:\/\/127\.0\.0\.1:5001\/weft/);
+    const alerts = await getJson(`${server.query}/api/v1/alerts`);
+    assert.deepEqual(alerts.alerts.map((a) => a.name).sort(), ['checkout-p99', 'payments-errors']);
   } finally {
     await server.stop();
   }
