@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   REPO_ROOT, WEFT_BIN, getJson, httpGet, httpPost, makeTempDir, parseMetrics, postJson, removeDir, startServer,
@@ -243,7 +243,8 @@ test('an SLA rule fires and resolves at a real webhook, with the offending trace
     '      labels: {team: shop}',
     '',
   ].join('\n'));
-  const server = await startServer({ args: ['--config', config] });
+  const dataDir = path.join(dir, 'data');
+  let server = await startServer({ dataDir, args: ['--config', config] });
   try {
     const rules = await getJson(`${server.query}/api/v1/alerts/rules`);
     assert.equal(rules.rules.length, 1);
@@ -271,13 +272,23 @@ test('an SLA rule fires and resolves at a real webhook, with the offending trace
     const state = await getJson(`${server.query}/api/v1/alerts`);
     assert.equal(state.alerts[0].state, 'firing');
 
+    // kill -9 while firing, once the state file says so; the restarted server takes the
+    // alert up as firing: it never notifies it again, and when the alert resolves (an
+    // inactive alert could not) the receiver hears it.
+    const stateFile = path.join(dataDir, 'alerts.state');
+    assert.ok(await waitFor(() => existsSync(stateFile) && /^firing .* pay-errors$/m.test(readFileSync(stateFile, 'utf8')),
+      { timeoutMs: 5000 }), 'the state file holds the firing alert');
+    await server.kill9();
+    server = await startServer({ dataDir, args: ['--config', config] });
+
     // No more traffic: once the window has passed the alert resolves, notified once.
     const resolved = await waitFor(() => hook.received.find((r) => r.json.status === 'resolved'), { timeoutMs: 60000 });
     assert.ok(resolved, 'a resolved notification arrived');
+    assert.equal(resolved.json.alerts[0].labels.alertname, 'pay-errors');
     assert.equal(hook.received.filter((r) => r.json.status === 'firing').length, 1);
     assert.equal((await getJson(`${server.query}/api/v1/alerts`)).alerts[0].state, 'inactive');
     const m = parseMetrics((await httpGet(`${server.query}/metrics`)).text);
-    assert.equal(sumMetric(m, 'weft_alert_notifications_sent_total'), 2);
+    assert.equal(sumMetric(m, 'weft_alert_notifications_sent_total'), 1);  // this process: the resolved one
   } finally {
     await server.stop();
     hook.close();

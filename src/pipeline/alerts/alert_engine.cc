@@ -1,6 +1,10 @@
 #include "alerts/alert_engine.h"
 
 #include <chrono>
+#include <cstdio>
+
+#include "alerts/alert_state_file.h"
+#include "common/file_io.h"
 
 namespace weft::pipeline::alerts {
 
@@ -13,6 +17,41 @@ AlertEngine::AlertEngine(std::vector<Rule> rules, const MetricsReader& reader,
       external_url_(options_.external_url) {
   evaluators_.reserve(rules_.size());
   for (const Rule& r : rules_) evaluators_.emplace_back(r, options_.max_exemplars);
+  if (!options_.state_file.empty()) restore_state();
+  std::lock_guard lock(mu_);
+  saved_state_ = state_text();  // written again only once it changes
+}
+
+void AlertEngine::restore_state() {
+  auto text = read_small_file(options_.state_file, 64 << 20, "alert state");
+  std::optional<std::vector<SavedAlert>> saved;
+  if (text.is_ok() && *text) {
+    auto decoded = decode_alert_states(**text);
+    if (decoded.is_ok()) saved = std::move(decoded).value();
+    else text = decoded.status();
+  }
+  if (!text.is_ok()) {
+    std::fprintf(stderr, "weft: alerts: %s: %s; every alert starts inactive\n",
+                 options_.state_file.c_str(), text.status().message().c_str());
+    return;
+  }
+  if (!saved) return;
+  std::lock_guard lock(mu_);
+  for (SavedAlert& a : *saved)
+    for (RuleEvaluator& e : evaluators_)
+      if (e.rule().name == a.rule)
+        e.restore(a.state, a.active_at_ns, a.fired_at_ns, a.resolved_at_ns,
+                  std::move(a.exemplars));
+}
+
+std::string AlertEngine::state_text() const {
+  std::vector<SavedAlert> states;
+  for (const RuleEvaluator& e : evaluators_) {
+    const AlertStatus& s = e.status();
+    states.push_back(SavedAlert{e.rule().name, s.state, s.active_at_ns, s.fired_at_ns,
+                                s.resolved_at_ns, s.exemplars});
+  }
+  return encode_alert_states(states);
 }
 
 AlertEngine::~AlertEngine() { stop(); }
@@ -46,6 +85,19 @@ void AlertEngine::tick(uint64_t now_ns) {
   }
   if (sink_)
     for (const Notification& n : out) sink_(n);
+  if (options_.state_file.empty()) return;
+  std::string text;
+  {
+    std::lock_guard lock(mu_);
+    text = state_text();
+  }
+  if (text == saved_state_) return;
+  Status s = write_file_atomically(options_.state_file, text);
+  if (s.is_ok())
+    saved_state_ = std::move(text);
+  else
+    std::fprintf(stderr, "weft: alerts: saving the alert state: %s (tried again next tick)\n",
+                 s.message().c_str());
 }
 
 std::vector<RuleAlert> AlertEngine::alerts() const {

@@ -30,6 +30,10 @@ struct AlertEngineOptions {
   uint64_t interval_ns = 10'000'000'000ULL;  // between ticks of the background thread
   uint32_t max_exemplars = 5;                // trace IDs kept per alert
   std::string external_url;                  // weft's base URL, for links in notifications
+  // Where each rule's alert state is kept across restarts (alert_state_file.h); "" for
+  // nowhere. Read when the engine is made (rules matched by name; a damaged file is logged
+  // and ignored), written after each tick that changed a state, time or exemplar.
+  std::string state_file;
 };
 
 // One rule and its alert, as of the last tick.
@@ -77,6 +81,11 @@ class AlertEngine {
   std::vector<RuleEvaluator> evaluators_;  // GUARDED_BY(mu_), one per rule
   uint64_t ticks_ = 0;                     // GUARDED_BY(mu_)
   std::string external_url_;               // GUARDED_BY(mu_)
+  std::string saved_state_;                // under tick_mu_: what the state file holds
+
+  void restore_state();
+  // The state file's text for the current states. REQUIRES: mu_ held.
+  std::string state_text() const;
 
   std::mutex thread_mu_;
   std::condition_variable thread_cv_;

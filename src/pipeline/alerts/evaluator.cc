@@ -103,4 +103,14 @@ Transition RuleEvaluator::evaluate(const WindowStats& stats, uint64_t now_ns) {
   return Transition::kNone;
 }
 
+void RuleEvaluator::restore(AlertState state, uint64_t active_at_ns, uint64_t fired_at_ns,
+                            uint64_t resolved_at_ns, std::vector<model::TraceId> exemplars) {
+  status_.state = state;
+  status_.active_at_ns = active_at_ns;
+  status_.fired_at_ns = fired_at_ns;
+  status_.resolved_at_ns = resolved_at_ns;
+  if (exemplars.size() > max_exemplars_) exemplars.resize(max_exemplars_);
+  status_.exemplars = std::move(exemplars);
+}
+
 }  // namespace weft::pipeline::alerts

@@ -59,6 +59,11 @@ class RuleEvaluator {
 
   const AlertStatus& status() const { return status_; }
 
+  // Takes up the state saved by an earlier process (alert_state_file.h): state, times and
+  // exemplars (at most max_exemplars). Call before the first evaluate().
+  void restore(AlertState state, uint64_t active_at_ns, uint64_t fired_at_ns,
+               uint64_t resolved_at_ns, std::vector<model::TraceId> exemplars);
+
  private:
   // The window's value, or nullopt if it cannot breach (too few calls, no latency).
   std::optional<double> value_of(const WindowStats& stats) const;

@@ -302,6 +302,7 @@ Result<std::unique_ptr<PipelineRuntime>> PipelineRuntime::open(const PipelineFla
   eo.interval_ns = ac.evaluation_interval_ns;
   eo.max_exemplars = ac.max_exemplars;
   eo.external_url = ac.external_url;  // or weft's own address, learnt at start()
+  eo.state_file = data_dir + "/alerts.state";
   // The webhook is made at start(), once weft's own address is known; the sink finds it
   // there (set before the engine's thread starts, never changed after).
   Parts* p = parts.get();
