@@ -1,7 +1,9 @@
 // `weft inspect [--json] [--columns] DATA_DIR`: what an embedded store's data directory holds
 // (store/data_dir_inspect.h) — manifest, live blocks, bytes per column, WAL segments and
-// leftovers — as text or as one JSON object. Read-only: takes no lock and may run beside a
-// server. Exit 0 if everything opened, 1 if something is damaged, 2 for a usage error.
+// leftovers — and the RED metrics segments under metrics/ (metrics/metrics_inspect.h), as
+// text or as one JSON object. Read-only: takes no lock and may run beside a server. Exit 0
+// if everything opened, 1 if something is damaged (a block, the manifest, a metrics
+// segment), 2 for a usage error.
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -12,6 +14,8 @@
 #include <string>
 
 #include "cmd/commands.h"
+#include "cmd/metrics_text.h"
+#include "metrics/metrics_inspect.h"
 #include "store/data_dir_inspect.h"
 
 namespace weft::cmd {
@@ -20,9 +24,30 @@ using namespace weft::model;
 
 namespace {
 
+using pipeline::metrics::InspectedMetricsSegment;
+using pipeline::metrics::MetricsDirReport;
 using store::BlockColumnBytes;
 using store::DataDirReport;
 using store::InspectedBlock;
+
+// The metrics/ part of the report: the segments, or why they could not be listed.
+struct MetricsPart {
+  Result<MetricsDirReport> report = MetricsDirReport{};
+  bool running = false;  // a store holds the directory: its newest segment may be mid-write
+
+  // A segment whose last record is cut short is no damage: while the store runs its newest
+  // segment is being written, and otherwise a crash cut a write short (the store starts a
+  // new segment at every open), as a torn WAL tail.
+  bool in_progress(const InspectedMetricsSegment& s) const {
+    return s.truncated && s.error.empty() && report.is_ok();
+  }
+  bool damaged() const {
+    if (!report.is_ok()) return true;
+    for (const auto& s : report->segments)
+      if (s.damaged() && !in_progress(s)) return true;
+    return false;
+  }
+};
 
 struct InspectOptions {
   std::string dir;
@@ -160,6 +185,42 @@ void print_text(const DataDirReport& r, bool per_block_columns) {
     for (const auto& l : r.leftovers)
       std::printf("  %s  %s, %llu bytes\n", l.path.c_str(), store::leftover_kind_name(l.kind),
                   static_cast<unsigned long long>(l.bytes));
+  }
+}
+
+// "metrics: none (...)" or "metrics: N segments, ..." and one entry per segment.
+void print_metrics_text(const MetricsPart& m) {
+  if (!m.report.is_ok()) {
+    std::printf("\nmetrics: ERROR: %s\n", m.report.status().to_string().c_str());
+    return;
+  }
+  const MetricsDirReport& r = *m.report;
+  if (!r.present) {
+    std::printf("\nmetrics: none (no metrics/ directory: no RED metrics were persisted here)\n");
+    return;
+  }
+  std::printf("\nmetrics: %s, %llu bytes, %s, %llu span series, %llu edge series, buckets %s\n",
+              plural(r.segments.size(), "segment").c_str(),
+              static_cast<unsigned long long>(r.total_bytes()),
+              plural(r.total_records(), "record").c_str(),
+              static_cast<unsigned long long>(r.span_series),
+              static_cast<unsigned long long>(r.edge_series),
+              bucket_range(r.first_bucket_start, r.last_bucket_end).c_str());
+  for (const InspectedMetricsSegment& s : r.segments) {
+    std::printf("  %s  %llu bytes%s\n", s.file.c_str(), static_cast<unsigned long long>(s.bytes),
+                s.damaged() ? (m.in_progress(s) ? "  (torn tail)" : "  DAMAGED") : "");
+    if (!s.error.empty()) {
+      std::printf("    %s\n", metrics_segment_damage(s).c_str());
+      continue;
+    }
+    std::printf("    %s\n", metrics_segment_counts(s).c_str());
+    std::printf("    buckets  %s\n", bucket_range(s.first_bucket_start, s.last_bucket_end).c_str());
+    if (s.damaged())
+      std::printf("    %s%s\n", metrics_segment_damage(s).c_str(),
+                  !m.in_progress(s) ? ": the store skips these bytes at every open"
+                  : m.running && &s == &r.segments.back()
+                      ? ": a write in progress (the store is running)"
+                      : ": a write cut short by a crash (that record's figures are lost)");
   }
 }
 
@@ -315,6 +376,102 @@ std::string leftover_json(const store::Leftover& l) {
   });
 }
 
+void write_optional_ns(Writer& w, const char* key, const std::optional<uint64_t>& ns) {
+  if (ns) {
+    write_ns(w, key, *ns);
+    return;
+  }
+  w.Key(key);
+  w.Null();
+  w.Key((std::string(key) + "Time").c_str());
+  w.Null();
+}
+
+std::string metrics_segment_json(const MetricsPart& m, const InspectedMetricsSegment& s) {
+  return json_value([&](Writer& w) {
+    w.StartObject();
+    w.Key("file");
+    w.String(s.file.c_str());
+    w.Key("seq");
+    w.Uint64(s.seq);
+    w.Key("bytes");
+    w.Uint64(s.bytes);
+    w.Key("tenSecondRecords");
+    w.Uint64(s.ten_second_records);
+    w.Key("minuteRecords");
+    w.Uint64(s.minute_records);
+    w.Key("unknownRecords");
+    w.Uint64(s.unknown_records);
+    w.Key("spanSeries");
+    w.Uint64(s.span_series);
+    w.Key("edgeSeries");
+    w.Uint64(s.edge_series);
+    write_optional_ns(w, "firstBucketStart", s.first_bucket_start);
+    write_optional_ns(w, "lastBucketEnd", s.last_bucket_end);
+    w.Key("damaged");
+    w.Bool(s.damaged() && !m.in_progress(s));
+    w.Key("writeInProgress");
+    w.Bool(m.in_progress(s));
+    w.Key("damagedBytes");
+    w.Uint64(s.damaged_bytes);
+    w.Key("damageOffset");
+    if (s.damaged_bytes)
+      w.Uint64(s.damage_offset);
+    else
+      w.Null();
+    w.Key("damage");
+    if (s.damaged())
+      w.String(s.error.empty() ? s.damage.c_str() : s.error.c_str());
+    else
+      w.Null();
+    w.Key("truncated");
+    w.Bool(s.truncated);
+    w.EndObject();
+  });
+}
+
+// `"metrics": {...summary..., "segments": [` one segment per line `]},`.
+void print_metrics_json(const MetricsPart& m) {
+  if (!m.report.is_ok()) {
+    const std::string error = json_value([&](Writer& w) {
+      w.StartObject();
+      w.Key("error");
+      w.String(m.report.status().to_string().c_str());
+      w.EndObject();
+    });
+    std::printf("\"metrics\": %s,\n", error.c_str());
+    return;
+  }
+  const MetricsDirReport& r = *m.report;
+  std::string head = json_value([&](Writer& w) {
+    w.StartObject();
+    w.Key("dir");
+    w.String(r.dir.c_str());
+    w.Key("present");
+    w.Bool(r.present);
+    w.Key("segmentCount");
+    w.Uint64(r.segments.size());
+    w.Key("bytes");
+    w.Uint64(r.total_bytes());
+    w.Key("records");
+    w.Uint64(r.total_records());
+    w.Key("spanSeries");
+    w.Uint64(r.span_series);
+    w.Key("edgeSeries");
+    w.Uint64(r.edge_series);
+    write_optional_ns(w, "firstBucketStart", r.first_bucket_start);
+    write_optional_ns(w, "lastBucketEnd", r.last_bucket_end);
+    w.Key("damaged");
+    w.Bool(m.damaged());
+    w.EndObject();
+  });
+  head.pop_back();  // the closing brace: the segments follow
+  std::printf("\"metrics\": %s, \"segments\": [", head.c_str());
+  for (size_t i = 0; i < r.segments.size(); ++i)
+    std::printf("%s\n  %s", i ? "," : "", metrics_segment_json(m, r.segments[i]).c_str());
+  std::printf("%s]},\n", r.segments.empty() ? "" : "\n");
+}
+
 // Prints `<key>[`, one element per line, `],`.
 template <typename T, typename ToJson>
 void print_json_array(const char* key, const std::vector<T>& items, ToJson to_json) {
@@ -326,7 +483,7 @@ void print_json_array(const char* key, const std::vector<T>& items, ToJson to_js
 
 // One top-level member per line and one block / segment / leftover per line, so that
 // line-oriented tools see `"leftoverCount": N` on the line that opens the leftovers.
-void print_json(const DataDirReport& r) {
+void print_json(const DataDirReport& r, const MetricsPart& m) {
   std::printf("{\n\"dir\": %s,\n", json_value([&](Writer& w) { w.String(r.dir.c_str()); }).c_str());
   std::printf("\"inUseByPid\": %s,\n",
               r.lock_holder_pid ? std::to_string(*r.lock_holder_pid).c_str() : "null");
@@ -339,7 +496,8 @@ void print_json(const DataDirReport& r) {
   const std::string key =
       "\"leftoverCount\": " + std::to_string(r.leftovers.size()) + ", \"leftovers\": ";
   print_json_array(key.c_str(), r.leftovers, leftover_json);
-  std::printf("\"ok\": %s\n}\n", r.damaged() ? "false" : "true");
+  print_metrics_json(m);
+  std::printf("\"ok\": %s\n}\n", r.damaged() || m.damaged() ? "false" : "true");
 }
 
 int run_inspect(const InspectOptions& o) {
@@ -352,12 +510,17 @@ int run_inspect(const InspectOptions& o) {
     std::fprintf(stderr, "weft inspect: %s\n", r.status().message().c_str());
     return r.status().code() == ResultCode::kInvalidArgument ? 2 : 1;
   }
-  if (o.json)
-    print_json(*r);
-  else
+  MetricsPart metrics;
+  metrics.report = pipeline::metrics::inspect_metrics_dir(o.dir + "/metrics");
+  metrics.running = r->lock_holder_pid.has_value();
+  if (o.json) {
+    print_json(*r, metrics);
+  } else {
     print_text(*r, o.columns);
+    print_metrics_text(metrics);
+  }
   std::fflush(stdout);
-  if (r->damaged()) {
+  if (r->damaged() || metrics.damaged()) {
     std::fprintf(stderr, "weft inspect: %s is damaged (run `weft verify` for every check)\n",
                  o.dir.c_str());
     return 1;
@@ -371,7 +534,8 @@ void register_inspect_command(CLI::App& app) {
   auto opts = std::make_shared<InspectOptions>();
   CLI::App* cmd = app.add_subcommand(
       "inspect",
-      "Describe a data directory: manifest, blocks, bytes per column, WAL, leftovers.\n"
+      "Describe a data directory: manifest, blocks, bytes per column, WAL, leftovers,\n"
+      "RED metrics segments.\n"
       "Read-only; may run while a server uses the directory. Exit 1 if something is damaged.");
   cmd->add_option("DATA_DIR", opts->dir, "Data directory (weft serve --data-dir)")->required();
   cmd->add_flag("--json", opts->json, "Print one JSON object instead of text");

@@ -415,7 +415,8 @@ size_t VerifyReport::warnings() const {
   }));
 }
 
-Result<VerifyReport> verify_data_dir(const std::string& dir) {
+Result<VerifyReport> verify_data_dir(const std::string& dir,
+                                     const std::function<void(VerifyReport&)>& more) {
   WEFT_RETURN_IF_ERROR(check_data_dir(dir));
   // Held to the end: no store may open the directory (and delete or add files) meanwhile.
   WEFT_ASSIGN_OR_RETURN(std::unique_ptr<LockFile> lock, LockFile::acquire(lock_path_of(dir)));
@@ -492,6 +493,7 @@ Result<VerifyReport> verify_data_dir(const std::string& dir) {
           std::string(leftover_detail(l.kind)) + ", " + std::to_string(l.bytes) +
               " bytes; the next open deletes it");
   }
+  if (more) more(rep);
   return rep;
 }
 

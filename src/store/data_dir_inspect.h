@@ -11,6 +11,7 @@
 //
 // Thread-safety: the functions share no state and may run concurrently.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,8 +119,11 @@ struct VerifyReport {
 //    tail of the last segment (a crash during a write; the next open cuts it) and damage in
 //    a segment already in blocks (the next open deletes it unread) are warnings;
 //  * leftovers (leftover files are warnings: the next open deletes them).
+// `more`, if set, is called last, still under the LOCK, to add checks of files other
+// components keep in the directory (`weft verify`: the pipeline's metrics/ segments).
 // UNAVAILABLE if another process (a running store) holds the LOCK; INVALID_ARGUMENT as for
 // inspect_data_dir. Everything found wrong is in the report, not an error.
-Result<VerifyReport> verify_data_dir(const std::string& dir);
+Result<VerifyReport> verify_data_dir(const std::string& dir,
+                                     const std::function<void(VerifyReport&)>& more = nullptr);
 
 }  // namespace weft::store

@@ -7,9 +7,11 @@
 //     admin compaction joins it into one block;
 // (c) retention: a disk budget drops the oldest blocks (metric, files gone, recent traces
 //     kept); an age limit drops blocks of old traces at the next retention pass;
-// (d) a search that cannot match (unknown attribute value) answers empty, fast.
+// (d) a search that cannot match (unknown attribute value) answers empty, fast;
+// and `weft inspect` / `weft verify` cover the RED metrics segments under metrics/ (after (c)).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, makeTempDir, removeDir, getJson, httpGet, waitFor } from './lib/server.mjs';
@@ -17,7 +19,7 @@ import { STATUS_NAME, padSpan, padTrace, normValue } from './lib/compare.mjs';
 import { nowNs } from './lib/otlp.mjs';
 import {
   MS, SEC, KiB, MiB, adminCompact, checkGone, checkTraces, describeDisk, diskState, expectedSearch, getTrace, inspectBlockNames,
-  loadgen, makeTrace, mustCompact, mustFlush, parseDump, sendTraces, storeMetrics, weftInspect, weftVerify,
+  loadgen, makeTrace, mustCompact, mustFlush, parseDump, runWeft, sendTraces, storeMetrics, weftInspect, weftVerify,
 } from './lib/blockstore.mjs';
 
 const dirs = [];
@@ -391,4 +393,29 @@ test('(c) --retention drops blocks of old traces at the next retention pass; fil
   await stopClean(server);
   const v = await weftVerify(dataDir);
   assert.equal(v.code, 0, `weft verify: ${v.stdout}\n${v.stderr}`);
+
+  // The RED metrics segments `weft serve` wrote (metrics/): inspect lists them, verify checks them.
+  const metricsDir = path.join(dataDir, 'metrics');
+  const segs = readdirSync(metricsDir).filter((n) => /^metrics-\d{16}\.seg$/.test(n)).sort();
+  assert.ok(segs.length >= 1, `no metrics segment in ${metricsDir}`);
+  for (const n of segs) assert.match(v.stdout, new RegExp(`^ok\\s+metrics/${n}\\s`, 'm'), `weft verify: ${v.stdout}`);
+  const ins = await weftInspect(dataDir);
+  assert.equal(ins.code, 0, `weft inspect: ${ins.stdout}\n${ins.stderr}`);
+  const red = ins.json?.metrics;
+  assert.ok(red, `weft inspect --json has no metrics: ${ins.text.slice(-2000)}`);
+  assert.deepEqual(red.segments.map((s) => s.file), segs);
+  assert.ok(red.records >= 1 && red.spanSeries >= 1 && !red.damaged, `metrics: ${JSON.stringify(red).slice(0, 1000)}`);
+  // A flipped byte in the first record of the largest segment: verify and inspect exit 1.
+  const big = segs.reduce((a, n) => (statSync(path.join(metricsDir, n)).size > statSync(path.join(metricsDir, a)).size ? n : a));
+  const file = path.join(metricsDir, big);
+  const bytes = readFileSync(file);
+  assert.ok(bytes.length > 12 + 9 + 1, `${big}: ${bytes.length} bytes`);
+  bytes[12 + 9 + 1] ^= 0x01;  // header 12 bytes, record header 9: a payload byte
+  writeFileSync(file, bytes);
+  const bad = await weftVerify(dataDir);
+  assert.equal(bad.code, 1, `weft verify of a damaged metrics segment: ${bad.stdout}\n${bad.stderr}`);
+  assert.match(bad.stdout, new RegExp(`^PROBLEM\\s+metrics/${big}\\s.*offset 12 \\(record fails its CRC\\)`, 'm'), bad.stdout);
+  const insBad = await runWeft(['inspect', dataDir]);
+  assert.equal(insBad.code, 1, `weft inspect of a damaged metrics segment: ${insBad.stdout}\n${insBad.stderr}`);
+  assert.match(insBad.stdout, new RegExp(`${big}\\s+\\d+ bytes\\s+DAMAGED`), insBad.stdout);
 });

@@ -62,6 +62,7 @@ TEST(RecordFormatTest, DamagedTailIsDroppedAndCounted) {
     SegmentContents c = read_segment(std::string_view(file).substr(0, n));
     ASSERT_EQ(c.records.size(), 1u) << n;
     EXPECT_EQ(c.damaged_bytes, n - good);
+    EXPECT_EQ(c.truncated, n > good) << n;  // a record cut short, not bad bytes
   }
   // A flipped bit in the second record's payload fails its CRC.
   std::string flipped = file;
@@ -69,6 +70,8 @@ TEST(RecordFormatTest, DamagedTailIsDroppedAndCounted) {
   SegmentContents c = read_segment(flipped);
   EXPECT_EQ(c.records.size(), 1u);
   EXPECT_EQ(c.damaged_bytes, file.size() - good);
+  EXPECT_EQ(c.damage, "record fails its CRC");
+  EXPECT_FALSE(c.truncated);
   // A wrong header: nothing is read.
   std::string wrong = file;
   wrong[0] = 'X';

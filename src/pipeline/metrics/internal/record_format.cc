@@ -153,25 +153,36 @@ SegmentContents scan_segment_if(std::string_view file, const RecordFilter& want,
   if (file.size() < kSegmentHeaderSize || file.substr(0, kSegmentMagic.size()) != kSegmentMagic ||
       coding::decode_fixed32(file.data() + kSegmentMagic.size()) != kSegmentFormatVersion) {
     c.damaged_bytes = file.size();
+    c.truncated = file.size() < kSegmentHeaderSize &&
+                  kSegmentMagic.starts_with(file.substr(0, kSegmentMagic.size()));
+    c.damage = c.truncated ? "shorter than the segment header" : "bad magic or format version";
     return c;
   }
   c.header_ok = true;
   std::string_view in = file.substr(kSegmentHeaderSize);
   while (!in.empty()) {
-    auto damaged = [&] { c.damaged_bytes = in.size(); };
+    auto damaged = [&](std::string why, bool truncated = false) {
+      c.damaged_bytes = in.size();
+      c.damage = std::move(why);
+      c.truncated = truncated;
+    };
     if (in.size() < kRecordHeaderSize) {
-      damaged();
+      damaged("record header cut short by the end of the file", true);
       break;
     }
     const uint32_t masked = coding::decode_fixed32(in.data());
     const uint32_t len = coding::decode_fixed32(in.data() + 4);
-    if (len > kMaxRecordPayload || len > in.size() - kRecordHeaderSize) {
-      damaged();
+    if (len > kMaxRecordPayload) {
+      damaged("record length " + std::to_string(len) + " over the bound");
+      break;
+    }
+    if (len > in.size() - kRecordHeaderSize) {
+      damaged("record cut short by the end of the file", true);
       break;
     }
     const char* type_and_payload = in.data() + 8;
     if (crc32c::unmask(masked) != crc32c::extend(0, type_and_payload, 1 + size_t{len})) {
-      damaged();
+      damaged("record fails its CRC");
       break;
     }
     const auto type = static_cast<RecordType>(static_cast<uint8_t>(*type_and_payload));
@@ -181,7 +192,7 @@ SegmentContents scan_segment_if(std::string_view file, const RecordFilter& want,
         Family family{};
         uint64_t bucket = 0;
         if (!peek_payload(payload, &family, &bucket)) {
-          damaged();
+          damaged("metrics record: bad series key");
           break;
         }
         if (!want(type, family, bucket)) {
@@ -191,7 +202,7 @@ SegmentContents scan_segment_if(std::string_view file, const RecordFilter& want,
       }
       auto r = decode_payload(type, payload);
       if (!r.is_ok()) {  // intact framing but nonsense inside: treat as damage too
-        damaged();
+        damaged(r.status().message());
         break;
       }
       on_record(std::move(*r));

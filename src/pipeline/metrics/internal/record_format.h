@@ -47,6 +47,13 @@ struct SegmentContents {
   // A damaged tail: bytes from the first record that failed its CRC, its length bound or
   // decoding, to the end of the file. Reading stops there (what follows cannot be framed).
   uint64_t damaged_bytes = 0;
+  // Why reading stopped, if damaged_bytes > 0 ("record fails its CRC", "bad magic or
+  // version", ...: the decoder's message for a payload that does not decode); the damage
+  // starts at offset file.size() - damaged_bytes.
+  std::string damage;
+  // The damage is a last record cut short by the end of the file (fewer bytes than its
+  // header or length says: a write in progress, or one a crash interrupted), not bad bytes.
+  bool truncated = false;
   uint64_t unknown_records = 0;  // intact records of a type this version does not know
 };
 SegmentContents read_segment(std::string_view file);
