@@ -163,12 +163,11 @@ TEST(TraceGate, PastItsMaxWaitTheCutForcesADecision) {
 
 TEST(TraceGate, CloseForcesTheDecisionsAtOnce) {
   TempDir dir;
-  auto gate = std::make_shared<TableGate>();  // max wait 30 s: close must not wait for it
+  auto gate = std::make_shared<TableGate>();
+  gate->max_wait_ = UINT64_MAX / 2;  // a close that waited for it would never end (ctest's timeout)
   auto store = std::move(open_embedded_store(gated(dir, gate))).value();
   ASSERT_TRUE(write_and_wait(*store, two_traces()).is_ok());
-  const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(store->close().is_ok());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
   EXPECT_EQ(gate->forced(), 2);
 }
 
