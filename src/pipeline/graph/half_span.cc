@@ -15,9 +15,13 @@ namespace {
 // Zipkin's shared span model: the server side of an RPC reuses the client span's ID (B3
 // propagation, Zipkin v2 "shared": true). wire/zipkin_mapping.h keeps the flag as the
 // attribute below; such a SERVER span pairs with the CLIENT span of its own ID.
+// Compares lengths first: the other keys' bytes (on the heap when long) are never read.
 bool is_zipkin_shared(const Span& s) {
+  constexpr std::string_view kShared = "zipkin.shared";
   for (const KeyValue& kv : s.attributes)
-    if (kv.key == "zipkin.shared") return kv.value.as_bool() && *kv.value.as_bool();
+    if (kv.key.size() == kShared.size() &&
+        std::memcmp(kv.key.data(), kShared.data(), kShared.size()) == 0)
+      return kv.value.as_bool() && *kv.value.as_bool();
   return false;
 }
 
@@ -161,7 +165,14 @@ HalfBatch collect_halves(const SpanBatch& batch, const CollectOptions& options) 
   ServiceCache services;
   bool producers_indexed = false;
   const std::vector<Span>& spans = batch.spans;
+  // SERVER spans' attributes are read (is_zipkin_shared) and are likely cold: start loading
+  // them a few spans ahead.
+  constexpr size_t kAhead = 16;
+  for (size_t n = 0; n < std::min(kAhead, spans.size()); ++n)
+    if (spans[n].kind == SpanKind::kServer) prefetch_attributes(spans[n]);
   for (size_t n = 0; n < spans.size(); ++n) {
+    if (n + kAhead < spans.size() && spans[n + kAhead].kind == SpanKind::kServer)
+      prefetch_attributes(spans[n + kAhead]);
     const Span& s = spans[n];
     Side side;
     bool messaging = false;

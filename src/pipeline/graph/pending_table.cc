@@ -259,13 +259,27 @@ void PendingShard::offer(std::span<const HalfSpan> halves, const std::vector<std
     ++tally.pending_delta;
   }
   // What stays of this batch's halves now refers to the shard's own copies of its names.
-  // (An entry freed and reused within this call is listed twice; the flag tells.)
-  for (uint32_t i : fresh_) {
-    Entry& e = at(i);
-    if ((e.flags & (kLive | kBatchNames)) != (kLive | kBatchNames)) continue;
-    e.service = intern(name_at(names, e.service));
-    e.peer = e.peer == kNoName ? kNoName : intern(names[e.peer]);
-    e.flags &= static_cast<uint8_t>(~kBatchNames);
+  // (An entry freed and reused within this call is listed twice; the flag tells.) Each batch
+  // name is looked up once; its ID is then only referenced again (nothing is released here).
+  if (!fresh_.empty()) {
+    batch_ids_.assign(names.size(), kNoName);
+    const auto intern_batch = [&](uint32_t b) {
+      if (b == kNoName) return intern(std::string_view());
+      uint32_t& id = batch_ids_[b];
+      if (id == kNoName) {
+        id = intern(names[b]);
+      } else {
+        ++name_refs_[id].refs;
+      }
+      return id;
+    };
+    for (uint32_t i : fresh_) {
+      Entry& e = at(i);
+      if ((e.flags & (kLive | kBatchNames)) != (kLive | kBatchNames)) continue;
+      e.service = intern_batch(e.service);
+      e.peer = e.peer == kNoName ? kNoName : intern_batch(e.peer);
+      e.flags &= static_cast<uint8_t>(~kBatchNames);
+    }
   }
   batch_names_ = nullptr;
 }

@@ -133,6 +133,7 @@ class PendingShard {
   std::vector<uint32_t> free_names_;
   const std::vector<std::string>* batch_names_ = nullptr;  // during offer() only
   std::vector<uint32_t> fresh_;  // entries inserted by the running offer()
+  std::vector<uint32_t> batch_ids_;  // offer(): batch name index -> interned ID, or kNoName
 };
 
 // The shards. Thread-safe: each operation locks one shard at a time.

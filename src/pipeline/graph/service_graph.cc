@@ -46,6 +46,8 @@ void ServiceGraph::commit(HalfBatch&& halves) {
   const uint64_t now = now_();
   user_edges_.fetch_add(halves.user_edges.size(), std::memory_order_relaxed);
   std::vector<EdgeSample> edges = std::move(halves.user_edges);
+  // Each half makes at most one edge as it is offered (expiry may add more).
+  edges.reserve(edges.size() + halves.halves.size());
   PendingTally tally;
   table_.offer(halves, now, edges, tally);
   // Opportunistic expiry: the first commit past next_expire_ runs it; the others go on.

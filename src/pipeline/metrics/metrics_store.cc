@@ -140,8 +140,9 @@ void MetricsStore::record_overflow(const AggregateEntry& e, uint64_t now) {
 void MetricsStore::record(const BatchAggregate& batch) {
   if (batch.empty()) return;
   const uint64_t now = now_unix_nano();
-  // Each shard's lock once: entries ordered by shard.
-  std::vector<std::pair<uint32_t, const AggregateEntry*>> order;
+  // Each shard's lock once: entries ordered by shard (a buffer reused by the thread).
+  thread_local std::vector<std::pair<uint32_t, const AggregateEntry*>> order;
+  order.clear();
   order.reserve(batch.entries().size());
   for (const AggregateEntry& e : batch.entries())
     order.emplace_back(static_cast<uint32_t>(e.key_hash % kShards), &e);

@@ -1,6 +1,7 @@
 #include "metrics/sketch.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "common/coding.h"
@@ -21,8 +22,72 @@ uint64_t saturating_mul(uint64_t a, uint64_t b) {
 
 }  // namespace
 
-int Sketch::index_of(uint64_t value_nanos) {
+namespace {
+
+// The definition: ceil(log_gamma(v)). Slow (a log and a division); index_of() gives the same
+// answer from tables built with it.
+int exact_index(uint64_t value_nanos) {
   return static_cast<int>(std::ceil(std::log(static_cast<double>(value_nanos)) / kLogGamma));
+}
+
+// exact_index() is non-decreasing in v (log, the division by a positive constant and ceil all
+// are), so it is a step function: `first[i]` is the least v with exact_index(v) >= i. Values
+// >= 128 are split into cells by their leading 7 bits (the leading one and 6 more): a cell
+// spans a ratio of at most 65/64 < gamma, so it holds at most one step, and index_of(v) is
+// `cell_lo[cell]` (exact_index of the cell's least value) or one more, when v >= first[that
+// + 1]. Values below 128 are looked up directly.
+struct IndexTables {
+  static constexpr int kCellBits = 6;
+  static constexpr uint64_t kSmall = uint64_t{1} << (kCellBits + 1);  // 128
+  int max_index = 0;                                                  // exact_index(UINT64_MAX)
+  uint16_t small[kSmall] = {};
+  uint16_t cell_lo[64][1 << kCellBits] = {};  // [floor(log2 v)][the 6 bits after the leading one]
+  uint64_t first[Sketch::kMaxIndex + 1] = {};  // [0, max_index]
+
+  IndexTables() {
+    max_index = exact_index(UINT64_MAX);
+    first[0] = 1;
+    for (int i = 1; i <= max_index; ++i) {
+      // The least v with exact_index(v) >= i: it is at least first[i - 1].
+      uint64_t lo = first[static_cast<size_t>(i) - 1], hi = UINT64_MAX;  // exact_index(hi) >= i
+      while (lo < hi) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        if (exact_index(mid) >= i)
+          hi = mid;
+        else
+          lo = mid + 1;
+      }
+      first[static_cast<size_t>(i)] = lo;
+    }
+    for (uint64_t v = 1; v < kSmall; ++v) small[v] = static_cast<uint16_t>(exact_index(v));
+    for (int e = kCellBits + 1; e < 64; ++e)
+      for (uint64_t m = 0; m < (uint64_t{1} << kCellBits); ++m)
+        cell_lo[e][m] = static_cast<uint16_t>(
+            exact_index(((uint64_t{1} << kCellBits) | m) << (e - kCellBits)));
+  }
+
+  int index_of(uint64_t v) const {
+    if (v < kSmall) return small[v];
+    const int e = 63 - std::countl_zero(v);
+    const auto m = static_cast<size_t>((v >> (e - kCellBits)) & ((1u << kCellBits) - 1));
+    int i = cell_lo[e][m];
+    if (i < max_index && v >= first[static_cast<size_t>(i) + 1]) ++i;
+    return i;
+  }
+};
+
+
+const IndexTables& index_tables() {
+  static const IndexTables t;
+  return t;
+}
+
+}  // namespace
+
+int Sketch::index_of(uint64_t value_nanos) {
+  if (value_nanos == 0) [[unlikely]]
+    return exact_index(value_nanos);
+  return index_tables().index_of(value_nanos);
 }
 
 double Sketch::bin_value(int index) const { return 2.0 * std::pow(kGamma, index) / (kGamma + 1.0); }
