@@ -74,9 +74,7 @@ void MetricsRegistry::callback_gauge(const std::string& name, const std::string&
   callbacks_[name] = CallbackGauge{help, std::move(fn)};
 }
 
-namespace {
-
-void append_escaped_label(std::string& out, const std::string& v) {
+void append_prometheus_label_value(std::string& out, std::string_view v) {
   for (char c : v) {
     if (c == '\\')
       out += "\\\\";
@@ -89,6 +87,8 @@ void append_escaped_label(std::string& out, const std::string& v) {
   }
 }
 
+namespace {
+
 std::string label_set(const std::vector<std::string>& names, const std::vector<std::string>& values,
                       const std::string& extra = {}) {
   if (names.empty() && extra.empty()) return {};
@@ -97,7 +97,7 @@ std::string label_set(const std::vector<std::string>& names, const std::vector<s
     if (i) s += ",";
     s += names[i];
     s += "=\"";
-    append_escaped_label(s, values[i]);
+    append_prometheus_label_value(s, values[i]);
     s += "\"";
   }
   if (!extra.empty()) {

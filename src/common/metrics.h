@@ -12,9 +12,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weft {
+
+// Appends a label value escaped as the Prometheus text format wants it (\\, \", \n).
+void append_prometheus_label_value(std::string& out, std::string_view v);
 
 class Counter {
  public:

@@ -4,23 +4,12 @@
 #include <utility>
 #include <vector>
 
+#include "common/metrics.h"
+
 namespace weft::pipeline::metrics {
 namespace {
 
 constexpr double kQuantiles[] = {0.5, 0.9, 0.95, 0.99};
-
-void append_escaped(std::string& out, std::string_view v) {
-  for (char c : v) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out.push_back(c);
-  }
-}
 
 std::string labels_of(const SeriesKey& k) {
   std::vector<std::pair<const char*, std::string>> l;
@@ -41,7 +30,7 @@ std::string labels_of(const SeriesKey& k) {
     if (!out.empty()) out.push_back(',');
     out += name;
     out += "=\"";
-    append_escaped(out, value);
+    append_prometheus_label_value(out, value);
     out.push_back('"');
   }
   return out;
