@@ -1,0 +1,76 @@
+// Clock skew on hand-built traces with known answers (clock_skew.h).
+#include "analysis/clock_skew.h"
+
+#include <gtest/gtest.h>
+
+namespace weft::query::analysis {
+namespace {
+
+using model::Span;
+using model::Trace;
+
+// Span n (ID n) on `host`, child of `parent` (0: root), over [start, end] ms.
+Span span(uint64_t n, uint64_t parent, uint64_t start_ms, uint64_t end_ms,
+          const std::string& host) {
+  Span s;
+  s.span_id.bytes[7] = static_cast<uint8_t>(n);
+  s.parent_span_id.bytes[7] = static_cast<uint8_t>(parent);
+  s.start_time_unix_nano = start_ms * 1'000'000;
+  s.end_time_unix_nano = end_ms * 1'000'000;
+  auto r = std::make_shared<model::Resource>();
+  r->attributes.push_back({"service.name", model::AnyValue("svc-" + host)});
+  if (!host.empty()) r->attributes.push_back({"host.name", model::AnyValue(host)});
+  s.resource = r;
+  return s;
+}
+
+constexpr int64_t kMs = 1'000'000;
+
+std::vector<int64_t> deltas(const Trace& t) { return clock_skew_deltas(SpanTree(t)); }
+
+TEST(ClockSkewTest, AServerAheadIsCentredInItsClientAndItsHostFollows) {
+  // The server's clock is ~1 s ahead: 80 ms inside a 100 ms client call, 10 ms each way.
+  Trace t{{}, {span(1, 0, 100, 200, "a"), span(2, 1, 1100, 1180, "b"),
+               span(3, 2, 1120, 1130, "b")}};
+  EXPECT_EQ(deltas(t), (std::vector<int64_t>{0, -990 * kMs, -990 * kMs}));
+  EXPECT_EQ(apply_clock_skew(t, deltas(t)), 2u);
+  EXPECT_EQ(t.spans[1].start_time_unix_nano, 110u * kMs);
+  EXPECT_EQ(t.spans[1].end_time_unix_nano, 190u * kMs);
+  EXPECT_EQ(t.spans[2].start_time_unix_nano, 130u * kMs);
+  const model::AnyValue* a = model::find_attribute(t.spans[1].attributes, kSkewAttribute);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(a->as_int(), nullptr);
+  EXPECT_EQ(*a->as_int(), -990 * kMs);
+  EXPECT_EQ(model::find_attribute(t.spans[0].attributes, kSkewAttribute), nullptr);
+}
+
+TEST(ClockSkewTest, ASpanThatFitsIsNotMoved) {
+  Trace t{{}, {span(1, 0, 100, 200, "a"), span(2, 1, 120, 150, "b")}};
+  EXPECT_EQ(deltas(t), (std::vector<int64_t>{0, 0}));
+}
+
+TEST(ClockSkewTest, OneHostHasOneClockSoItsSpansAreNotCentred) {
+  Trace t{{}, {span(1, 0, 100, 200, "a"), span(2, 1, 150, 300, "a")}};  // async, same host
+  EXPECT_EQ(deltas(t), (std::vector<int64_t>{0, 0}));
+}
+
+TEST(ClockSkewTest, AChildLongerThanItsParentOnlyStopsStartingFirst) {
+  Trace t{{}, {span(1, 0, 100, 150, "a"), span(2, 1, 90, 190, "b"), span(3, 1, 120, 300, "c")}};
+  EXPECT_EQ(deltas(t), (std::vector<int64_t>{0, 10 * kMs, 0}));
+}
+
+TEST(ClockSkewTest, UnknownHostsAreComparedEachWithItsParent) {
+  Trace t{{}, {span(1, 0, 100, 200, ""), span(2, 1, 50, 90, ""), span(3, 2, 300, 310, "")}};
+  // Span 2 centred at 130..170 (delta +80 ms); span 3 then centred inside the adjusted span 2.
+  EXPECT_EQ(deltas(t), (std::vector<int64_t>{0, 80 * kMs, (130 + 15 - 300) * kMs}));
+}
+
+TEST(ClockSkewTest, EventsMoveWithTheirSpan) {
+  Trace t{{}, {span(1, 0, 100, 200, "a"), span(2, 1, 1100, 1180, "b")}};
+  t.spans[1].events.push_back({1150 * kMs, "retry", {}, 0});
+  apply_clock_skew(t, deltas(t));
+  EXPECT_EQ(t.spans[1].events[0].time_unix_nano, 160u * kMs);
+}
+
+}  // namespace
+}  // namespace weft::query::analysis
