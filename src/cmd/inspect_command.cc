@@ -57,15 +57,12 @@ struct InspectOptions {
 
 // "2023-11-14T22:13:20.123456789Z"
 std::string iso_time(uint64_t ns) {
-  const auto secs = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%09lluZ", date,
+  std::string out = utc_seconds(ns);  // "...:20Z"
+  out.pop_back();
+  char fraction[16];
+  std::snprintf(fraction, sizeof fraction, ".%09lluZ",
                 static_cast<unsigned long long>(ns % 1'000'000'000));
-  return out;
+  return out + fraction;
 }
 
 double per_span(uint64_t bytes, uint64_t spans) {

@@ -394,33 +394,24 @@ class EmbeddedStore final : public Store {
   Status write_frozen(const Head& frozen, uint64_t through) {
     std::vector<TraceId> ids = frozen.trace_ids_in_block_order();
     const std::unordered_set<TraceId, FixedIdHash> dropped = await_fates(ids);
-    uint64_t dropped_spans = 0;
-    Status s;
-    if (ids.size() == dropped.size()) {
-      s = blocks_->mark_wal_flushed(through);
-    } else {
-      s = blocks_->flush(
-          [&](store::BlockWriter& w) {
-            dropped_spans = 0;  // a retried write counts again from zero
-            for (const TraceId& id : ids) {
-              std::optional<Trace> t = frozen.get_trace(id);
-              if (!t) continue;
-              if (dropped.count(id)) {
-                dropped_spans += t->spans.size();
-                continue;
-              }
-              WEFT_RETURN_IF_ERROR(w.add_trace(*t));
-            }
-            for (const store::SplitTrace& st : frozen.split_traces())
-              if (!dropped.count(st.id)) w.mark_split(st.id, st.start);
-            return Status::ok();
-          },
-          through);
-    }
+    Status s = ids.size() == dropped.size()
+                   ? blocks_->mark_wal_flushed(through)
+                   : blocks_->flush(
+                         [&](store::BlockWriter& w) {
+                           for (const TraceId& id : ids) {
+                             if (dropped.count(id)) continue;
+                             std::optional<Trace> t = frozen.get_trace(id);
+                             if (t) WEFT_RETURN_IF_ERROR(w.add_trace(*t));
+                           }
+                           for (const store::SplitTrace& st : frozen.split_traces())
+                             if (!dropped.count(st.id)) w.mark_split(st.id, st.start);
+                           return Status::ok();
+                         },
+                         through);
     if (s.is_ok() && !dropped.empty()) {
-      if (dropped_spans == 0)  // nothing was written: count the dropped traces' spans here
-        for (const TraceId& id : dropped)
-          if (std::optional<Trace> t = frozen.get_trace(id)) dropped_spans += t->spans.size();
+      uint64_t dropped_spans = 0;
+      for (const TraceId& id : dropped)
+        if (std::optional<Trace> t = frozen.get_trace(id)) dropped_spans += t->spans.size();
       gate_dropped_traces_ += dropped.size();
       gate_dropped_spans_ += dropped_spans;
     }
