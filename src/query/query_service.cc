@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "model/rpc_id_order.h"
 #include "query/placeholders.h"
 
 namespace weft::query {
@@ -47,35 +48,52 @@ bool trace_has_key(const Trace& trace, std::string_view key) {
   return false;
 }
 
+void sort_spans(Trace* trace) {
+  // Spans starting together are ordered by RpcId where they have one (log lines with
+  // whole-second timestamps: the counter knows the order, the clock does not), the rest
+  // after them by span ID.
+  auto before = [](const Span& a, const Span& b) {
+    if (a.start_time_unix_nano != b.start_time_unix_nano)
+      return a.start_time_unix_nano < b.start_time_unix_nano;
+    if (a.rpc_id.empty() != b.rpc_id.empty()) return !a.rpc_id.empty();
+    if (!a.rpc_id.empty()) {
+      if (int c = compare_rpc_ids(a.rpc_id, b.rpc_id); c != 0) return c < 0;
+    }
+    return a.span_id < b.span_id;
+  };
+  // Checking first is cheap: sorting 100k spans by value when they are in order already
+  // cost a sixth of a big trace's fetch.
+  if (!std::is_sorted(trace->spans.begin(), trace->spans.end(), before))
+    std::stable_sort(trace->spans.begin(), trace->spans.end(), before);
+}
+
+namespace {
+
+// A trace as fetched, as the query layer returns it: log-built placeholders give way to the
+// spans they stand for (placeholders.h), spans in sort_spans order. False if nothing is left.
+bool settle(Trace* trace) {
+  resolve_placeholders(trace);
+  sort_spans(trace);
+  return !trace->spans.empty();
+}
+
+}  // namespace
+
 QueryService::QueryService(Store& store, const Clock& clock, DependencySource dependencies)
     : store_(store), clock_(clock), dependencies_(std::move(dependencies)) {}
 
 Result<std::optional<Trace>> QueryService::get_trace(const TraceId& id) {
   WEFT_ASSIGN_OR_RETURN(std::optional<Trace> trace, store_.get_trace(id));
-  if (trace) {
-    // Log-built placeholders give way to the spans they stand for (placeholders.h).
-    resolve_placeholders(&*trace);
-    // The store promises this order; checking it is cheap and keeps the APIs deterministic
-    // whatever the backend (sorting 100k spans by value when they are in order already cost
-    // a sixth of a big trace's fetch).
-    auto before = [](const Span& a, const Span& b) {
-      if (a.start_time_unix_nano != b.start_time_unix_nano)
-        return a.start_time_unix_nano < b.start_time_unix_nano;
-      return a.span_id < b.span_id;
-    };
-    if (!std::is_sorted(trace->spans.begin(), trace->spans.end(), before))
-      std::stable_sort(trace->spans.begin(), trace->spans.end(), before);
-    if (trace->spans.empty()) trace.reset();
-  }
+  if (trace && !settle(&*trace)) trace.reset();
   return trace;
 }
 
 Result<std::vector<Trace>> QueryService::get_traces(const std::vector<TraceId>& ids) {
+  WEFT_ASSIGN_OR_RETURN(std::vector<std::optional<Trace>> found, store_.get_traces(ids));
   std::vector<Trace> out;
-  for (const TraceId& id : ids) {
-    WEFT_ASSIGN_OR_RETURN(std::optional<Trace> trace, get_trace(id));
-    if (trace) out.push_back(std::move(*trace));
-  }
+  out.reserve(found.size());
+  for (std::optional<Trace>& trace : found)
+    if (trace && settle(&*trace)) out.push_back(std::move(*trace));
   return out;
 }
 
@@ -92,6 +110,20 @@ Result<TraceSearchResult> QueryService::search_traces(const TraceQuery& query,
   if (!filter.empty()) pushed.limit = std::max(kFilterScanMin, query.limit * kFilterScanMultiplier);
   WEFT_ASSIGN_OR_RETURN(std::vector<TraceSummary> summaries, store_.search(pushed));
   TraceSearchResult out;
+  if (filter.empty()) {
+    // Fetched together: each block page read once for all the traces it holds.
+    std::vector<TraceId> ids;
+    ids.reserve(summaries.size());
+    for (const TraceSummary& s : summaries) ids.push_back(s.trace_id);
+    WEFT_ASSIGN_OR_RETURN(std::vector<std::optional<Trace>> found, store_.get_traces(ids));
+    for (size_t i = 0; i < found.size(); ++i) {
+      // Absent: dropped by retention since the search.
+      if (!found[i] || !settle(&*found[i])) continue;
+      out.summaries.push_back(std::move(summaries[i]));
+      out.traces.push_back(std::move(*found[i]));
+    }
+    return out;
+  }
   // The store returns summaries in the requested order; keeping the first `limit` that
   // pass preserves "top N".
   for (TraceSummary& s : summaries) {

@@ -53,7 +53,8 @@ class QueryService {
   // Wall-clock now, for defaults such as "end = now".
   uint64_t now_unix_nanos() const { return clock_.now_unix_nanos(); }
 
-  // The trace with its spans sorted by start time, then span ID; nullopt if unknown.
+  // The trace with its spans sorted by start time, then RpcId (spans that have one first,
+  // model/rpc_id_order.h), then span ID; nullopt if unknown.
   // Log-built placeholders whose span the trace holds from elsewhere are resolved
   // (placeholders.h).
   Result<std::optional<model::Trace>> get_trace(const model::TraceId& id);
@@ -103,6 +104,10 @@ class QueryService {
   const Clock& clock_;
   DependencySource dependencies_;
 };
+
+// Sorts trace->spans as get_trace returns them: start time, then RpcId (spans that have one
+// first), then span ID. Stable; a no-op when they are in order already.
+void sort_spans(model::Trace* trace);
 
 // True if some span of `trace` carries `key` as a span, resource or event attribute key or
 // as an event name ("error" also matches a span with status ERROR).

@@ -96,6 +96,15 @@ TEST(BlockStore, LateSpansJoinTheirTraceAcrossBlocksAndCompactionMergesThem) {
     return t.is_ok() && t->has_value() ? (*t)->spans.size() : 0u;
   };
   EXPECT_EQ(whole(), 3u);
+  // Many at once: parts joined the same way (two blocks and the head), absent ones nullopt.
+  auto many = store->get_traces({trace_id(8), trace_id(99), trace_id(7)});
+  ASSERT_TRUE(many.is_ok()) << many.status().to_string();
+  ASSERT_EQ(many->size(), 3u);
+  ASSERT_TRUE((*many)[0].has_value());
+  EXPECT_EQ((*many)[0]->spans.size(), 1u);
+  EXPECT_FALSE((*many)[1].has_value());
+  ASSERT_TRUE((*many)[2].has_value());
+  EXPECT_EQ((*many)[2]->spans.size(), 3u);
   // Search summarises the whole trace, wherever its parts are.
   TraceQuery q;
   q.service = "b";

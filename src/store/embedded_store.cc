@@ -87,6 +87,9 @@ class EmbeddedStore final : public Store {
   Result<std::optional<Trace>> get_trace(const TraceId& id) override {
     return store::sources_get_trace(sources(), id);
   }
+  Result<std::vector<std::optional<Trace>>> get_traces(const std::vector<TraceId>& ids) override {
+    return store::sources_get_traces(sources(), ids);
+  }
   Result<std::vector<TraceSummary>> search(const TraceQuery& query) override {
     return store::sources_search(sources(), query);
   }

@@ -32,17 +32,13 @@ std::vector<T> sorted_union(const Sources& s, Fn&& of) {
 
 }  // namespace
 
-Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& id) {
-  std::vector<Trace> parts;
-  for (const Head* h : heads_of(s))
-    if (auto t = h->get_trace(id)) parts.push_back(std::move(*t));
-  for (const auto& b : *s.blocks) {
-    if (!b->may_contain(id)) continue;
-    WEFT_ASSIGN_OR_RETURN(std::optional<Trace> t, b->get_trace(id));
-    if (t) parts.push_back(std::move(*t));
-  }
-  if (parts.empty()) return std::optional<Trace>();
-  if (parts.size() == 1) return std::optional<Trace>(std::move(parts[0]));
+namespace {
+
+// The parts of one trace from several sources as one trace: each span ID once, sorted by
+// (start, span ID).
+std::optional<Trace> join_parts(const TraceId& id, std::vector<Trace>&& parts) {
+  if (parts.empty()) return std::nullopt;
+  if (parts.size() == 1) return std::move(parts[0]);
   Trace whole;
   whole.trace_id = id;
   std::unordered_set<SpanId, FixedIdHash> seen;
@@ -54,7 +50,36 @@ Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& 
       return a.start_time_unix_nano < b.start_time_unix_nano;
     return a.span_id < b.span_id;
   });
-  return std::optional<Trace>(std::move(whole));
+  return whole;
+}
+
+}  // namespace
+
+Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& id) {
+  std::vector<Trace> parts;
+  for (const Head* h : heads_of(s))
+    if (auto t = h->get_trace(id)) parts.push_back(std::move(*t));
+  for (const auto& b : *s.blocks) {
+    if (!b->may_contain(id)) continue;
+    WEFT_ASSIGN_OR_RETURN(std::optional<Trace> t, b->get_trace(id));
+    if (t) parts.push_back(std::move(*t));
+  }
+  return join_parts(id, std::move(parts));
+}
+
+Result<std::vector<std::optional<Trace>>> sources_get_traces(const Sources& s,
+                                                            const std::vector<TraceId>& ids) {
+  std::vector<std::vector<Trace>> parts(ids.size());
+  for (const Head* h : heads_of(s))
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (auto t = h->get_trace(ids[i])) parts[i].push_back(std::move(*t));
+  for (const auto& b : *s.blocks) {
+    WEFT_RETURN_IF_ERROR(b->get_traces(
+        ids, [&](size_t i, Trace&& t) { parts[i].push_back(std::move(t)); }));
+  }
+  std::vector<std::optional<Trace>> out(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) out[i] = join_parts(ids[i], std::move(parts[i]));
+  return out;
 }
 
 bool sources_may_match(const Sources& s, const TraceQuery& q) {

@@ -33,6 +33,9 @@ struct Sources {
 };
 
 Result<std::optional<Trace>> sources_get_trace(const Sources& s, const TraceId& id);
+// sources_get_trace of each of `ids` (out[i] for ids[i]), each block page read once.
+Result<std::vector<std::optional<Trace>>> sources_get_traces(const Sources& s,
+                                                            const std::vector<TraceId>& ids);
 Result<std::vector<TraceSummary>> sources_search(const Sources& s, const TraceQuery& q);
 // False only if some condition of `q` (its anchor, or one tag) holds in no source at all,
 // by the sources' dictionaries and indexes: then no trace, split or not, can match.

@@ -60,6 +60,18 @@ class Store : public SpanSink {
   // Every span of the trace (sorted by start time, then span ID), or nullopt if unknown.
   // Needs no time range.
   virtual Result<std::optional<model::Trace>> get_trace(const model::TraceId& id) = 0;
+  // get_trace of each of `ids`: out[i] for ids[i]. Stores that can fetch many traces
+  // cheaper than one at a time (the embedded store reads each block page once) override it.
+  virtual Result<std::vector<std::optional<model::Trace>>> get_traces(
+      const std::vector<model::TraceId>& ids) {
+    std::vector<std::optional<model::Trace>> out;
+    out.reserve(ids.size());
+    for (const model::TraceId& id : ids) {
+      WEFT_ASSIGN_OR_RETURN(std::optional<model::Trace> t, get_trace(id));
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
 
   // Traces matching `query` under the semantics of model/query.h, ordered and limited.
   virtual Result<std::vector<model::TraceSummary>> search(const model::TraceQuery& query) = 0;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <set>
+#include <unordered_map>
 
 #include "common/crc32c.h"
 #include "common/file_io.h"
@@ -87,6 +88,15 @@ Result<std::shared_ptr<BlockReader>> BlockReader::open(const std::string& path) 
       std::make_shared<BlockReaderImpl>(path, fd, std::move(f).value()));
 }
 
+Status BlockReader::get_traces(std::span<const TraceId> ids,
+                               const std::function<void(size_t, Trace&&)>& fn) const {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    WEFT_ASSIGN_OR_RETURN(std::optional<Trace> t, get_trace(ids[i]));
+    if (t) fn(i, std::move(*t));
+  }
+  return Status::ok();
+}
+
 namespace block {
 
 BlockReaderImpl::BlockReaderImpl(std::string path, int fd, Footer footer)
@@ -152,14 +162,17 @@ Result<std::string> BlockReaderImpl::read_id_chunk(uint32_t c) const {
   return bytes;
 }
 
-Result<std::optional<uint32_t>> BlockReaderImpl::page_of(const TraceId& id) const {
-  if (!may_contain(id)) return std::optional<uint32_t>();
+std::optional<uint32_t> BlockReaderImpl::id_chunk_of(const TraceId& id) const {
   // The chunk whose range may hold the ID: the last one starting at or before it.
   auto it = std::upper_bound(f_.id_index.begin(), f_.id_index.end(), id,
                              [](const TraceId& v, const IdIndexChunk& ch) { return v < ch.first; });
-  if (it == f_.id_index.begin()) return std::optional<uint32_t>();
-  const uint32_t c = static_cast<uint32_t>(it - f_.id_index.begin()) - 1;
-  WEFT_ASSIGN_OR_RETURN(std::string bytes, read_id_chunk(c));
+  if (it == f_.id_index.begin()) return std::nullopt;
+  return static_cast<uint32_t>(it - f_.id_index.begin()) - 1;
+}
+
+Result<std::optional<uint32_t>> BlockReaderImpl::page_in_chunk(const std::string& bytes,
+                                                              uint32_t c,
+                                                              const TraceId& id) const {
   // Fixed-size entries: binary search in place.
   size_t lo = 0, hi = f_.id_index[c].entries;
   while (lo < hi) {
@@ -179,6 +192,59 @@ Result<std::optional<uint32_t>> BlockReaderImpl::page_of(const TraceId& id) cons
     return data_loss(path_ + ": trace-ID index chunk " + std::to_string(c) + " names page " +
                      std::to_string(page) + " of " + std::to_string(f_.pages.size()));
   return std::optional<uint32_t>(page);
+}
+
+Result<std::optional<uint32_t>> BlockReaderImpl::page_of(const TraceId& id) const {
+  if (!may_contain(id)) return std::optional<uint32_t>();
+  std::optional<uint32_t> c = id_chunk_of(id);
+  if (!c) return std::optional<uint32_t>();
+  WEFT_ASSIGN_OR_RETURN(std::string bytes, read_id_chunk(*c));
+  return page_in_chunk(bytes, *c, id);
+}
+
+Status BlockReaderImpl::get_traces(std::span<const TraceId> ids,
+                                   const std::function<void(size_t, Trace&&)>& fn) const {
+  // Sorted by ID, the lookups walk the index chunks in order: each chunk read once.
+  std::vector<size_t> order;
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (may_contain(ids[i])) order.push_back(i);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
+  std::vector<std::pair<uint32_t, size_t>> located;  // (page, index into ids)
+  uint32_t chunk = UINT32_MAX;
+  std::string bytes;
+  for (size_t i : order) {
+    std::optional<uint32_t> c = id_chunk_of(ids[i]);
+    if (!c) continue;
+    if (*c != chunk) {
+      WEFT_ASSIGN_OR_RETURN(bytes, read_id_chunk(*c));
+      chunk = *c;
+    }
+    WEFT_ASSIGN_OR_RETURN(std::optional<uint32_t> page, page_in_chunk(bytes, *c, ids[i]));
+    if (page) located.emplace_back(*page, i);
+  }
+  // Each page read and decoded once for all the traces asked of it.
+  std::sort(located.begin(), located.end());
+  for (size_t at = 0; at < located.size();) {
+    const uint32_t page = located[at].first;
+    size_t end = at;
+    while (end < located.size() && located[end].first == page) ++end;
+    PageData d;
+    WEFT_RETURN_IF_ERROR(load_all(page, &d));
+    std::unordered_map<TraceId, uint32_t, FixedIdHash> row;
+    row.reserve(d.trace_id.size());
+    for (uint32_t t = 0; t < d.trace_id.size(); ++t) row.emplace(d.trace_id[t], t);
+    for (; at < end; ++at) {
+      const size_t i = located[at].second;
+      auto it = row.find(ids[i]);
+      if (it == row.end())
+        return data_loss(path_ + ": trace " + ids[i].to_hex() + " is not in page " +
+                         std::to_string(page) + ", where the trace-ID index puts it");
+      Trace out;
+      build_trace(d, it->second, &out);
+      fn(i, std::move(out));
+    }
+  }
+  return Status::ok();
 }
 
 Result<std::optional<Trace>> BlockReaderImpl::get_trace(const TraceId& id) const {

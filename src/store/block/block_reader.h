@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -65,6 +66,12 @@ class BlockReader {
   // No time range needed: bloom filter -> the footer's directory of the trace-ID index ->
   // one index chunk (20 KB) -> one page.
   virtual Result<std::optional<Trace>> get_trace(const TraceId& id) const = 0;
+  // The traces among `ids` this block holds, each as get_trace returns it, handed to
+  // `fn(index into ids, trace)` in no particular order; absent ones are skipped. Reads each
+  // index chunk and each page once however many of the traces it holds (analyses fetch
+  // thousands of neighbours). The default asks get_trace one ID at a time.
+  virtual Status get_traces(std::span<const TraceId> ids,
+                            const std::function<void(size_t, Trace&&)>& fn) const;
 
   // Offers every trace of this block that matches `q` (model/query.h semantics, evaluated
   // on the spans this block holds) to `state`. Proves absence from the dictionaries before

@@ -2,6 +2,7 @@
 // BlockReaderImpl: the BlockReader over one open block file. Private to src/store/block
 // (block_reader.cc: open, trace by ID, scan, dictionaries, verify; block_search.cc:
 // search).
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,8 @@ class BlockReaderImpl final : public BlockReader {
     return page.has_value();
   }
   Result<std::optional<Trace>> get_trace(const TraceId& id) const override;
+  Status get_traces(std::span<const TraceId> ids,
+                    const std::function<void(size_t, Trace&&)>& fn) const override;
   Status search(const TraceQuery& q, BlockSearchState* state) const override;
   bool may_match(const TraceQuery& q) const override;
   Status scan(const std::function<bool(Trace&&)>& fn) const override;
@@ -52,6 +55,11 @@ class BlockReaderImpl final : public BlockReader {
   Result<std::string> read_id_chunk(uint32_t c) const;
   // The page holding trace `id` (bloom, then the index), or nullopt.
   Result<std::optional<uint32_t>> page_of(const TraceId& id) const;
+  // The trace-ID index chunk whose range may hold `id`, or nullopt.
+  std::optional<uint32_t> id_chunk_of(const TraceId& id) const;
+  // The page chunk `c` (its bytes) names for `id`, or nullopt if it lists no such ID.
+  Result<std::optional<uint32_t>> page_in_chunk(const std::string& bytes, uint32_t c,
+                                                const TraceId& id) const;
   void build_trace(const PageData& d, uint32_t t, Trace* out) const;
   // Service code of a span's resource code (0: null resource -> "unknown_service").
   uint32_t service_of(uint32_t resource) const { return service_of_resource_[resource]; }

@@ -99,6 +99,27 @@ TEST(BlockRoundTrip, RichTracesScanAndGet) {
     EXPECT_FALSE(got->has_value());
   }
 
+  // Many at once: each found trace equals get_trace's, absent ones are skipped, and an ID
+  // asked twice is answered twice.
+  std::vector<TraceId> asked;
+  for (size_t j = want.size(); j-- > 0;)
+    if (j % 3 != 1) asked.push_back(want[j].trace_id);  // reversed: not in block order
+  asked.push_back(trace_id(777));
+  asked.push_back(between);
+  asked.push_back(want[5].trace_id);
+  std::vector<int> answered(asked.size(), 0);
+  Status batch = r->get_traces(asked, [&](size_t at, Trace&& t) {
+    ASSERT_LT(at, asked.size());
+    ++answered[at];
+    EXPECT_EQ(t.trace_id, asked[at]);
+    auto one = r->get_trace(asked[at]);
+    ASSERT_TRUE(one.is_ok() && one->has_value());
+    EXPECT_TRUE(same_trace(**one, t));
+  });
+  ASSERT_TRUE(batch.is_ok()) << batch.to_string();
+  for (size_t j = 0; j < asked.size(); ++j)
+    EXPECT_EQ(answered[j], ids.count(asked[j]) ? 1 : 0) << j;
+
   // Pull form: pages concatenated equal the scan.
   size_t k = 0;
   for (uint32_t p = 0; p < r->pages(); ++p) {
