@@ -13,8 +13,10 @@
 //    else parent.start + (parent.duration - duration) / 2 - start.
 // The host is the resource's `host.name`, else `host.id`, else `service.instance.id`; none:
 // unknown, so each such span is compared with its parent on its own.
-// Not yet: RpcId order for log-built traces (spans of a log line have no parent span to
-// be centred in).
+// Then RpcId order (log-built traces, whose timestamps may be whole seconds): among one
+// parent's children from other or unknown hosts that carry RpcIds, a call the counter puts
+// after a sibling but whose (adjusted) clock starts it before that sibling's start is moved
+// later to start with it — no further than its parent's end allows — its subtree with it.
 #include <cstdint>
 #include <vector>
 
@@ -32,5 +34,9 @@ std::vector<int64_t> clock_skew_deltas(const SpanTree& tree);
 // kSkewAttribute on each span that moved. Returns how many spans moved.
 // REQUIRES: deltas.size() == trace.spans.size().
 uint32_t apply_clock_skew(model::Trace& trace, const std::vector<int64_t>& deltas);
+
+// clock_skew_deltas of the trace, applied. Returns how many spans moved. The order of
+// trace.spans is kept (a moved span may now start before one listed earlier).
+uint32_t adjust_clock_skew(model::Trace& trace);
 
 }  // namespace weft::query::analysis

@@ -72,5 +72,45 @@ TEST(ClockSkewTest, EventsMoveWithTheirSpan) {
   EXPECT_EQ(t.spans[1].events[0].time_unix_nano, 160u * kMs);
 }
 
+// A log-built trace: the server's calls 0.1.2 and 0.1.3 on hosts without a name; the clock
+// of 0.1.3's callee is behind, so it seems to start before 0.1.2 although the counter says
+// it came after.
+TEST(ClockSkewTest, RpcIdOrderMovesACallTheCounterPutsLater) {
+  Trace t{{}, {span(1, 0, 100, 400, ""), span(2, 1, 150, 200, ""), span(3, 1, 120, 140, ""),
+               span(4, 3, 125, 130, "")}};
+  t.spans[0].rpc_id = "0.1";
+  t.spans[1].rpc_id = "0.1.2";
+  t.spans[2].rpc_id = "0.1.3";
+  t.spans[3].rpc_id = "0.1.3.1";
+  // 0.1.3 moves to start with 0.1.2 (+30 ms); its child moves with it.
+  EXPECT_EQ(deltas(t), (std::vector<int64_t>{0, 0, 30 * kMs, 30 * kMs}));
+}
+
+TEST(ClockSkewTest, RpcIdOrderNeverPushesACallPastItsParentsEnd) {
+  Trace t{{}, {span(1, 0, 100, 200, ""), span(2, 1, 180, 190, ""), span(3, 1, 110, 195, "")}};
+  t.spans[1].rpc_id = "0.1.2";
+  t.spans[2].rpc_id = "0.1.3";
+  EXPECT_EQ(deltas(t), (std::vector<int64_t>{0, 0, 5 * kMs}));  // room: 200 - 195
+}
+
+TEST(ClockSkewTest, RpcIdOrderLeavesOneHostsCallsAndCallsInOrderAlone) {
+  Trace same_host{{}, {span(1, 0, 100, 400, "a"), span(2, 1, 150, 200, "a"),
+                       span(3, 1, 120, 140, "a")}};
+  same_host.spans[1].rpc_id = "0.1.2";
+  same_host.spans[2].rpc_id = "0.1.3";
+  EXPECT_EQ(deltas(same_host), (std::vector<int64_t>{0, 0, 0}));
+  Trace in_order{{}, {span(1, 0, 100, 400, ""), span(2, 1, 120, 140, ""),
+                      span(3, 1, 150, 200, "")}};
+  in_order.spans[1].rpc_id = "0.1.2";
+  in_order.spans[2].rpc_id = "0.1.10";
+  EXPECT_EQ(deltas(in_order), (std::vector<int64_t>{0, 0, 0}));
+}
+
+TEST(ClockSkewTest, AdjustClockSkewAppliesTheDeltas) {
+  Trace t{{}, {span(1, 0, 100, 200, "a"), span(2, 1, 1100, 1180, "b")}};
+  EXPECT_EQ(adjust_clock_skew(t), 1u);
+  EXPECT_EQ(t.spans[1].start_time_unix_nano, 110u * kMs);
+}
+
 }  // namespace
 }  // namespace weft::query::analysis

@@ -44,10 +44,12 @@ Frame enter(const SpanTree& tree, uint32_t span, const Window& window) {
 
 }  // namespace
 
-CriticalPath critical_path(const SpanTree& tree) {
+CriticalPath critical_path(const SpanTree& tree) { return critical_path(tree, tree.main_root()); }
+
+CriticalPath critical_path(const SpanTree& tree, uint32_t root_index) {
   CriticalPath out;
-  out.root = tree.main_root();
-  if (out.root == SpanTree::kNone) return out;
+  if (root_index == SpanTree::kNone || root_index >= tree.size()) return out;
+  out.root = root_index;
   const model::Span& root = tree.span(out.root);
   const Window root_window{root.start_time_unix_nano,
                            std::max(root.end_time_unix_nano, root.start_time_unix_nano)};

@@ -48,6 +48,13 @@ struct CriticalPath {
   std::vector<SelfTime> self_times;
 };
 
+// The path of the main root's tree (tree.main_root()).
 CriticalPath critical_path(const SpanTree& tree);
+
+// The path of the subtree under span `root` alone, over root's own [start, end] (not clipped
+// to its parent: the question is what took root's time, e.g. an entry point deep in a
+// trace). Spans outside that subtree are not on the path. kNone (or an index out of range)
+// gives an empty path with root == kNone.
+CriticalPath critical_path(const SpanTree& tree, uint32_t root);
 
 }  // namespace weft::query::analysis

@@ -99,6 +99,43 @@ TEST(CriticalPathTest, EmptyAndZeroLengthTraces) {
   EXPECT_EQ(path_of(t), (V{"op1:5-5"}));
 }
 
+TEST(CriticalPathTest, ASubtreeHasItsOwnPath) {
+  // frontend 0-100 calls api 10-80 (which calls db 20-50) and cache 80-95.
+  Trace t{{}, {span(1, 0, 0, 100, "frontend", "GET /"), span(2, 1, 10, 80, "api", "list"),
+               span(3, 2, 20, 50, "db", "SELECT"), span(4, 1, 80, 95, "cache", "get")}};
+  SpanTree tree(t);
+  CriticalPath p = critical_path(tree, 1);
+  EXPECT_EQ(p.root, 1u);
+  ASSERT_EQ(p.segments.size(), 3u);
+  EXPECT_EQ(p.segments.front().start_unix_nano, 10'000'000u);
+  EXPECT_EQ(p.segments.back().end_unix_nano, 80'000'000u);
+  ASSERT_EQ(p.self_times.size(), 2u);
+  EXPECT_EQ(p.self_times[0].service, "api");
+  EXPECT_EQ(p.self_times[0].nanos, 40'000'000u);
+  EXPECT_EQ(p.self_times[1].service, "db");
+  EXPECT_EQ(p.self_times[1].nanos, 30'000'000u);
+  // The main root's overload is the overload at main_root().
+  CriticalPath whole = critical_path(tree), at_root = critical_path(tree, tree.main_root());
+  ASSERT_EQ(whole.segments.size(), at_root.segments.size());
+  for (size_t i = 0; i < whole.segments.size(); ++i) {
+    EXPECT_EQ(whole.segments[i].span, at_root.segments[i].span);
+    EXPECT_EQ(whole.segments[i].start_unix_nano, at_root.segments[i].start_unix_nano);
+  }
+  EXPECT_EQ(critical_path(tree, SpanTree::kNone).root, SpanTree::kNone);
+  EXPECT_TRUE(critical_path(tree, 99).segments.empty());
+}
+
+TEST(CriticalPathTest, ASubtreeRootIsNotClippedToItsParent) {
+  // The entry (span 2) outlives its caller: its own path still covers all of it.
+  Trace t{{}, {span(1, 0, 0, 50), span(2, 1, 10, 200), span(3, 2, 100, 150)}};
+  SpanTree tree(t);
+  CriticalPath p = critical_path(tree, 1);
+  ASSERT_EQ(p.segments.size(), 3u);
+  EXPECT_EQ(p.segments.front().start_unix_nano, 10'000'000u);
+  EXPECT_EQ(p.segments[1].span, 2u);
+  EXPECT_EQ(p.segments.back().end_unix_nano, 200'000'000u);
+}
+
 void expect_tiles_the_root(const Trace& t) {
   SpanTree tree(t);
   CriticalPath p = critical_path(tree);

@@ -1,23 +1,66 @@
 #include "analysis/span_tree.h"
 
 #include <algorithm>
-#include <unordered_map>
+#include <cstring>
 
 namespace weft::query::analysis {
 
 using model::Span;
 
+namespace {
+
+// Span ID -> index of its first occurrence: open addressing over a power-of-two table of
+// indexes (a third of std::unordered_map's time on 100k spans, no allocation per entry).
+class SpanIndex {
+ public:
+  explicit SpanIndex(const model::Trace& trace) : trace_(trace) {
+    size_t cap = 16;
+    while (cap < trace.spans.size() * 2) cap <<= 1;
+    mask_ = cap - 1;
+    slots_.assign(cap, SpanTree::kNone);
+    for (uint32_t i = 0; i < trace.spans.size(); ++i) {
+      size_t at = slot_of(trace.spans[i].span_id);
+      while (slots_[at] != SpanTree::kNone) {
+        if (trace.spans[slots_[at]].span_id == trace.spans[i].span_id) break;  // first wins
+        at = (at + 1) & mask_;
+      }
+      if (slots_[at] == SpanTree::kNone) slots_[at] = i;
+    }
+  }
+  uint32_t find(const model::SpanId& id) const {
+    for (size_t at = slot_of(id);; at = (at + 1) & mask_) {
+      const uint32_t i = slots_[at];
+      if (i == SpanTree::kNone || trace_.spans[i].span_id == id) return i;
+    }
+  }
+
+ private:
+  size_t slot_of(const model::SpanId& id) const {
+    uint64_t v;
+    std::memcpy(&v, id.bytes.data(), sizeof v);
+    v ^= v >> 33;  // murmur3's finalizer: IDs need not be random (log-built ones are hashes
+    v *= 0xff51afd7ed558ccdULL;  // of RpcIds, tests count 1, 2, 3)
+    v ^= v >> 33;
+    return static_cast<size_t>(v) & mask_;
+  }
+  const model::Trace& trace_;
+  size_t mask_ = 0;
+  std::vector<uint32_t> slots_;
+};
+
+}  // namespace
+
 SpanTree::SpanTree(const model::Trace& trace) : trace_(trace) {
   const auto n = static_cast<uint32_t>(trace.spans.size());
   parent_.assign(n, kNone);
-  std::unordered_map<model::SpanId, uint32_t, model::FixedIdHash> by_id;
-  by_id.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) by_id.emplace(trace.spans[i].span_id, i);
-  for (uint32_t i = 0; i < n; ++i) {
-    const Span& s = trace.spans[i];
-    if (s.parent_span_id.is_zero()) continue;
-    auto it = by_id.find(s.parent_span_id);
-    if (it != by_id.end() && it->second != i) parent_[i] = it->second;
+  {
+    const SpanIndex by_id(trace);
+    for (uint32_t i = 0; i < n; ++i) {
+      const Span& s = trace.spans[i];
+      if (s.parent_span_id.is_zero()) continue;
+      const uint32_t p = by_id.find(s.parent_span_id);
+      if (p != kNone && p != i) parent_[i] = p;
+    }
   }
   // Break parent cycles: walk up from each span, marking the walk; meeting a span of the
   // same walk is a cycle, cut at the span where it closes. 0 unseen, 1 on this walk, 2 done.
@@ -53,9 +96,11 @@ SpanTree::SpanTree(const model::Trace& trace) : trace_(trace) {
     else
       child_list_[fill[parent_[i]]++] = i;
   }
-  for (uint32_t i = 0; i < n; ++i)
-    std::sort(child_list_.begin() + child_begin_[i], child_list_.begin() + child_begin_[i + 1],
-              earlier);
+  // Filled in span order: already sorted when the trace is (as the query layer returns it).
+  for (uint32_t i = 0; i < n; ++i) {
+    auto first = child_list_.begin() + child_begin_[i], last = child_list_.begin() + child_begin_[i + 1];
+    if (!std::is_sorted(first, last, earlier)) std::sort(first, last, earlier);
+  }
   std::sort(roots_.begin(), roots_.end(), earlier);
   for (uint32_t r : roots_) {
     const Span& s = trace.spans[r];
