@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "api/analysis_api.h"
 #include "api/jaeger_json.h"
 #include "api/json_writer.h"
 #include "query/params.h"
@@ -90,6 +91,7 @@ http::Response get_trace(QueryService& service, std::string_view id_text) {
   auto trace = service.get_trace(*id);
   if (!trace.is_ok()) return error_response(kStyle, trace.status());
   if (!*trace) return error_response(kStyle, 404, "trace not found");
+  adjust_clock_skew_for_display(**trace);  // as Jaeger's query service does
   return traces_response({std::move(**trace)});
 }
 
@@ -104,12 +106,14 @@ http::Response search(QueryService& service, const http::Request& req) {
     }
     auto traces = service.get_traces(parsed);
     if (!traces.is_ok()) return error_response(kStyle, traces.status());
+    for (Trace& t : *traces) adjust_clock_skew_for_display(t);
     return traces_response(*traces);
   }
   auto q = parse_search(service, req);
   if (!q.is_ok()) return error_response(kStyle, q.status());
   auto found = service.search_traces(*q);
   if (!found.is_ok()) return error_response(kStyle, found.status());
+  for (Trace& t : found->traces) adjust_clock_skew_for_display(t);
   return traces_response(found->traces);
 }
 

@@ -1,5 +1,6 @@
 #include "api/jaeger_v3_api.h"
 
+#include "api/analysis_api.h"
 #include "api/json_writer.h"
 #include "query/params.h"
 #include "query/trace_digest.h"
@@ -84,8 +85,10 @@ http::Response get_trace(QueryService& service, std::string_view id_text,
                          const http::Request& req) {
   auto id = query::parse_trace_id("trace_id", id_text);
   if (!id.is_ok()) return error_response(kStyle, malformed(id.status(), "trace_id"));
-  // startTime/endTime/rawTraces are accepted and checked but not needed: trace-by-ID needs
-  // no time range here, and weft applies no adjusters.
+  // startTime/endTime are accepted and checked but not needed: trace-by-ID needs no time
+  // range here. rawTraces=true skips the clock-skew adjuster, as in Jaeger.
+  bool raw = false;
+  if (Param p = param(req, {"rawTraces", "raw_traces"}); p.value) raw = *p.value == "true";
   for (auto names : {std::pair{"startTime", "start_time"}, std::pair{"endTime", "end_time"}}) {
     Param p = param(req, {names.first, names.second});
     if (!p.value) continue;
@@ -95,6 +98,7 @@ http::Response get_trace(QueryService& service, std::string_view id_text,
   auto trace = service.get_trace(*id);
   if (!trace.is_ok()) return error_response(kStyle, trace.status());
   if (!*trace) return error_response(kStyle, 404, "No traces found");
+  if (!raw) adjust_clock_skew_for_display(**trace);
   return otlp_result((*trace)->spans);
 }
 
@@ -105,8 +109,10 @@ http::Response find_traces(QueryService& service, const http::Request& req) {
   if (!found.is_ok()) return error_response(kStyle, found.status());
   if (found->traces.empty()) return error_response(kStyle, 404, "No traces found");
   std::vector<Span> spans;
-  for (Trace& t : found->traces)
+  for (Trace& t : found->traces) {
+    adjust_clock_skew_for_display(t);
     for (Span& s : t.spans) spans.push_back(std::move(s));
+  }
   return otlp_result(spans);
 }
 

@@ -3,9 +3,11 @@
 #include <limits>
 #include <thread>
 
+#include "api/analysis_api.h"
 #include "api/compact_json.h"
 #include "api/json_writer.h"
 #include "api/native_json.h"
+#include "api/native_params.h"
 #include "query/params.h"
 
 namespace weft::api {
@@ -17,46 +19,8 @@ namespace {
 using query::QueryService;
 constexpr ErrorStyle kStyle = ErrorStyle::kNative;
 constexpr size_t kDefaultLimit = 20;
-constexpr size_t kMaxLimit = 10'000;
 constexpr size_t kDefaultValuesLimit = 100;
 constexpr uint64_t kDefaultDependencyLookback = 24ULL * 3600 * 1'000'000'000;
-
-Result<size_t> parse_limit(const http::Request& req, size_t dflt) {
-  auto v = req.param("limit");
-  if (!v || v->empty()) return dflt;
-  WEFT_ASSIGN_OR_RETURN(uint64_t n, query::parse_uint("limit", *v));
-  if (n == 0 || n > kMaxLimit)
-    return invalid_argument("limit: must be between 1 and " + std::to_string(kMaxLimit));
-  return static_cast<size_t>(n);
-}
-
-// [start, end] from start/end (Unix ns or RFC 3339) and lookback; `default_lookback` of 0
-// leaves the window open when neither start nor lookback is given.
-Status parse_window(const QueryService& service, const http::Request& req,
-                    uint64_t default_lookback, uint64_t* start, uint64_t* end) {
-  std::optional<uint64_t> s, e, lookback;
-  if (auto v = req.param("start"); v && !v->empty()) {
-    WEFT_ASSIGN_OR_RETURN(s, query::parse_time_nanos("start", *v));
-  }
-  if (auto v = req.param("end"); v && !v->empty()) {
-    WEFT_ASSIGN_OR_RETURN(e, query::parse_time_nanos("end", *v));
-  }
-  if (auto v = req.param("lookback"); v && !v->empty()) {
-    WEFT_ASSIGN_OR_RETURN(lookback, query::parse_duration("lookback", *v));
-  }
-  if (!s && !lookback && default_lookback) lookback = default_lookback;
-  if (!e && (lookback || default_lookback)) e = service.now_unix_nanos();
-  *end = e.value_or(std::numeric_limits<uint64_t>::max());
-  if (s) {
-    *start = *s;
-  } else if (lookback) {
-    *start = *end > *lookback ? *end - *lookback : 0;
-  } else {
-    *start = 0;
-  }
-  if (*start > *end) return invalid_argument("start: must not be after end");
-  return Status::ok();
-}
 
 Result<TraceQuery> parse_search(const QueryService& service, const http::Request& req) {
   TraceQuery q;
@@ -92,7 +56,7 @@ Result<TraceQuery> parse_search(const QueryService& service, const http::Request
       return invalid_argument("order: must be \"newest\" or \"longest\", got \"" + *v + "\"");
     }
   }
-  WEFT_ASSIGN_OR_RETURN(q.limit, parse_limit(req, kDefaultLimit));
+  WEFT_ASSIGN_OR_RETURN(q.limit, parse_limit(req, kDefaultLimit, kMaxSearchLimit));
   return q;
 }
 
@@ -153,9 +117,12 @@ http::Response get_trace(QueryService& service, std::string_view id_text,
   if (!id.is_ok()) return error_response(kStyle, id.status());
   auto compact = parse_compact(req);
   if (!compact.is_ok()) return error_response(kStyle, compact.status());
+  auto adjust = parse_adjust(req);
+  if (!adjust.is_ok()) return error_response(kStyle, adjust.status());
   auto trace = service.get_trace(*id);
   if (!trace.is_ok()) return error_response(kStyle, trace.status());
   if (!*trace) return error_response(kStyle, 404, "trace " + id->to_hex() + " not found");
+  if (*adjust) adjust_clock_skew_for_display(**trace);
   auto part = select_part(std::move(**trace), req);
   if (!part.is_ok()) {
     int code = part.status().code() == ResultCode::kNotFound ? 404 : 400;
@@ -227,7 +194,7 @@ http::Response dependencies(QueryService& service, const http::Request& req) {
 
 http::Response attribute_values(QueryService& service, std::string_view key,
                                 const http::Request& req) {
-  auto limit = parse_limit(req, kDefaultValuesLimit);
+  auto limit = parse_limit(req, kDefaultValuesLimit, kMaxSearchLimit);
   if (!limit.is_ok()) return error_response(kStyle, limit.status());
   auto values = service.attribute_values(std::string(key), *limit);
   if (!values.is_ok()) return error_response(kStyle, values.status());
@@ -274,6 +241,7 @@ RouteResult route_native(QueryService& service, const http::Request& req) {
     if (!is_get(req)) return {route, method_not_allowed(kStyle, req)};
     return {route, fn()};
   };
+  if (auto analysis = route_analysis(service, req)) return std::move(*analysis);
   if (auto id = match_segment(path, "/api/v1/traces/"))
     return answer("/api/v1/traces/{id}", [&] { return get_trace(service, *id, req); });
   if (path == "/api/v1/search")

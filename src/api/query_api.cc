@@ -1,6 +1,7 @@
 #include "api/query_api.h"
 
 #include "api/alerts_api.h"
+#include "api/analysis_api.h"
 #include "api/jaeger_api.h"
 #include "api/jaeger_v3_api.h"
 #include "api/metrics_api.h"
@@ -46,6 +47,8 @@ http::Handler make_query_api_handler(query::QueryService& service,
     } else if (path.starts_with("/api/v1/admin/")) {
       if (!route_native_admin(service, req, respond))
         run_timed("native", respond, [&] { return route_native(service, req); });
+    } else if (route_analysis_async(service, req, respond)) {
+      // answered on a thread of its own
     } else if (path.starts_with("/api/v1/") || path == "/api/v1") {
       run_timed("native", respond, [&] { return route_native(service, req); });
     } else if (path.starts_with("/api/v3/") || path == "/api/v3") {

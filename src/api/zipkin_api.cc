@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api/analysis_api.h"
 #include "api/json_writer.h"
 #include "api/route_util.h"
 #include "query/params.h"
@@ -109,7 +110,10 @@ http::Response traces(QueryService& service, const http::Request& req) {
   if (!found.is_ok()) return error_response(kStyle, found.status());
   JsonWriter w;
   w.begin_array();
-  for (const Trace& t : found->traces) write_trace(w, t);
+  for (Trace& t : found->traces) {
+    adjust_clock_skew_for_display(t);  // as Zipkin's UI does
+    write_trace(w, t);
+  }
   w.end_array();
   return http::Response::json(200, w.take());
 }
@@ -120,6 +124,7 @@ http::Response trace(QueryService& service, std::string_view id_text) {
   auto t = service.get_trace(*id);
   if (!t.is_ok()) return error_response(kStyle, t.status());
   if (!*t) return error_response(kStyle, 404, "trace " + id->to_hex() + " not found");
+  adjust_clock_skew_for_display(**t);
   JsonWriter w;
   write_trace(w, **t);
   return http::Response::json(200, w.take());
@@ -144,7 +149,10 @@ http::Response trace_many(QueryService& service, const http::Request& req) {
   if (!found.is_ok()) return error_response(kStyle, found.status());
   JsonWriter w;
   w.begin_array();
-  for (const Trace& t : *found) write_trace(w, t);
+  for (Trace& t : *found) {
+    adjust_clock_skew_for_display(t);
+    write_trace(w, t);
+  }
   w.end_array();
   return http::Response::json(200, w.take());
 }
