@@ -112,6 +112,9 @@ test('search → trace → collapse → span detail → follow a link → servic
   for (const want of ['charge card', 'payments', 'card declined', 'retry', linked.spans.pay])
     assert.ok(text.includes(want), `span detail shows ${want}`);
   await page.waitForURL(new RegExp(`span=${linked.spans.pay}`));
+  // The critical path over the bars (it comes after the trace).
+  await page.locator('[data-testid="critical-path"][data-state="ready"]').waitFor();
+  assert.ok(await page.locator(`[data-span-id="${linked.spans.call}"] [data-testid="cp-seg"]:visible`).count() > 0, 'the call to payments is on the critical path');
   await shot(page, 'trace');
 
   const link = detail.locator('[data-testid="span-link"] a');

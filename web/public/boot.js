@@ -15,11 +15,13 @@
   }
   if (id === "file") return;
   if (performance.mark) performance.mark("weft-boot:fetch");
+  // "Raw times" (?adjust=false): the trace as stored, not corrected for clock skew.
+  var adjust = !/(^|[?&])adjust=false(&|$)/.test(location.search);
   var abort = new AbortController();
-  var response = fetch("/api/v1/traces/" + encodeURIComponent(id) + "?format=compact", {
+  var response = fetch("/api/v1/traces/" + encodeURIComponent(id) + "?format=compact" + (adjust ? "" : "&adjust=false"), {
     signal: abort.signal,
     headers: { Accept: "application/json" },
   });
   response.catch(function () {}); // the app reports errors when it takes the answer
-  window.__weftBoot = { traceId: id, response: response, abort: abort };
+  window.__weftBoot = { traceId: id, adjust: adjust, response: response, abort: abort };
 })();

@@ -69,7 +69,7 @@ export function valueText(v: AnyValue | undefined): string {
 }
 
 // A stable color per service name (same name, same color, on every page).
-const PALETTE = [
+export const PALETTE = [
   "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f",
   "#bab0ac", "#1f77b4", "#2ca02c", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#aec7e8",
   "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94",

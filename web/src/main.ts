@@ -6,11 +6,20 @@ import { notFoundPage } from "./pages/not_found";
 import { searchPage } from "./pages/search";
 import { tracePage } from "./pages/trace";
 import { dependenciesPage } from "./pages/dependencies";
+import { analysisPage } from "./pages/analysis";
+import { comparePage } from "./pages/compare";
 
 // When the bundle has been evaluated (the UI benchmark reports it beside the page's marks).
 performance.mark("weft-app:start");
 
-const pages = { search: searchPage, trace: tracePage, dependencies: dependenciesPage, notFound: notFoundPage };
+const pages = {
+  search: searchPage,
+  trace: tracePage,
+  dependencies: dependenciesPage,
+  analysis: analysisPage,
+  compare: comparePage,
+  notFound: notFoundPage,
+};
 
 let cleanup: (() => void) | void = undefined;
 let controller = new AbortController();
@@ -42,6 +51,8 @@ function topBar(): HTMLElement {
     h("a", { href: "/search", class: "brand" }, "weft"),
     h("a", { href: "/search", "data-nav": "search" }, "Search"),
     h("a", { href: "/dependencies", "data-nav": "dependencies" }, "Service map"),
+    h("a", { href: "/analysis", "data-nav": "analysis", title: "Critical path and what slow or failed traces share" }, "Analysis"),
+    h("a", { href: "/compare", "data-nav": "compare", title: "Two traces side by side" }, "Compare"),
     h("a", { href: "/trace/file", "data-nav": "file", title: "Open a trace from a JSON file" }, "Open JSON"),
     form,
   );

@@ -4,6 +4,8 @@
 //   /, /search?…         search (pages/search.ts)
 //   /trace/{id}[?span=]  one trace (pages/trace.ts)
 //   /dependencies?…      the service map (pages/dependencies.ts)
+//   /analysis?…          critical path and cohorts of an entry point (pages/analysis.ts)
+//   /compare?a=&b=       two traces side by side (pages/compare.ts)
 //   anything else        "not found" (pages/not_found.ts)
 
 export interface RouteContext {
@@ -28,13 +30,15 @@ export interface Route {
 
 export function matchRoute(
   path: string,
-  pages: { search: Page; trace: Page; dependencies: Page; notFound: Page },
+  pages: { search: Page; trace: Page; dependencies: Page; notFound: Page; analysis?: Page; compare?: Page },
 ): Route {
   if (path === "/" || path === "/search" || path === "/search/") return { name: "search", page: pages.search, params: {} };
   const t = /^\/trace\/([^/]+)\/?$/.exec(path);
   if (t) return { name: "trace", page: pages.trace, params: { traceId: decodeURIComponent(t[1]) } };
   if (path === "/dependencies" || path === "/dependencies/")
     return { name: "dependencies", page: pages.dependencies, params: {} };
+  if (pages.analysis && (path === "/analysis" || path === "/analysis/")) return { name: "analysis", page: pages.analysis, params: {} };
+  if (pages.compare && (path === "/compare" || path === "/compare/")) return { name: "compare", page: pages.compare, params: {} };
   return { name: "not-found", page: pages.notFound, params: {} };
 }
 

@@ -10,6 +10,7 @@ import { attachTagAutocomplete } from "../search/autocomplete";
 import { catalog, PSEUDO_TAGS } from "../search/catalog";
 import { plural, resultRow } from "../search/results";
 import { renderScatter } from "../search/scatter";
+import { comparePicker } from "../search/compare_pick";
 import {
   apiParams,
   DEFAULT_LIMIT,
@@ -413,6 +414,7 @@ export function searchPage(root: HTMLElement, ctx: RouteContext): () => void {
         traces.length >= state.limit
           ? h("span", { class: "results-more muted" }, ` · the limit is ${state.limit}: raise it to see more`)
           : null,
+        traces.length >= 2 ? comparePicker(traces, rows) : null,
       ),
       h("div", { class: "result-list" }, list),
     );

@@ -21,6 +21,7 @@ import { formatBytes, renderHeader, sourceLabel } from "../trace/header";
 import { Waterfall } from "../trace/waterfall";
 import { Minimap } from "../trace/minimap";
 import { renderSpanDetail } from "../trace/span_detail";
+import { analysisPanel } from "../trace/analysis_panel";
 import { findMatches, haystack, nextMatchFrom, prettyJson, rowOf } from "../trace/view_logic";
 import "../trace/trace.css";
 
@@ -48,6 +49,8 @@ export async function tracePage(root: HTMLElement, ctx: RouteContext): Promise<v
   let view: TraceView | null = null;
   const linkChecks = new Map<string, Promise<boolean>>();
   let loaded: LoadedTrace;
+  // "Raw times": the trace as stored, not corrected for clock skew.
+  const adjust = ctx.params.get("adjust") !== "false";
   try {
     loaded = await loadTrace(traceId, ctx.signal, {
       onBytes: (received, total) => {
@@ -69,7 +72,7 @@ export async function tracePage(root: HTMLElement, ctx: RouteContext): Promise<v
           progress.style.width = `${Math.round((loaded / Math.max(1, total)) * 100)}%`;
         }
       },
-    });
+    }, { adjust });
   } catch (e) {
     (view as TraceView | null)?.cleanup();
     if ((e as Error).name === "AbortError") return;
@@ -136,6 +139,7 @@ export async function tracePage(root: HTMLElement, ctx: RouteContext): Promise<v
       blob: (onProgress) => loaded.file(onProgress),
       linkChecks,
       fetchMs,
+      adjust,
     },
     carried,
   );
@@ -196,6 +200,9 @@ interface ShowOptions {
   loadingTotal?: number;
   linkChecks: Map<string, Promise<boolean>>;
   fetchMs?: number;
+  // A trace from weft's API: false when shown with raw times (?adjust=false). The analysis
+  // strip (critical path, skew, RpcId gaps) is shown for those only.
+  adjust?: boolean;
 }
 
 // What a rebuilt view keeps from the one it replaces.
@@ -283,6 +290,8 @@ function showTrace(root: HTMLElement, ctx: RouteContext, raw: RawTrace, opts: Sh
     loadingTotal: opts.loadingTotal,
   });
   cleanups.push(header.destroy);
+  const analysis = opts.adjust !== undefined && !loading ? analysisPanel(model, wf, ctx, { adjust: opts.adjust }) : null;
+  if (analysis) cleanups.push(analysis.destroy);
 
   // ----- search -----
   const input = h("input", {
@@ -307,6 +316,7 @@ function showTrace(root: HTMLElement, ctx: RouteContext, raw: RawTrace, opts: Sh
     "div",
     { class: "tv-toolbar" },
     h("div", { class: "tv-search" }, h("span", { class: "tv-search-icon", "aria-hidden": "true" }), input, count, prevBtn, nextBtn),
+    analysis?.controls,
     notice,
     loadBox ?? h("span", { class: "tv-hint" }, "↑↓ move · ←→ collapse/expand · Enter details · / find"),
   );
@@ -453,7 +463,7 @@ function showTrace(root: HTMLElement, ctx: RouteContext, raw: RawTrace, opts: Sh
   // ----- mount -----
   mount(
     root,
-    h("section", { class: loading ? "tv tv-partial" : "tv", "data-testid": "trace-view" }, header.el, toolbar, minimap.el, main),
+    h("section", { class: loading ? "tv tv-partial" : "tv", "data-testid": "trace-view" }, header.el, analysis?.el, toolbar, minimap.el, main),
   );
   // One layout before the first paint: both read their sizes, then write.
   minimap.measure();

@@ -56,16 +56,18 @@ export interface LoadedTrace {
 
 interface Boot {
   traceId: string;
+  adjust?: boolean; // false: asked with ?adjust=false (absent: adjusted)
   response: Promise<Response>;
   abort: AbortController;
 }
 
 // The request public/boot.js started for this trace, if any (taken once).
-function takeBoot(traceId: string): Boot | undefined {
+function takeBoot(traceId: string, adjust: boolean): Boot | undefined {
   const w = window as unknown as { __weftBoot?: Boot | null };
   const b = w.__weftBoot;
   w.__weftBoot = null; // taken (or none): boot.js must not start one later
-  return b && b.traceId === traceId ? b : undefined;
+  if (b && b.traceId === traceId && (b.adjust ?? true) !== adjust) b.abort.abort(); // not the one wanted
+  return b && b.traceId === traceId && (b.adjust ?? true) === adjust ? b : undefined;
 }
 
 function tracePath(traceId: string): string {
@@ -84,8 +86,17 @@ function isCompact(v: unknown): boolean {
   return typeof v === "object" && v !== null && (v as { format?: unknown }).format === "compact-1";
 }
 
-export async function loadTrace(traceId: string, signal: AbortSignal, on: LoadHandlers = {}): Promise<LoadedTrace> {
-  const boot = typeof window === "undefined" ? undefined : takeBoot(traceId);
+// `adjust: false` asks for the times as stored, not corrected for clock skew (?adjust=false).
+export async function loadTrace(
+  traceId: string,
+  signal: AbortSignal,
+  on: LoadHandlers = {},
+  opts: { adjust?: boolean } = {},
+): Promise<LoadedTrace> {
+  const adjust = opts.adjust ?? true;
+  const extra: Record<string, string> = adjust ? {} : { adjust: "false" };
+  const query = adjust ? "" : "?adjust=false";
+  const boot = typeof window === "undefined" ? undefined : takeBoot(traceId, adjust);
   const abort = boot?.abort ?? new AbortController();
   const stop = () => abort.abort();
   signal.addEventListener("abort", stop);
@@ -94,7 +105,7 @@ export async function loadTrace(traceId: string, signal: AbortSignal, on: LoadHa
   try {
     const pending = boot
       ? boot.response
-      : fetch(`${tracePath(traceId)}?format=compact`, { signal: abort.signal, headers: { Accept: "application/json" } });
+      : fetch(`${tracePath(traceId)}?format=compact${adjust ? "" : "&adjust=false"}`, { signal: abort.signal, headers: { Accept: "application/json" } });
     let lastBytes = 0;
     bytes = await responseBytes(
       pending.then((r) => {
@@ -116,7 +127,7 @@ export async function loadTrace(traceId: string, signal: AbortSignal, on: LoadHa
   } catch (e) {
     // An older server (400: it does not know the format) or a trace too long for compact
     // times (422): native pages. Anything else (404 …) is the caller's to report.
-    if ((e as { status?: number }).status === 400 || (e as { status?: number }).status === 422) return loadNative(traceId, signal, on);
+    if ((e as { status?: number }).status === 400 || (e as { status?: number }).status === 422) return loadNative(traceId, signal, on, extra);
     throw e;
   } finally {
     signal.removeEventListener("abort", stop);
@@ -138,11 +149,11 @@ export async function loadTrace(traceId: string, signal: AbortSignal, on: LoadHa
     spanCount,
     format: "compact",
     head: async () => {
-      const json = strip(await api.trace(traceId, { limit: RAW_SPANS }));
+      const json = strip(await api.trace(traceId, { limit: RAW_SPANS, ...extra }));
       return { json, spans: json.spans.length, of: Math.max(json.spanCount, json.spans.length) };
     },
     file: async (onProgress) => {
-      const bytes = await responseBytes(fetch(tracePath(traceId), { headers: { Accept: "application/json" } }), onProgress);
+      const bytes = await responseBytes(fetch(tracePath(traceId) + query, { headers: { Accept: "application/json" } }), onProgress);
       return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/json" });
     },
   };
@@ -157,14 +168,14 @@ function whole(json: NativeTrace): { json: NativeTrace; spans: number; of: numbe
 }
 
 // The native JSON in pages (see the top of this file).
-async function loadNative(traceId: string, signal: AbortSignal, on: LoadHandlers): Promise<LoadedTrace> {
+async function loadNative(traceId: string, signal: AbortSignal, on: LoadHandlers, extra: Record<string, string> = {}): Promise<LoadedTrace> {
   const ahead = new AbortController();
   const abortAhead = () => ahead.abort();
   signal.addEventListener("abort", abortAhead);
   try {
-    const second = api.trace(traceId, { offset: FIRST, limit: CHUNK }, ahead.signal);
+    const second = api.trace(traceId, { offset: FIRST, limit: CHUNK, ...extra }, ahead.signal);
     second.catch(() => undefined); // its errors are the first page's too, reported there
-    const first = await api.trace(traceId, { offset: 0, limit: FIRST }, signal);
+    const first = await api.trace(traceId, { offset: 0, limit: FIRST, ...extra }, signal);
     const firstRaw = fromNative(first);
     if (first.nextOffset === undefined) {
       ahead.abort();
@@ -189,7 +200,7 @@ async function loadNative(traceId: string, signal: AbortSignal, on: LoadHandlers
     const worker = async () => {
       while (next < offsets.length) {
         const k = next++;
-        got(k + 1, await api.trace(traceId, { offset: offsets[k], limit: CHUNK }, signal));
+        got(k + 1, await api.trace(traceId, { offset: offsets[k], limit: CHUNK, ...extra }, signal));
       }
     };
     await Promise.all([

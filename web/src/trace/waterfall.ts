@@ -13,6 +13,7 @@
 import { h } from "../dom";
 import { formatDuration, serviceColor } from "../format";
 import type { Span, TraceModel } from "./model";
+import { formatSkew } from "../analysis/present";
 import { clamp, formatTick, labelSide, niceTicks, rowOf, rowRange, scrollTopFor, visibleRows } from "./view_logic";
 import "./waterfall.css";
 
@@ -53,6 +54,11 @@ interface Slot {
   labelText: Text;
   ticks: HTMLElement[];
   tickBox: HTMLElement;
+  cpBox: HTMLElement; // the critical path's segments of the span (setCriticalPath)
+  cpSegs: HTMLElement[];
+  cpShown: number;
+  skew: HTMLElement; // the clock-adjusted mark (setSkew)
+  skewShown: boolean;
   // What is written now, so that a rebind writes only what differs (every write
   // invalidates style or layout of the element for the next frame).
   cls: string;
@@ -92,6 +98,10 @@ export class Waterfall {
   private focused = -1;
   private matchMask: Uint8Array | null = null;
   private currentMatch = -1;
+  // Span index → its critical-path pieces ([start, end, …] relative ns), and → the ns
+  // weft moved its clock by (analysis/overlay.ts).
+  private critical: Map<number, Float64Array> | null = null;
+  private skewed: Map<number, number> | null = null;
   private readonly durLabels: (string | undefined)[];
   private readonly ro: ResizeObserver;
   private nameWidth = 0; // set by the first measure()
@@ -283,6 +293,25 @@ export class Waterfall {
     this.refreshClasses();
   }
 
+  // The critical path drawn over the bars (null: none), and the clock-adjusted marks.
+  setCriticalPath(pieces: Map<number, Float64Array> | null): void {
+    this.critical = pieces;
+    this.rebindAll();
+  }
+
+  setSkew(skewed: Map<number, number> | null): void {
+    this.skewed = skewed;
+    this.rebindAll();
+  }
+
+  private rebindAll(): void {
+    for (const s of this.pool) {
+      s.row = -1;
+      s.index = -1;
+    }
+    this.update();
+  }
+
   focusSpan(i: number): void {
     this.focused = i;
     this.refreshClasses();
@@ -437,6 +466,8 @@ export class Waterfall {
       const err = h("span", { class: "wf-err", title: "Error" }, "!");
       const orphan = h("span", { class: "wf-orphan" }, "?");
       const count = h("span", { class: "wf-count" }, "");
+      const skew = h("span", { class: "wf-skew", "data-testid": "skew-mark", role: "img", "aria-label": "clock adjusted" }, "\u0394t");
+      skew.style.display = "none";
       err.style.display = "none";
       orphan.style.display = "none";
       count.style.display = "none";
@@ -454,8 +485,16 @@ export class Waterfall {
           h("span", { class: "wf-svc" }, ""),
           h("span", { class: "wf-op" }, ""),
           count,
+          skew,
         ),
-        h("div", { class: "wf-tl" }, h("div", { class: "wf-bar" }), h("div", { class: "wf-ticks" }), h("span", { class: "wf-label" }, "")),
+        h(
+          "div",
+          { class: "wf-tl" },
+          h("div", { class: "wf-bar" }),
+          h("div", { class: "wf-ticks" }),
+          h("span", { class: "wf-label" }, ""),
+          h("div", { class: "wf-cp" }),
+        ),
       );
       this.template.style.display = "none";
     }
@@ -484,6 +523,11 @@ export class Waterfall {
       labelText: label.firstChild as Text,
       ticks: [],
       tickBox: part(tl, 1),
+      cpBox: part(tl, 3),
+      cpSegs: [],
+      cpShown: 0,
+      skew: part(name, 8),
+      skewShown: false,
       cls: "wf-row",
       hidden: true,
       toggleCls: "wf-toggle",
@@ -588,6 +632,28 @@ export class Waterfall {
     }
     for (let k = nt; k < slot.ticksShown; k++) slot.ticks[k].style.display = "none";
     slot.ticksShown = nt;
+    // The critical path's pieces of this span, over its bar.
+    const cp = this.critical?.get(i);
+    const ncp = cp ? cp.length >> 1 : 0;
+    while (slot.cpSegs.length < ncp) {
+      const seg = h("span", { class: "wf-cp-seg", "data-testid": "cp-seg" });
+      slot.cpSegs.push(seg);
+      slot.cpBox.appendChild(seg);
+    }
+    for (let k = 0; k < ncp; k++) {
+      const st = slot.cpSegs[k].style;
+      if (k >= slot.cpShown) st.display = "";
+      st.left = `${total > 0 ? (cp![2 * k] / total) * 100 : 0}%`;
+      st.width = `${total > 0 ? ((cp![2 * k + 1] - cp![2 * k]) / total) * 100 : 100}%`;
+    }
+    for (let k = ncp; k < slot.cpShown; k++) slot.cpSegs[k].style.display = "none";
+    slot.cpShown = ncp;
+    const sk = this.skewed?.get(i);
+    if (sk !== undefined) slot.skew.title = formatSkew(sk);
+    if ((sk !== undefined) !== slot.skewShown) {
+      slot.skewShown = sk !== undefined;
+      slot.skew.style.display = slot.skewShown ? "" : "none";
+    }
   }
 
   private refreshClasses(): void {
@@ -598,6 +664,7 @@ export class Waterfall {
     const i = slot.index;
     let c = "wf-row";
     if (this.spans[i].error) c += " wf-is-error";
+    if (this.critical && this.critical.has(i)) c += " wf-on-cp";
     if (i === this.selected) c += " wf-is-selected";
     if (i === this.focused) c += " wf-is-focused";
     if (this.matchMask && this.matchMask[i]) c += i === this.currentMatch ? " wf-is-match wf-is-current" : " wf-is-match";
