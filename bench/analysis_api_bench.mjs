@@ -18,7 +18,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { httpGet, httpPost, postJson, startServer } from '../tests/integration/lib/server.mjs';
-import { attrs, spanId as newSpanId, traceId as newTraceId } from '../tests/integration/lib/otlp.mjs';
+import { spanId as newSpanId, traceId as newTraceId } from '../tests/integration/lib/otlp.mjs';
+import { resourceSpansOf } from '../tests/integration/lib/traces.mjs';
 
 const args = Object.create(null);
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
@@ -39,21 +40,7 @@ const rnd = () => {
 };
 
 const res = (service, extra = {}) => ({ 'service.name': service, ...extra });
-function request(batch) {
-  const byRes = new Map();
-  for (const t of batch) {
-    for (const s of t.spans) {
-      const key = JSON.stringify(s.res);
-      if (!byRes.has(key)) byRes.set(key, []);
-      byRes.get(key).push({
-        traceId: t.id, spanId: s.id, ...(s.parent ? { parentSpanId: s.parent } : {}), name: s.name,
-        kind: s.kind ?? 2, startTimeUnixNano: s.start.toString(), endTimeUnixNano: s.end.toString(),
-        attributes: attrs(s.attributes || {}), ...(s.error ? { status: { code: 2 } } : {}),
-      });
-    }
-  }
-  return { resourceSpans: [...byRes].map(([k, spans]) => ({ resource: { attributes: attrs(JSON.parse(k)) }, scopeSpans: [{ spans }] })) };
-}
+const request = (batch) => ({ resourceSpans: resourceSpansOf(batch, 'weft-analysis-bench') });
 
 function shopTrace(i, t0) {
   const id = newTraceId();

@@ -12,62 +12,18 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { httpGet, makeTempDir, postJson, removeDir, startServer, waitFor } from './lib/server.mjs';
-import { attrs, spanId as newSpanId, traceId as newTraceId } from './lib/otlp.mjs';
+import { spanId as newSpanId, traceId as newTraceId } from './lib/otlp.mjs';
+import { msToNs, prng, resourceSpansOf, shapeTrace } from './lib/traces.mjs';
 import { T0 as LOG_T0, hexId, line, waitTrace } from './lib/loglines.mjs';
 
 const MS = 1000000n;
 let server, logDir;
 const NOW = BigInt(Date.now()) * MS;
 
-// A deterministic PRNG (mulberry32): the generated sets are the same on every run.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// A span: {res: {service.name, ...resource attrs}, name, kind, start, end (ns), parent?, attributes?, error?}.
-// Returns an OTLP/JSON request with one resourceSpans per distinct resource.
-function otlpRequest(traceId, spans) {
-  const byRes = new Map();
-  for (const s of spans) {
-    const key = JSON.stringify(s.res);
-    if (!byRes.has(key)) byRes.set(key, []);
-    byRes.get(key).push({
-      traceId,
-      spanId: s.id,
-      ...(s.parent ? { parentSpanId: s.parent } : {}),
-      name: s.name,
-      kind: s.kind ?? 1,
-      startTimeUnixNano: s.start.toString(),
-      endTimeUnixNano: s.end.toString(),
-      attributes: attrs(s.attributes || {}),
-      ...(s.error ? { status: { code: 2, message: 'failed' } } : {}),
-    });
-  }
-  return {
-    resourceSpans: [...byRes.entries()].map(([key, list]) => ({
-      resource: { attributes: attrs(JSON.parse(key)) },
-      scopeSpans: [{ scope: { name: 'weft-it-analysis' }, spans: list }],
-    })),
-  };
-}
-
-async function send(traceId, spans) {
-  const r = await postJson(`${server.otlpHttp}/v1/traces`, otlpRequest(traceId, spans));
-  assert.equal(r.status, 200, `export: ${r.status} ${r.text}`);
-}
-
-// Sends many traces, `per` to a request (one resourceSpans list per trace and resource).
+// Sends traces ({id, spans}: lib/traces.mjs), `per` to a request.
 async function sendMany(traces, per = 40) {
   for (let i = 0; i < traces.length; i += per) {
-    const body = { resourceSpans: [] };
-    for (const t of traces.slice(i, i + per)) body.resourceSpans.push(...otlpRequest(t.id, t.spans).resourceSpans);
+    const body = { resourceSpans: resourceSpansOf(traces.slice(i, i + per), 'weft-it-analysis') };
     const r = await postJson(`${server.otlpHttp}/v1/traces`, body);
     assert.equal(r.status, 200, `export: ${r.status} ${r.text}`);
   }
@@ -89,7 +45,7 @@ async function waitCount(service, n) {
   assert.ok(ok, `search for ${service}: ${got} traces, want ${n}`);
 }
 
-const ms = (n) => BigInt(Math.round(n * 1e6));
+const ms = msToNs;
 const hostA = { 'service.name': 'golden', 'host.name': 'host-a' };
 const hostB = { 'service.name': 'golden-backend', 'host.name': 'host-b' };
 
@@ -97,13 +53,7 @@ const hostB = { 'service.name': 'golden-backend', 'host.name': 'host-b' };
 const G0 = NOW - 20n * 60n * 1000n * MS;
 const golden = {};
 function goldenTrace(name, shape) {
-  const id = newTraceId();
-  const ids = {};
-  const spans = shape.map((s) => {
-    ids[s.key] = newSpanId();
-    return { ...s, id: ids[s.key], parent: s.parent ? ids[s.parent] : undefined, start: G0 + ms(s.from), end: G0 + ms(s.to) };
-  });
-  golden[name] = { id, spans, ids };
+  golden[name] = shapeTrace(G0, shape);
 }
 
 before(async () => {
@@ -143,7 +93,7 @@ before(async () => {
     { key: 'db', parent: 'api', res: hostB, name: 'db', from: 15, to: 35 },
     { key: 'cache', parent: 'api', res: hostB, name: 'cache', from: 40, to: 55 },
   ]);
-  for (const t of Object.values(golden)) await send(t.id, t.spans);
+  await sendMany(Object.values(golden), 1);
   await waitCount('golden', Object.keys(golden).length);
 });
 

@@ -2,48 +2,16 @@
 // host with a clock ~1 s ahead, and a set of traces of one entry point (shop: GET /cart)
 // where the slow ones wait on a database call and the failed ones on one auth region.
 import { postJson } from '../../tests/integration/lib/server.mjs';
-import { attrs, spanId as newSpanId, traceId as newTraceId } from '../../tests/integration/lib/otlp.mjs';
+import { traceId as newTraceId } from '../../tests/integration/lib/otlp.mjs';
+import { prng, resourceSpansOf, shapeTrace } from '../../tests/integration/lib/traces.mjs';
 
 const MS = 1_000_000n;
 
-// A deterministic PRNG (mulberry32): the same set on every run.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// spans: {key, parent?, res: {service.name, host.name…}, name, kind?, from, to (ms after t0), attributes?, error?}
-// → the resourceSpans of one trace, and the span IDs by key.
+// spans: {key, parent?, res: {service.name, host.name…}, name, kind?, from, to (ms after t0),
+// attributes?, error?} → the resourceSpans of one trace, and the span IDs by key.
 function build(traceId, t0, shape) {
-  const ids = {};
-  for (const s of shape) ids[s.key] = newSpanId();
-  const byRes = new Map();
-  for (const s of shape) {
-    const key = JSON.stringify(s.res);
-    if (!byRes.has(key)) byRes.set(key, []);
-    byRes.get(key).push({
-      traceId,
-      spanId: ids[s.key],
-      ...(s.parent ? { parentSpanId: ids[s.parent] } : {}),
-      name: s.name,
-      kind: s.kind ?? 1,
-      startTimeUnixNano: (t0 + BigInt(Math.round(s.from * 1000)) * 1000n).toString(),
-      endTimeUnixNano: (t0 + BigInt(Math.round(s.to * 1000)) * 1000n).toString(),
-      attributes: attrs(s.attributes || {}),
-      ...(s.error ? { status: { code: 2, message: 'failed' } } : {}),
-    });
-  }
-  const resourceSpans = [...byRes.entries()].map(([key, spans]) => ({
-    resource: { attributes: attrs(JSON.parse(key)) },
-    scopeSpans: [{ scope: { name: 'weft-ui-analysis' }, spans }],
-  }));
-  return { resourceSpans, ids };
+  const t = shapeTrace(t0, shape, traceId);
+  return { resourceSpans: resourceSpansOf([t], 'weft-ui-analysis'), ids: t.ids };
 }
 
 async function post(server, resourceSpans) {

@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "analysis/span_tree.h"
+
 // How add() stays fast (bench/cohorts_bench: 100k traces of ~20 spans in about 0.8 s, about
 // half of it waiting for the trace's memory): the work is per attribute, so per attribute it
 // must be small. Every feature is interned into one open-addressing table (id = index;
@@ -269,9 +271,8 @@ struct CohortAnalyzer::State {
   std::string value_buf;
   NumberBuf num_buf;
   std::vector<uint32_t> span_ops;  // operation feature per span
-  std::vector<uint32_t> id_table;  // span ID → first index
+  ParentScratch scratch;  // link_parents' buffers
   std::vector<uint32_t> parents, depth, walk;
-  std::vector<uint8_t> state;
   std::vector<uint64_t> sibling_keys;
 
   std::string_view value_of(const FeatureRec& f) const {
@@ -472,40 +473,7 @@ struct CohortAnalyzer::State {
 
   // parents[i]: the index of span i's parent, kNone for a root (as SpanTree decides).
   void link_parents(const model::Trace& trace) {
-    const auto n = static_cast<uint32_t>(trace.spans.size());
-    size_t cap = 16;
-    while (cap < 2 * static_cast<size_t>(n)) cap *= 2;
-    id_table.assign(cap, kNone);
-    const size_t mask = cap - 1;
-    auto slot_of = [&](const model::SpanId& id) -> uint32_t& {
-      size_t i = mum(load64(reinterpret_cast<const char*>(id.bytes.data())) ^ kK0, kK1) & mask;
-      while (id_table[i] != kNone && trace.spans[id_table[i]].span_id != id) i = (i + 1) & mask;
-      return id_table[i];
-    };
-    for (uint32_t i = 0; i < n; ++i) {
-      uint32_t& s = slot_of(trace.spans[i].span_id);
-      if (s == kNone) s = i;  // a duplicate ID names its first occurrence
-    }
-    parents.assign(n, kNone);
-    for (uint32_t i = 0; i < n; ++i) {
-      const Span& s = trace.spans[i];
-      if (s.parent_span_id.is_zero()) continue;
-      const uint32_t p = slot_of(s.parent_span_id);
-      if (p != kNone && p != i) parents[i] = p;
-    }
-    // Cut parent cycles exactly as SpanTree does: 0 unseen, 1 on this walk, 2 done.
-    state.assign(n, 0);
-    for (uint32_t i = 0; i < n; ++i) {
-      walk.clear();
-      uint32_t j = i;
-      while (j != kNone && state[j] == 0) {
-        state[j] = 1;
-        walk.push_back(j);
-        j = parents[j];
-      }
-      if (j != kNone && state[j] == 1) parents[j] = kNone;
-      for (uint32_t k : walk) state[k] = 2;
-    }
+    analysis::link_parents(trace, &parents, &scratch);
   }
 
   // The deepest span's depth (a root is 1), after link_parents.

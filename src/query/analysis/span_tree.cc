@@ -9,73 +9,67 @@ using model::Span;
 
 namespace {
 
-// Span ID -> index of its first occurrence: open addressing over a power-of-two table of
-// indexes (a third of std::unordered_map's time on 100k spans, no allocation per entry).
-class SpanIndex {
- public:
-  explicit SpanIndex(const model::Trace& trace) : trace_(trace) {
-    size_t cap = 16;
-    while (cap < trace.spans.size() * 2) cap <<= 1;
-    mask_ = cap - 1;
-    slots_.assign(cap, SpanTree::kNone);
-    for (uint32_t i = 0; i < trace.spans.size(); ++i) {
-      size_t at = slot_of(trace.spans[i].span_id);
-      while (slots_[at] != SpanTree::kNone) {
-        if (trace.spans[slots_[at]].span_id == trace.spans[i].span_id) break;  // first wins
-        at = (at + 1) & mask_;
-      }
-      if (slots_[at] == SpanTree::kNone) slots_[at] = i;
-    }
-  }
-  uint32_t find(const model::SpanId& id) const {
-    for (size_t at = slot_of(id);; at = (at + 1) & mask_) {
-      const uint32_t i = slots_[at];
-      if (i == SpanTree::kNone || trace_.spans[i].span_id == id) return i;
-    }
-  }
-
- private:
-  size_t slot_of(const model::SpanId& id) const {
-    uint64_t v;
-    std::memcpy(&v, id.bytes.data(), sizeof v);
-    v ^= v >> 33;  // murmur3's finalizer: IDs need not be random (log-built ones are hashes
-    v *= 0xff51afd7ed558ccdULL;  // of RpcIds, tests count 1, 2, 3)
-    v ^= v >> 33;
-    return static_cast<size_t>(v) & mask_;
-  }
-  const model::Trace& trace_;
-  size_t mask_ = 0;
-  std::vector<uint32_t> slots_;
-};
+size_t slot_of(const model::SpanId& id, size_t mask) {
+  uint64_t v;
+  std::memcpy(&v, id.bytes.data(), sizeof v);
+  v ^= v >> 33;  // murmur3's finalizer: IDs need not be random (log-built ones are hashes
+  v *= 0xff51afd7ed558ccdULL;  // of RpcIds, tests count 1, 2, 3)
+  v ^= v >> 33;
+  return static_cast<size_t>(v) & mask;
+}
 
 }  // namespace
 
-SpanTree::SpanTree(const model::Trace& trace) : trace_(trace) {
+void link_parents(const model::Trace& trace, std::vector<uint32_t>* parent,
+                  ParentScratch* scratch) {
+  constexpr uint32_t kNone = SpanTree::kNone;
   const auto n = static_cast<uint32_t>(trace.spans.size());
-  parent_.assign(n, kNone);
-  {
-    const SpanIndex by_id(trace);
-    for (uint32_t i = 0; i < n; ++i) {
-      const Span& s = trace.spans[i];
-      if (s.parent_span_id.is_zero()) continue;
-      const uint32_t p = by_id.find(s.parent_span_id);
-      if (p != kNone && p != i) parent_[i] = p;
-    }
+  // Span ID -> index of its first occurrence: open addressing over a power-of-two table
+  // (a third of std::unordered_map's time on 100k spans, no allocation per entry).
+  size_t cap = 16;
+  while (cap < 2 * static_cast<size_t>(n)) cap <<= 1;
+  const size_t mask = cap - 1;
+  std::vector<uint32_t>& table = scratch->table;
+  table.assign(cap, kNone);
+  auto find_slot = [&](const model::SpanId& id) -> uint32_t& {
+    size_t at = slot_of(id, mask);
+    while (table[at] != kNone && trace.spans[table[at]].span_id != id) at = (at + 1) & mask;
+    return table[at];
+  };
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t& slot = find_slot(trace.spans[i].span_id);
+    if (slot == kNone) slot = i;  // a duplicate ID names its first occurrence
+  }
+  parent->assign(n, kNone);
+  for (uint32_t i = 0; i < n; ++i) {
+    const Span& s = trace.spans[i];
+    if (s.parent_span_id.is_zero()) continue;
+    const uint32_t p = find_slot(s.parent_span_id);
+    if (p != kNone && p != i) (*parent)[i] = p;
   }
   // Break parent cycles: walk up from each span, marking the walk; meeting a span of the
   // same walk is a cycle, cut at the span where it closes. 0 unseen, 1 on this walk, 2 done.
-  std::vector<uint8_t> state(n, 0);
-  std::vector<uint32_t> walk;
+  std::vector<uint8_t>& state = scratch->state;
+  std::vector<uint32_t>& walk = scratch->walk;
+  state.assign(n, 0);
   for (uint32_t i = 0; i < n; ++i) {
     walk.clear();
     uint32_t j = i;
     while (j != kNone && state[j] == 0) {
       state[j] = 1;
       walk.push_back(j);
-      j = parent_[j];
+      j = (*parent)[j];
     }
-    if (j != kNone && state[j] == 1) parent_[j] = kNone;  // j's parent chain led back to j
+    if (j != kNone && state[j] == 1) (*parent)[j] = kNone;  // j's parent chain led back to j
     for (uint32_t k : walk) state[k] = 2;
+  }
+}
+
+SpanTree::SpanTree(const model::Trace& trace) : trace_(trace) {
+  const auto n = static_cast<uint32_t>(trace.spans.size());
+  {
+    ParentScratch scratch;
+    link_parents(trace, &parent_, &scratch);
   }
   auto earlier = [&](uint32_t a, uint32_t b) {
     const Span& x = trace.spans[a];

@@ -13,6 +13,19 @@
 
 namespace weft::query::analysis {
 
+// Buffers link_parents works in, kept by a caller that links many traces (allocated once).
+struct ParentScratch {
+  std::vector<uint32_t> table;
+  std::vector<uint8_t> state;
+  std::vector<uint32_t> walk;
+};
+
+// (*parent)[i] = the index of span i's parent, SpanTree::kNone for a root — exactly as
+// SpanTree decides (see above). O(n), no recursion. For analyses that need only parents
+// (cohorts) and for SpanTree itself.
+void link_parents(const model::Trace& trace, std::vector<uint32_t>* parent,
+                  ParentScratch* scratch);
+
 class SpanTree {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
