@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/test_spans.h"
+
 namespace weft::query::analysis {
 namespace {
 
@@ -11,27 +13,14 @@ using model::Span;
 using model::Trace;
 using model::TraceId;
 
-TraceId trace_id(uint64_t k) {
-  TraceId id;
-  for (int i = 0; i < 8; ++i) id.bytes[15 - i] = static_cast<uint8_t>(k >> (8 * i));
-  return id;
-}
+using testing::test_span;
+TraceId trace_id(uint64_t k) { return testing::test_trace_id(k); }
 
-// Span n (ID n) of `svc` / `name`, child of `parent` (0: root), over [start, end] ms.
+// Span n (ID n) of `svc` / `name` in trace `trace`, child of `parent` (0: root), over
+// [start, end] ms.
 Span span(uint64_t trace, uint64_t n, uint64_t parent, uint64_t start_ms, uint64_t end_ms,
           const std::string& svc, const std::string& name) {
-  Span s;
-  s.trace_id = trace_id(trace);
-  for (int i = 0; i < 8; ++i) s.span_id.bytes[7 - i] = static_cast<uint8_t>(n >> (8 * i));
-  for (int i = 0; i < 8; ++i)
-    s.parent_span_id.bytes[7 - i] = static_cast<uint8_t>(parent >> (8 * i));
-  s.name = name;
-  s.start_time_unix_nano = start_ms * 1'000'000;
-  s.end_time_unix_nano = end_ms * 1'000'000;
-  auto r = std::make_shared<model::Resource>();
-  r->attributes.push_back({"service.name", model::AnyValue(svc)});
-  s.resource = r;
-  return s;
+  return test_span(trace, n, parent, start_ms, end_ms, svc, name);
 }
 
 // frontend "GET /" (the root) calls api "list" (the entry) at 5 ms, which calls auth "check"

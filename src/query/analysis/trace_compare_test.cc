@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/test_spans.h"
+
 namespace weft::query::analysis {
 namespace {
 
@@ -13,18 +15,7 @@ using model::Trace;
 // Span n (ID n) of `svc` / `name`, child of `parent` (0: root), over [start, end] ms.
 Span span(uint64_t n, uint64_t parent, uint64_t start_ms, uint64_t end_ms, const std::string& svc,
           const std::string& name) {
-  Span s;
-  s.trace_id.bytes[15] = 1;
-  for (int i = 0; i < 8; ++i) s.span_id.bytes[7 - i] = static_cast<uint8_t>(n >> (8 * i));
-  for (int i = 0; i < 8; ++i)
-    s.parent_span_id.bytes[7 - i] = static_cast<uint8_t>(parent >> (8 * i));
-  s.name = name;
-  s.start_time_unix_nano = start_ms * 1'000'000;
-  s.end_time_unix_nano = end_ms * 1'000'000;
-  auto r = std::make_shared<model::Resource>();
-  r->attributes.push_back({"service.name", model::AnyValue(svc)});
-  s.resource = r;
-  return s;
+  return testing::test_span(1, n, parent, start_ms, end_ms, svc, name);
 }
 
 // frontend GET / -> api list -> db SELECT, then auth check.
