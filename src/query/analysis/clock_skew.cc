@@ -59,7 +59,7 @@ int64_t skew_of(uint64_t c_start, uint64_t c_end, uint64_t p_start, uint64_t p_e
 }  // namespace
 
 std::vector<int64_t> clock_skew_deltas(const SpanTree& tree) {
-  // Pass 1: centre spans from other hosts in their parents, hosts following.
+  // Pass 1: centre server spans in their clients, the spans below following.
   const std::vector<std::string_view> host = hosts_of(tree);
   std::vector<int64_t> delta(tree.size(), 0);
   for (uint32_t root : tree.roots()) {
@@ -68,13 +68,16 @@ std::vector<int64_t> clock_skew_deltas(const SpanTree& tree) {
       if (p == SpanTree::kNone) continue;
       const model::Span& s = tree.span(i);
       const model::Span& ps = tree.span(p);
-      if (!host[i].empty() && host[i] == host[p]) {
-        delta[i] = delta[p];
-        continue;
+      const bool known = !host[i].empty() && !host[p].empty();
+      const bool pair =
+          s.kind == model::SpanKind::kServer && ps.kind == model::SpanKind::kClient;
+      if (pair && !(known && host[i] == host[p])) {
+        delta[i] = skew_of(s.start_time_unix_nano, s.end_time_unix_nano,
+                           shifted(ps.start_time_unix_nano, delta[p]),
+                           shifted(ps.end_time_unix_nano, delta[p]));
+      } else {
+        delta[i] = known && host[i] != host[p] ? 0 : delta[p];
       }
-      delta[i] = skew_of(s.start_time_unix_nano, s.end_time_unix_nano,
-                         shifted(ps.start_time_unix_nano, delta[p]),
-                         shifted(ps.end_time_unix_nano, delta[p]));
     }
   }
   // Pass 2: RpcId order. Among a parent's children from other (or unknown) hosts that carry

@@ -1,18 +1,22 @@
 #pragma once
 // Clock-skew adjustment of one trace (as Jaeger's clockskew adjuster, which Zipkin's UI
-// does alike): a span from another host than its parent whose times stick out of its
-// parent's is moved so that it sits centred inside it — the network assumed to take as long
-// each way — and everything below it on its host moves with it.
+// does alike), on client/server span pairs: a SERVER span whose parent is a CLIENT span on
+// another host, and whose times stick out of the client's, is moved so that it sits centred
+// inside it — the network assumed to take as long each way — and the spans under it on its
+// host move with it. Only such pairs say anything about two clocks: a child that outlives
+// its parent in one process (fire-and-forget), a consumer that starts after its producer
+// ended, are what happened and stay where they are.
 //
 // Walking the tree parents first (SpanTree::subtree), each span gets a delta:
 //  * a root: 0;
-//  * a span on the same host as its parent (and the host known): its parent's delta — one
-//    host has one clock;
-//  * otherwise, relative to the parent as already adjusted: 0 if it fits inside; if it is
-//    longer than its parent, just enough to start with it when it starts earlier (else 0);
-//    else parent.start + (parent.duration - duration) / 2 - start.
+//  * a SERVER span under a CLIENT span, unless both are known to be on one host: relative
+//    to the client as already adjusted, 0 if it fits inside; if it is longer than the
+//    client, just enough to start with it when it starts earlier (else 0); else
+//    client.start + (client.duration - duration) / 2 - start;
+//  * any other span: its parent's delta (one process, one clock) — but 0 if both hosts are
+//    known and differ (nothing to align it with).
 // The host is the resource's `host.name`, else `host.id`, else `service.instance.id`; none:
-// unknown, so each such span is compared with its parent on its own.
+// unknown.
 // Then RpcId order (log-built traces, whose timestamps may be whole seconds): among one
 // parent's children from other or unknown hosts that carry RpcIds, a call the counter puts
 // after a sibling but whose (adjusted) clock starts it before that sibling's start is moved

@@ -239,7 +239,8 @@ export async function sendTraces(server, traces, { perRequest = 20 } = {}) {
 
 /** GET /api/v1/traces/{id}: {status, spans (array), json}. */
 export async function getTrace(server, tid) {
-  const r = await httpGet(`${server.query}/api/v1/traces/${tid}`, { timeoutMs: 30000 });
+  // As stored: clock-skew correction (the default) would move spans sent outside their parent.
+  const r = await httpGet(`${server.query}/api/v1/traces/${tid}?adjust=false`, { timeoutMs: 30000 });
   return { status: r.status, json: r.json, spans: r.json?.spans || [], text: r.text };
 }
 
